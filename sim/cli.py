@@ -1,0 +1,127 @@
+"""The ``chartsim`` command: a thin shell over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.metrics import METRIC_DOCS
+from sim.output import write_run
+from sim.runner import Results
+from sim.runner import run as run_scenario
+from sim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
+console = Console(width=None if sys.stdout.isatty() else 130)
+err = Console(stderr=True)
+
+HEADLINE = [
+    "charts_per_coder_day", "queries_sent", "queries_answered", "coding_minutes", "query_minutes",
+    "interrupted_minutes", "break_minutes", "idle_minutes", "utilisation", "backlog_end",
+    "on_hold_end", "turnaround_p95_days", "share_within_target", "cost_per_chart",
+]
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit without a traceback."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _load(path: Path):
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        fail(str(exc))
+
+
+def _summary_table(results: Results, variant: str = "base") -> Table:
+    s = results.summary.loc[results.summary["variant"] == variant].set_index("metric")
+    title = f"{results.scenario.name if variant == 'base' else variant} — {results.reps} replications, seed {results.seed}"
+    table = Table(title=title, title_justify="left")
+    for col in ("metric", "mean", "95% CI", "sd", "p5", "p50", "p95"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    kinds = [f"coded_{k}_per_coder_day" for k in results.scenario.chart_types]
+    for metric in HEADLINE[:1] + kinds + HEADLINE[1:]:
+        if metric not in s.index or pd.isna(s.at[metric, "mean"]):
+            continue
+        r = s.loc[metric]
+        ci = "" if pd.isna(r["ci_low"]) else f"{r['ci_low']:.4g} – {r['ci_high']:.4g}"
+        table.add_row(metric, f"{r['mean']:.4g}", ci, f"{r['sd']:.3g}", f"{r['p5']:.4g}", f"{r['p50']:.4g}", f"{r['p95']:.4g}")
+    return table
+
+
+def _comparison_table(results: Results) -> Table:
+    c = results.comparison
+    table = Table(title="Variants against the base (paired, common random numbers)", title_justify="left")
+    for col in ("variant", "metric", "base", "variant mean", "difference", "CI", "significant"):
+        table.add_column(col, justify="left" if col in ("variant", "metric") else "right")
+    for _, r in c.loc[c["metric"].isin(HEADLINE)].iterrows():
+        table.add_row(
+            r["variant"], r["metric"], f"{r['base_mean']:.4g}", f"{r['variant_mean']:.4g}",
+            f"{r['difference']:+.4g}", f"{r['ci_low']:+.4g} … {r['ci_high']:+.4g}", "yes" if r["significant"] else "no",
+        )
+    return table
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    reps: Annotated[int, typer.Option("--reps", min=1, max=1_000_000, help="replications")] = 100,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="master seed")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="new run folder (default runs/NAME-TIME)")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="write charts.csv")] = True,
+) -> None:
+    """Run a scenario and write a run folder."""
+    config = _load(scenario)
+    if out is None:
+        out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    if out.exists():
+        fail(f"--out: {out} already exists; choose a new folder")
+    with Progress(
+        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
+        TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("run", total=None)
+        results = run_scenario(
+            config, reps=reps, seed=seed, workers=workers, keep_charts=charts,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    write_run(results, out)
+    console.print(_summary_table(results))
+    for name in results.variants:
+        console.print(_summary_table(results, name))
+    if not results.comparison.empty:
+        console.print(_comparison_table(results))
+    console.print(f"wrote {out}/ in {results.wall_seconds:.2f} s of simulation")
+
+
+@app.command()
+def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+    """Validate a scenario file without running it."""
+    config = _load(scenario)
+    extra = f", {len(config.expanded())} variants" if config.variants or config.sweeps else ""
+    console.print(f"{scenario}: ok — {config.name}: {config.n_coders} coders, {config.days} days{extra}")
+
+
+@app.command()
+def metrics() -> None:
+    """List the metrics a run reports (names usable in targets and comparisons)."""
+    for name, doc in METRIC_DOCS.items():
+        console.print(f"{name:24} {doc}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,123 @@
+"""Charts and the work that will arrive: drawn before the day is simulated.
+
+A chart's type, arrival time, coding time, whether it will need a query and
+every other time it will need are drawn when the chart is created, from the
+streams of its own chart type, by inverse transform (one row of uniforms per
+chart). The simulation then only decides *when* things happen, so two
+scenarios given the same seed see the same charts (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.scenario import Scenario
+from sim.streams import stream
+
+DAY = 1440.0
+
+# Columns of a chart's row of uniforms; a new draw gets a new column at the end.
+U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER = range(5)
+N_UNIFORMS = 5
+
+
+class Chart:
+    """One chart: what it needs (drawn at creation) and what happened to it."""
+
+    __slots__ = (
+        "id", "kind", "arrived_at", "coding_time", "needs_query", "writing_time",
+        "completion_time", "answer_delay", "started_at", "query_sent_at",
+        "query_answered_at", "coded_at", "coder",
+    )
+
+    def __init__(
+        self, kind: int, arrived_at: float, coding_time: float, needs_query: bool,
+        writing_time: float, completion_time: float, answer_delay: float,
+    ) -> None:
+        self.id = -1
+        self.kind = kind
+        self.arrived_at = arrived_at
+        self.coding_time = coding_time
+        self.needs_query = needs_query
+        self.writing_time = writing_time
+        self.completion_time = completion_time
+        self.answer_delay = answer_delay
+        nan = math.nan
+        self.started_at = nan
+        self.query_sent_at = nan
+        self.query_answered_at = nan
+        self.coded_at = nan
+        self.coder = -1
+
+
+def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: int) -> np.ndarray:
+    """Arrival minutes of every chart of one type over the horizon, sorted."""
+    parts = [np.zeros(initial)]
+    arrivals = scenario.arrivals
+    first = _weekday_index(scenario.start_weekday)
+    if kind in arrivals.daily:
+        volume = arrivals.daily[kind]
+        rng = stream(seed, rep, f"arrivals.daily.{kind}")
+        counts = [volume.count.draw(rng, volume.factor((first + d) % 7)) for d in range(scenario.days)]
+        parts.append(np.repeat(np.arange(scenario.days) * DAY, counts))
+    rate = arrivals.per_hour.get(kind, 0.0)
+    if rate > 0:
+        rng = stream(seed, rep, f"arrivals.hourly.{kind}")
+        w = arrivals.window
+        open_days = {_weekday_index(d) for d in w.weekdays}
+        for d in range(scenario.days):
+            if (first + d) % 7 not in open_days:
+                continue
+            n = int(rng.poisson(rate * (w.end_min - w.start_min) / 60))
+            times = rng.uniform(w.start_min, w.end_min, size=n)
+            times.sort()
+            parts.append(d * DAY + times)
+    return np.concatenate(parts)
+
+
+def _initial_counts(scenario: Scenario, seed: int, rep: int) -> dict[str, int]:
+    """Charts waiting at the start: each coder's login queue plus any backlog, split by mix."""
+    arrivals = scenario.arrivals
+    if arrivals.at_login_per_coder is None and arrivals.backlog is None:
+        return {}
+    rng = stream(seed, rep, "arrivals.initial")
+    total = 0
+    if arrivals.at_login_per_coder is not None:
+        total += sum(arrivals.at_login_per_coder.draw(rng) for _ in range(scenario.n_coders))
+    if arrivals.backlog is not None:
+        total += arrivals.backlog.draw(rng)
+    kinds = list(arrivals.mix)
+    counts = rng.multinomial(total, [arrivals.mix[k] for k in kinds])
+    return dict(zip(kinds, (int(c) for c in counts)))
+
+
+def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
+    """Every chart of one replication, in order of arrival, with ids 0, 1, …"""
+    initial = _initial_counts(scenario, seed, rep)
+    charts: list[Chart] = []
+    for k, (kind, spec) in enumerate(scenario.chart_types.items()):
+        times = _arrival_times(scenario, kind, seed, rep, initial.get(kind, 0))
+        n = len(times)
+        if n == 0:
+            continue
+        u = stream(seed, rep, f"charts.{kind}").random((n, N_UNIFORMS))
+        q = spec.query
+        coding = spec.coding_time.minutes(u[:, U_CODING])
+        needs = u[:, U_QUERY] < q.probability
+        writing = q.writing_time.minutes(u[:, U_WRITING])
+        completion = q.completion_time.minutes(u[:, U_COMPLETION])
+        answer = scenario.queries.answer_delay.minutes(u[:, U_ANSWER])
+        charts.extend(
+            map(Chart, [k] * n, times.tolist(), coding.tolist(), needs.tolist(),
+                writing.tolist(), completion.tolist(), answer.tolist())
+        )
+    charts.sort(key=lambda c: c.arrived_at)  # stable: ties keep chart-type order
+    for i, chart in enumerate(charts):
+        chart.id = i
+    return charts
+
+
+def _weekday_index(name: str) -> int:
+    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(name)

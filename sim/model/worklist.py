@@ -1,0 +1,105 @@
+"""The work queues coders pull from: one per chart type, plus answered queries.
+
+New charts wait in their type's queue in order of arrival; a chart whose query
+has been answered comes back to a second queue of its type. Which chart a
+coder takes next is a named policy:
+
+- ``oldest_first``: the chart that arrived earliest, answered or not;
+- ``returns_first``: answered queries before new charts, oldest first;
+- ``type_priority``: by the coder's type order, answered before new within a type.
+
+A coder who finds nothing waits on the worklist; a new chart of a type the
+coder may code wakes the first such coder.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import simpy
+
+from sim.model.charts import Chart
+
+
+class Worklist:
+    """Charts waiting to be coded, by type; wakes idle coders when work comes."""
+
+    def __init__(self, env: simpy.Environment, n_types: int, policy: str) -> None:
+        self.env = env
+        self.new: list[deque[Chart]] = [deque() for _ in range(n_types)]
+        self.returned: list[deque[Chart]] = [deque() for _ in range(n_types)]
+        self.waiting = 0  # charts in the queues (not those on query hold)
+        self._idle: list[tuple[simpy.Event, frozenset[int]]] = []
+        self.take: Callable[[tuple[int, ...]], Chart | None] = {
+            "oldest_first": self._oldest_first,
+            "returns_first": self._returns_first,
+            "type_priority": self._type_priority,
+        }[policy]
+
+    # -- work coming in
+    def add(self, chart: Chart) -> None:
+        self.new[chart.kind].append(chart)
+        self._arrived(chart.kind)
+
+    def give_back(self, chart: Chart) -> None:
+        """A physician answered this chart's query: it is ready to finish."""
+        chart.query_answered_at = self.env.now
+        self.returned[chart.kind].append(chart)
+        self._arrived(chart.kind)
+
+    def _arrived(self, kind: int) -> None:
+        self.waiting += 1
+        for i, (wake, skills) in enumerate(self._idle):
+            if kind in skills:
+                del self._idle[i]
+                wake.succeed()
+                return
+
+    # -- coders waiting for work
+    def wait(self, skills: frozenset[int], until: float) -> simpy.Event:
+        """An event that fires when work for ``skills`` arrives, or at clock ``until``."""
+        wake = self.env.event()
+        entry = (wake, skills)
+        self._idle.append(entry)
+
+        def timeout(_: simpy.Event) -> None:
+            if not wake.triggered:
+                self._idle.remove(entry)
+                wake.succeed()
+
+        self.env.timeout(until - self.env.now).callbacks.append(timeout)
+        return wake
+
+    # -- policies: each takes the coder's types in order and returns a chart or None
+    def _pop(self, queue: deque[Chart]) -> Chart:
+        self.waiting -= 1
+        return queue.popleft()
+
+    def _oldest_first(self, kinds: tuple[int, ...]) -> Chart | None:
+        best: deque[Chart] | None = None
+        oldest = float("inf")
+        for k in kinds:
+            for queue in (self.returned[k], self.new[k]):
+                if queue and queue[0].arrived_at < oldest:
+                    best, oldest = queue, queue[0].arrived_at
+        return self._pop(best) if best is not None else None
+
+    def _returns_first(self, kinds: tuple[int, ...]) -> Chart | None:
+        best: deque[Chart] | None = None
+        oldest = float("inf")
+        for k in kinds:
+            queue = self.returned[k]
+            if queue and queue[0].arrived_at < oldest:
+                best, oldest = queue, queue[0].arrived_at
+        if best is not None:
+            return self._pop(best)
+        return self._oldest_first(kinds)
+
+    def _type_priority(self, kinds: tuple[int, ...]) -> Chart | None:
+        for k in kinds:
+            if self.returned[k]:
+                return self._pop(self.returned[k])
+            if self.new[k]:
+                return self._pop(self.new[k])
+        return None

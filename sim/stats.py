@@ -1,0 +1,144 @@
+"""Output analysis over replications: confidence intervals and comparisons.
+
+Replications are independent and identically distributed, so a metric's
+replication means give a Student-t confidence interval (Law, *Simulation
+Modeling and Analysis*, 5th ed., §9.4.1). Scenario variants run with common
+random numbers, so a variant is compared with the base by the paired-t
+interval on the per-replication differences (Law §10.2.1), Bonferroni-adjusted
+when several variants are compared at once (Law §10.3).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t confidence interval; NaN bounds with fewer than two values.
+
+    mean ± t_{n-1, 1-α/2} · s / √n
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def summarise(table: pd.DataFrame, metrics: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Per metric: n, mean, sd, CI low/high (t over replications) and percentiles across replications."""
+    rows = []
+    for metric in metrics:
+        x = table[metric].to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        mean, low, high = t_interval(x, level)
+        row = {
+            "metric": metric,
+            "n": len(x),
+            "mean": mean,
+            "sd": float(x.std(ddof=1)) if len(x) > 1 else math.nan,
+            "ci_low": low,
+            "ci_high": high,
+        }
+        for p in PERCENTILES:
+            row[f"p{p}"] = float(np.percentile(x, p)) if len(x) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def paired_difference(
+    variant: np.ndarray, base: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """Mean of (variant − base) over replications, its t interval, and the two-sided p-value."""
+    d = np.asarray(variant, dtype=float) - np.asarray(base, dtype=float)
+    d = d[~np.isnan(d)]
+    mean, low, high = t_interval(d, level)
+    if len(d) < 2:
+        return mean, low, high, math.nan
+    sd = d.std(ddof=1)
+    if sd == 0:
+        return mean, mean, mean, (1.0 if mean == 0 else 0.0)
+    t = mean / (sd / math.sqrt(len(d)))
+    return mean, low, high, float(2 * stats.t.sf(abs(t), len(d) - 1))
+
+
+def welch_difference(
+    variant: np.ndarray, base: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean difference with the Welch interval, for independent (not paired) samples (Law §10.2.2)."""
+    a = np.asarray(variant, dtype=float)
+    b = np.asarray(base, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    diff = float(a.mean() - b.mean())
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, df) * se)
+    return diff, diff - half, diff + half
+
+
+def compare(
+    replications: pd.DataFrame, metrics: list[str], base: str = "base", level: float = 0.95
+) -> pd.DataFrame:
+    """Each variant against the base, paired by replication, Bonferroni-adjusted over variants."""
+    variants = [v for v in replications["variant"].unique() if v != base]
+    if not variants:
+        return pd.DataFrame()
+    adjusted = 1 - (1 - level) / len(variants)
+    base_rows = replications.loc[replications["variant"] == base].set_index("replication")
+    rows = []
+    for v in variants:
+        mine = replications.loc[replications["variant"] == v].set_index("replication")
+        for metric in metrics:
+            a, b = mine[metric].align(base_rows[metric], join="inner")
+            diff, low, high, p = paired_difference(a.to_numpy(), b.to_numpy(), adjusted)
+            rows.append(
+                {
+                    "variant": v,
+                    "metric": metric,
+                    "base_mean": float(b.mean()),
+                    "variant_mean": float(a.mean()),
+                    "difference": diff,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "confidence": adjusted,
+                    "p_value": p,
+                    "significant": bool(low > 0 or high < 0) if not math.isnan(low) else False,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def mser5(series: np.ndarray) -> int:
+    """Warm-up cut-off by MSER-5 (White 1997; White, Cobb & Spratt 2000).
+
+    The series is grouped into batches of 5; for each truncation point d (in
+    batches, up to half the series) MSER(d) = Σ_{i>d} (Z_i − Z̄_d)² / (k − d)²,
+    where Z are the batch means. The cut-off minimising it, in original units
+    (days), is returned.
+    """
+    x = np.asarray(series, dtype=float)
+    k = len(x) // 5
+    if k < 2:
+        return 0
+    z = x[: k * 5].reshape(k, 5).mean(axis=1)
+    best, best_d = math.inf, 0
+    for d in range(k // 2 + 1):
+        rest = z[d:]
+        value = float(((rest - rest.mean()) ** 2).sum() / (k - d) ** 2)
+        if value < best - 1e-12:
+            best, best_d = value, d
+    return best_d * 5
