@@ -17,7 +17,7 @@ from sim.records import Records
 
 CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",
-    "query_sent_at", "query_answered_at", "coded_at", "coder",
+    "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
 )
 _TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime")
 
@@ -38,7 +38,8 @@ class Columns:
         for name, attr in (
             ("chart_id", "id"), ("kind", "kind"), ("arrived_at", "arrived_at"),
             ("started_at", "started_at"), ("query_sent_at", "query_sent_at"),
-            ("query_answered_at", "query_answered_at"), ("coded_at", "coded_at"), ("coder", "coder"),
+            ("query_answered_at", "query_answered_at"), ("resumed_at", "resumed_at"),
+            ("coded_at", "coded_at"), ("coder", "coder"),
         ):
             cols[name].extend([getattr(c, attr) for c in rec.charts])
         days = self.coder_days
@@ -73,6 +74,7 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
             "started_at": np.asarray(c["started_at"], dtype=float),
             "query_sent_at": np.asarray(c["query_sent_at"], dtype=float),
             "query_answered_at": np.asarray(c["query_answered_at"], dtype=float),
+            "resumed_at": np.asarray(c["resumed_at"], dtype=float),
             "coded_at": np.asarray(c["coded_at"], dtype=float),
             "coder": coder,
         }

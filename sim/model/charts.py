@@ -29,7 +29,7 @@ class Chart:
     __slots__ = (
         "id", "kind", "arrived_at", "coding_time", "needs_query", "writing_time",
         "completion_time", "answer_delay", "started_at", "query_sent_at",
-        "query_answered_at", "coded_at", "coder",
+        "query_answered_at", "resumed_at", "coded_at", "coder",
     )
 
     def __init__(
@@ -48,6 +48,7 @@ class Chart:
         self.started_at = nan
         self.query_sent_at = nan
         self.query_answered_at = nan
+        self.resumed_at = nan
         self.coded_at = nan
         self.coder = -1
 

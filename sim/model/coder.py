@@ -143,6 +143,7 @@ def code_charts(
                     env.timeout(delay).callbacks.append(lambda _, c=chart: worklist.give_back(c))
                     continue
             else:
+                chart.resumed_at = now
                 coding = chart.completion_time / speed
             finish = desk.finish(now, coding)
             yield env.timeout(finish - now)
