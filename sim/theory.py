@@ -12,8 +12,6 @@ and the mean wait in queue Wq = C(c, a) / (c μ − λ).
 
 from __future__ import annotations
 
-import math
-
 
 def erlang_c(servers: int, arrival_rate: float, service_rate: float) -> float:
     """P(an arrival waits) in an M/M/c queue."""
