@@ -424,9 +424,8 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError with a one-line message."""
-    p = Path(path)
+def _read(p: Path, depth: int = 0) -> Any:
+    """The parsed YAML of one scenario file, with any ``extends`` resolved."""
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -446,4 +445,40 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(f"{p}: not valid YAML{where}: {problem}") from None
-    return parse_scenario(data, str(p))
+    if isinstance(data, dict) and "extends" in data:
+        data = _extend(p, data, depth)
+    return data
+
+
+def _extend(path: Path, data: dict[str, Any], depth: int) -> dict[str, Any]:
+    """A what-if file names the scenario it changes; its settings are merged over that one's."""
+    parent = data.pop("extends")
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: must be the path of another scenario file (got {parent!r})")
+    if depth >= 5:
+        raise ScenarioError(f"{path}: extends: more than 5 levels deep (a cycle?)")
+    base = _read(path.parent / parent, depth + 1)
+    if not isinstance(base, dict):
+        raise ScenarioError(f"{path}: extends: {parent} does not hold a scenario")
+    return _merge(base, data)
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises ScenarioError with a one-line message.
+
+    A file may start from another with ``extends: other.yaml`` (a path relative
+    to it) and give only the settings it changes; mappings merge key by key,
+    a distribution or any other value is replaced whole.
+    """
+    p = Path(path)
+    return parse_scenario(_read(p), str(p))
