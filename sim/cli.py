@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -13,9 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.analysis import PrecisionPlan
 from sim.metrics import METRIC_DOCS
 from sim.output import write_run
-from sim.runner import Results
+from sim.runner import Results, run_to_precision
 from sim.runner import run as run_scenario
 from sim.scenario import ScenarioError, load_scenario
 
@@ -59,9 +61,24 @@ def _summary_table(results: Results, variant: str = "base") -> Table:
     return table
 
 
+def _precision_table(results: Results) -> Table:
+    p = results.precision
+    assert p is not None
+    table = Table(title="Replications to precision (95 % CI half-width)", title_justify="left")
+    for col in ("variant", "metric", "reps needed", "mean", "half-width", "relative", "converged"):
+        table.add_column(col, justify="left" if col in ("variant", "metric") else "right")
+    for _, r in p.iterrows():
+        needed = "—" if pd.isna(r["reps_needed"]) else str(int(r["reps_needed"]))
+        rel = "" if pd.isna(r["relative_half_width"]) else f"{r['relative_half_width']:.2%}"
+        table.add_row(r["variant"], r["metric"], needed, f"{r['mean']:.4g}", f"{r['half_width']:.3g}", rel,
+                      "yes" if r["converged"] else "[red]no[/]")
+    return table
+
+
 def _comparison_table(results: Results) -> Table:
     c = results.comparison
-    table = Table(title="Variants against the base (paired, common random numbers)", title_justify="left")
+    how = "paired, common random numbers" if results.streams == "common" else "Welch, independent streams"
+    table = Table(title=f"Variants against the base ({how})", title_justify="left")
     for col in ("variant", "metric", "base", "variant mean", "difference", "CI", "significant"):
         table.add_column(col, justify="left" if col in ("variant", "metric") else "right")
     for _, r in c.loc[c["metric"].isin(HEADLINE)].iterrows():
@@ -80,8 +97,24 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", help="new run folder (default runs/NAME-TIME)")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="write charts.csv")] = True,
+    precision: Annotated[float | None, typer.Option(
+        "--precision", help="add replications until each key metric's 95% CI half-width ≤ this share of its mean (replaces --reps)")] = None,
+    half_width: Annotated[float | None, typer.Option(
+        "--half-width", help="with --precision: an absolute half-width that is also precise enough (metrics near zero)")] = None,
+    max_reps: Annotated[int, typer.Option("--max-reps", help="with --precision: replication budget")] = 1000,
+    streams: Annotated[str, typer.Option(
+        "--streams", help="common: variants share random numbers (paired-t); independent: own streams (Welch)")] = "common",
 ) -> None:
     """Run a scenario and write a run folder."""
+    plan = None
+    if streams not in ("common", "independent"):
+        fail(f"--streams must be 'common' or 'independent' (got {streams!r})")
+    if precision is not None or half_width is not None:
+        try:
+            plan = PrecisionPlan(precision=precision if precision is not None else math.nan,
+                                 half_width=half_width, max_reps=max_reps)
+        except ValueError as exc:
+            fail(str(exc) if precision is not None else "--half-width needs --precision")
     config = _load(scenario)
     if out is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -92,16 +125,28 @@ def run(
         TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("run", total=None)
-        results = run_scenario(
-            config, reps=reps, seed=seed, workers=workers, keep_charts=charts,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+        if plan is None:
+            results = run_scenario(
+                config, reps=reps, seed=seed, workers=workers, keep_charts=charts, streams=streams,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        else:
+            results = run_to_precision(
+                config, plan, metrics=HEADLINE, seed=seed, workers=workers, keep_charts=charts, streams=streams,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     write_run(results, out)
     console.print(_summary_table(results))
     for name in results.variants:
         console.print(_summary_table(results, name))
     if not results.comparison.empty:
         console.print(_comparison_table(results))
+    if results.precision is not None:
+        console.print(_precision_table(results))
+        missed = results.precision.loc[~results.precision["converged"].astype(bool)]
+        if len(missed):
+            names = ", ".join(f"{v}:{m}" if v != "base" else m for v, m in zip(missed["variant"], missed["metric"]))
+            console.print(f"[red]not precise enough after {results.reps} replications:[/] {names}")
     console.print(f"wrote {out}/ in {results.wall_seconds:.2f} s of simulation")
 
 

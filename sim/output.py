@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.analysis import percentile_intervals, warmup_table
 from sim.runner import Results
 
 FLOAT_FORMAT = "%.6g"
@@ -40,6 +41,8 @@ def manifest(results: Results) -> dict:
         "replications": results.reps,
         "workers": results.workers,
         "warmup_days": results.warmup,
+        "warmup_method": "MSER-5" if results.scenario.warmup_days == "auto" else "set",
+        "streams": results.streams,
         "variants": list(results.variants),
         "random_generator": "numpy PCG64, one stream per (seed, replication, process name) via SeedSequence",
         "versions": versions(),
@@ -64,6 +67,12 @@ def write_run(results: Results, out: Path) -> Path:
             results.comparison.to_csv(tmp / "comparison.csv", index=False, float_format=FLOAT_FORMAT)
         if results.charts is not None:
             results.charts.to_csv(tmp / "charts.csv", index=False, float_format=FLOAT_FORMAT)
+        warmup_table(results.days, results.warmup).to_csv(tmp / "warmup.csv", index=False, float_format=FLOAT_FORMAT)
+        percentile_intervals(results.coder_days, warmup=results.warmup).to_csv(
+            tmp / "percentiles.csv", index=False, float_format=FLOAT_FORMAT
+        )
+        if results.precision is not None:
+            results.precision.to_csv(tmp / "precision.csv", index=False, float_format=FLOAT_FORMAT)
         scenario = results.scenario.model_dump(mode="json")
         (tmp / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True))
         timeless = {k: v for k, v in manifest(results).items()}

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
+from sim.analysis import PrecisionPlan, sequential_precision
 from sim.metrics import replication_metrics
 from sim.model import coder_specs, simulate
 from sim.scenario import Scenario
 from sim.stats import compare, mser5, summarise
+from sim.streams import stream_key
 from sim.tables import Columns, charts_frame, coder_days_frame, days_frame
 
 BASE = "base"
 CHUNK = 50  # replications per task: large enough to amortise process overhead
+Streams = Literal["common", "independent"]
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Results:
     charts: pd.DataFrame | None
     wall_seconds: float
     variants: dict[str, Scenario] = field(default_factory=dict)
+    streams: Streams = "common"
+    precision: pd.DataFrame | None = None  # set by run_to_precision
 
     @property
     def metrics(self) -> list[str]:
@@ -63,6 +69,22 @@ def _tables(scenario: Scenario, cols: Columns, reps: int) -> tuple[pd.DataFrame,
     return charts, coder_days, days
 
 
+def scenario_seed(seed: int, name: str, streams: Streams = "common") -> int:
+    """The seed a scenario's streams derive from.
+
+    ``common``: every variant uses the run's seed, so replication r sees the
+    same draws everywhere (common random numbers, compared by paired-t).
+    ``independent``: the base keeps the run's seed and each variant mixes its
+    name in, seed · 2⁶⁴ + key(name), so variants are independent samples
+    (compared by Welch) and still reproducible whatever the worker count.
+    """
+    if streams not in ("common", "independent"):
+        raise ValueError(f"streams must be 'common' or 'independent' (got {streams!r})")
+    if streams == "common" or name == BASE:
+        return seed
+    return seed * 2**64 + stream_key(f"variant:{name}")
+
+
 def run(
     scenario: Scenario,
     reps: int = 100,
@@ -70,32 +92,62 @@ def run(
     workers: int = 1,
     keep_charts: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    streams: Streams = "common",
 ) -> Results:
     """Simulate ``reps`` replications of the scenario and of each of its variants."""
     if reps < 1:
         raise ValueError("reps must be at least 1")
     started = time.perf_counter()
     scenarios = {BASE: scenario, **scenario.expanded()}
-    tasks = [
-        (name, range(lo, min(lo + CHUNK, reps))) for name in scenarios for lo in range(0, reps, CHUNK)
-    ]
+    seeds = {name: scenario_seed(seed, name, streams) for name in scenarios}
     collected = {name: Columns(list(s.chart_types)) for name, s in scenarios.items()}
-    done = 0
-    if workers > 1 and len(tasks) > 1:
+    if workers > 1 and len(scenarios) * -(-reps // CHUNK) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_simulate_chunk, scenarios[n], seed, r) for n, r in tasks]
-            for (name, r), future in zip(tasks, futures):
-                collected[name].extend(future.result())
-                done += len(r)
-                if progress:
-                    progress(done, reps * len(scenarios))
+            _simulate_into(collected, scenarios, seeds, range(reps), pool, progress)
     else:
-        for name, r in tasks:
-            collected[name].extend(_simulate_chunk(scenarios[name], seed, r))
-            done += len(r)
-            if progress:
-                progress(done, reps * len(scenarios))
+        _simulate_into(collected, scenarios, seeds, range(reps), None, progress)
+    return _assemble(scenario, scenarios, collected, reps, seed, workers, keep_charts, streams, started)
 
+
+def _simulate_into(
+    collected: dict[str, Columns],
+    scenarios: dict[str, Scenario],
+    seeds: dict[str, int],
+    reps: range,
+    pool: Executor | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Simulate replications ``reps`` of every scenario and append them, in order, to ``collected``."""
+    tasks = [
+        (name, range(lo, min(lo + CHUNK, reps.stop)))
+        for name in scenarios
+        for lo in range(reps.start, reps.stop, CHUNK)
+    ]
+    done, total = 0, len(reps) * len(scenarios)
+    if pool is not None and len(tasks) > 1:
+        futures = [pool.submit(_simulate_chunk, scenarios[n], seeds[n], r) for n, r in tasks]
+        results = (f.result() for f in futures)
+    else:
+        results = (_simulate_chunk(scenarios[n], seeds[n], r) for n, r in tasks)
+    for (name, r), cols in zip(tasks, results):
+        collected[name].extend(cols)
+        done += len(r)
+        if progress:
+            progress(done, total)
+
+
+def _assemble(
+    scenario: Scenario,
+    scenarios: dict[str, Scenario],
+    collected: dict[str, Columns],
+    reps: int,
+    seed: int,
+    workers: int,
+    keep_charts: bool,
+    streams: Streams,
+    started: float,
+) -> Results:
+    """Tables, warm-up, per-replication metrics, summary and comparison from simulated columns."""
     tables = {name: _tables(scenarios[name], collected[name], reps) for name in scenarios}
     warmup = _warmup(scenario, tables[BASE][2])
     per_variant = []
@@ -113,7 +165,7 @@ def run(
         ignore_index=True,
     )
     summary = _with_variant(summary)
-    comparison = compare(replications, metric_names, base=BASE)
+    comparison = compare(replications, metric_names, base=BASE, paired=streams == "common")
 
     def stacked(i: int, mark_warmup: bool) -> pd.DataFrame:
         frame = pd.concat([tables[name][i].assign(variant=name) for name in scenarios], ignore_index=True)
@@ -135,6 +187,7 @@ def run(
         charts=stacked(0, False) if keep_charts else None,
         wall_seconds=time.perf_counter() - started,
         variants={k: v for k, v in scenarios.items() if k != BASE},
+        streams=streams,
     )
 
 
@@ -149,4 +202,57 @@ def _warmup(scenario: Scenario, days: pd.DataFrame) -> int:
 def _with_variant(frame: pd.DataFrame) -> pd.DataFrame:
     cols = ["variant"] + [c for c in frame.columns if c != "variant"]
     return frame[cols]
+
+
+def run_to_precision(
+    scenario: Scenario,
+    plan: PrecisionPlan,
+    metrics: list[str] | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    keep_charts: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    streams: Streams = "common",
+) -> Results:
+    """Add replications in batches until the key metrics are precise enough (see sim.analysis).
+
+    Replication r is the same whenever it is run, so each batch simulates only
+    the new replications and the final results equal ``run`` with the
+    number of replications reached. ``metrics`` defaults to every metric the
+    first batch observes; each (variant, metric) must converge.
+    ``Results.precision`` has one row per variant and metric.
+    """
+    started = time.perf_counter()
+    scenarios = {BASE: scenario, **scenario.expanded()}
+    seeds = {name: scenario_seed(seed, name, streams) for name in scenarios}
+    collected = {name: Columns(list(s.chart_types)) for name, s in scenarios.items()}
+    latest: dict[str, Results] = {}
+    chosen: list[str] = []
+
+    def sample(n: int, pool: Executor | None) -> pd.DataFrame:
+        have = len(latest["r"].replications) // len(scenarios) if latest else 0
+        _simulate_into(collected, scenarios, seeds, range(have, n), pool, None)
+        if progress:
+            progress(n, plan.max_reps)
+        latest["r"] = _assemble(scenario, scenarios, collected, n, seed, workers, keep_charts, streams, started)
+        reps = latest["r"].replications
+        if not chosen:
+            observed = [m for m in latest["r"].metrics if reps[m].notna().sum() >= 2]
+            chosen.extend(observed if metrics is None else [m for m in metrics if m in observed])
+        wide = reps.pivot(index="replication", columns="variant", values=chosen)
+        wide.columns = [f"{v}\t{m}" for m, v in wide.columns]
+        return wide
+
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outcome = sequential_precision(lambda n: sample(n, pool), plan)
+    else:
+        outcome = sequential_precision(lambda n: sample(n, None), plan)
+    table = outcome.table
+    keys = table["metric"].str.split("\t", expand=True)
+    table = table.assign(variant=keys[0], metric=keys[1])
+    results = latest["r"]
+    results.precision = _with_variant(table)
+    results.wall_seconds = time.perf_counter() - started
+    return results
 

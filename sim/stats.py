@@ -76,24 +76,45 @@ def paired_difference(
 def welch_difference(
     variant: np.ndarray, base: np.ndarray, level: float = 0.95
 ) -> tuple[float, float, float]:
-    """Mean difference with the Welch interval, for independent (not paired) samples (Law §10.2.2)."""
+    """Mean difference with the Welch interval, for independent (not paired) samples (Law §10.2.2).
+
+    x̄₁ − x̄₂ ± t_{f̂, 1−α/2} · √(s₁²/n₁ + s₂²/n₂), with the Welch–Satterthwaite
+    degrees of freedom f̂ = (s₁²/n₁ + s₂²/n₂)² / [(s₁²/n₁)²/(n₁−1) + (s₂²/n₂)²/(n₂−1)].
+    """
+    diff, low, high, _ = welch_test(variant, base, level)
+    return diff, low, high
+
+
+def welch_test(
+    variant: np.ndarray, base: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float, float]:
+    """Welch interval as in :func:`welch_difference`, plus the two-sided p-value of no difference."""
     a = np.asarray(variant, dtype=float)
     b = np.asarray(base, dtype=float)
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) < 2 or len(b) < 2:
+        diff = float(a.mean() - b.mean()) if len(a) and len(b) else math.nan
+        return diff, math.nan, math.nan, math.nan
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     diff = float(a.mean() - b.mean())
     se = math.sqrt(va + vb)
     if se == 0:
-        return diff, diff, diff
+        return diff, diff, diff, (1.0 if diff == 0 else 0.0)
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = float(stats.t.ppf(0.5 + level / 2, df) * se)
-    return diff, diff - half, diff + half
+    p = float(2 * stats.t.sf(abs(diff) / se, df))
+    return diff, diff - half, diff + half, p
 
 
 def compare(
-    replications: pd.DataFrame, metrics: list[str], base: str = "base", level: float = 0.95
+    replications: pd.DataFrame, metrics: list[str], base: str = "base", level: float = 0.95, paired: bool = True
 ) -> pd.DataFrame:
-    """Each variant against the base, paired by replication, Bonferroni-adjusted over variants."""
+    """Each variant against the base, Bonferroni-adjusted over variants.
+
+    ``paired``: replications share random numbers, so the paired-t interval on
+    the differences is used; otherwise the samples are independent and the
+    Welch interval is (column ``method``).
+    """
     variants = [v for v in replications["variant"].unique() if v != base]
     if not variants:
         return pd.DataFrame()
@@ -103,8 +124,12 @@ def compare(
     for v in variants:
         mine = replications.loc[replications["variant"] == v].set_index("replication")
         for metric in metrics:
-            a, b = mine[metric].align(base_rows[metric], join="inner")
-            diff, low, high, p = paired_difference(a.to_numpy(), b.to_numpy(), adjusted)
+            if paired:
+                a, b = mine[metric].align(base_rows[metric], join="inner")
+                diff, low, high, p = paired_difference(a.to_numpy(), b.to_numpy(), adjusted)
+            else:
+                a, b = mine[metric], base_rows[metric]
+                diff, low, high, p = welch_test(a.to_numpy(), b.to_numpy(), adjusted)
             rows.append(
                 {
                     "variant": v,
@@ -115,6 +140,7 @@ def compare(
                     "ci_low": low,
                     "ci_high": high,
                     "confidence": adjusted,
+                    "method": "paired-t" if paired else "welch",
                     "p_value": p,
                     "significant": bool(low > 0 or high < 0) if not math.isnan(low) else False,
                 }
