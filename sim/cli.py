@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -20,6 +21,9 @@ from sim.output import write_run
 from sim.runner import Results, run_to_precision
 from sim.runner import run as run_scenario
 from sim.scenario import ScenarioError, load_scenario
+from sim.staffing import SHOWN as STAFF_SHOWN
+from sim.staffing import Staffing, known_metrics, parse_coders, parse_target, write_staffing
+from sim.staffing import search as staff_search
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
 console = Console(width=None if sys.stdout.isatty() else 130)
@@ -163,6 +167,97 @@ def metrics() -> None:
     """List the metrics a run reports (names usable in targets and comparisons)."""
     for name, doc in METRIC_DOCS.items():
         console.print(f"{name:24} {doc}")
+
+
+def _staff_curve(result: Staffing) -> Table:
+    t = result.target
+    level = f"{2 * result.confidence - 1:.0%}"
+    table = Table(title=f"Staffing curve — {t} (main-team coders; others fixed)", title_justify="left")
+    for col in ("coders", "in all", "mean", f"{level} CI", "P(met)", "95% Wilson", "met"):
+        table.add_column(col, justify="right")
+    for n, p in sorted(result.points.items()):
+        ci = "" if np.isnan(p.ci_low) else f"{p.ci_low:.4g} – {p.ci_high:.4g}"
+        table.add_row(
+            str(n), str(p.total_coders), f"{p.mean:.4g}", ci, f"{p.p_met:.0%}",
+            f"{p.p_met_low:.0%} – {p.p_met_high:.0%}", "[green]yes[/]" if p.met else "[red]no[/]",
+        )
+    return table
+
+
+def _staff_at(result: Staffing) -> Table:
+    n = result.answer
+    have = [m for m in (n - 1, n) if m in result.points]
+    table = Table(title="At the answer and with one coder fewer (means; difference paired)", title_justify="left")
+    table.add_column("metric")
+    for m in have:
+        table.add_column(f"N={m}", justify="right")
+    if len(have) == 2:
+        table.add_column("N−1 minus N", justify="right")
+    metrics = [result.target.metric] + [m for m in STAFF_SHOWN if m != result.target.metric]
+    for metric in metrics:
+        cells = [f"{result.points[m].replications[metric].mean():.4g}" for m in have]
+        if len(have) == 2:
+            a = result.points[have[0]].replications[metric].to_numpy(dtype=float)
+            b = result.points[have[1]].replications[metric].to_numpy(dtype=float)
+            cells.append(f"{float(np.nanmean(a - b)):+.4g}")
+        table.add_row(metric, *cells)
+    return table
+
+
+@app.command()
+def staff(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    target: Annotated[str, typer.Option("--target", help="e.g. 'turnaround_p95_days <= 3' (see chartsim metrics)")],
+    confidence: Annotated[float, typer.Option("--confidence", help="confidence of the decision, 0–1")] = 0.9,
+    coders: Annotated[str, typer.Option("--coders", help="range of main-team counts to search, e.g. 2..30")] = "1..60",
+    rule: Annotated[str, typer.Option("--rule", help="bound (confidence bound of the mean) | probability (P(met), Wilson)")] = "bound",
+    reps: Annotated[int, typer.Option("--reps", min=1, max=100_000, help="replications per count")] = 30,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="master seed (the same for every count)")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="new folder for staffing.csv (default runs/NAME-staff-TIME)")] = None,
+) -> None:
+    """Find the smallest number of coders that meets a target."""
+    config = _load(scenario)
+    if out is None:
+        out = Path("runs") / f"{scenario.stem}-staff-{datetime.now():%Y%m%d-%H%M%S}"
+    if out.exists():
+        fail(f"--out: {out} already exists; choose a new folder")
+    try:
+        goal = parse_target(target, known_metrics(config))
+        result = staff_search(
+            config, goal, parse_coders(coders), confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
+            workers=workers, progress=lambda n, p: err.print(f"  {n} coders: mean {p.mean:.4g}, met: {p.met}"),
+        )
+    except ScenarioError as exc:
+        fail(str(exc))
+    w = result.workload
+    console.print(f"[bold]{config.name}[/]: smallest main team meeting [bold]{goal}[/] with {confidence:.0%} confidence")
+    console.print(f"rule — {result.rule_text()}; {reps} replications per count, seed {seed}, same seed for every count")
+    console.print(
+        f"analytic estimate: {w.work_per_workday:.0f} min of work per working day − {w.other_capacity:.0f} from other teams "
+        f"÷ ({w.main_speed:g} × {w.productive_minutes:.0f} productive min per coder-day) = {w.coders:.2f} → at least {w.minimum} coders"
+    )
+    e = result.erlang
+    console.print(f"Erlang C: {e.coders} main-team coders ({e.note})" if e.coders is not None else f"Erlang C: {e.note}")
+    console.print(_staff_curve(result))
+    lo, hi = result.coder_range
+    if result.answer is None:
+        console.print(f"[red]not met[/] with up to {hi} main-team coders; widen --coders")
+    else:
+        p = result.points[result.answer]
+        console.print(
+            f"simulated answer: [bold]{result.answer}[/] main-team coders ({p.total_coders} in all) "
+            f"beside the analytic {w.minimum}; cost per chart ${p.replications['cost_per_chart'].mean():.2f}"
+        )
+        if result.answer == lo:
+            console.print(f"(met at the bottom of --coders {lo}..{hi}; N−1 was not simulated)")
+        console.print(_staff_at(result))
+    for note in result.notes:
+        console.print(f"note: {note}")
+    write_staffing(result, out)
+    console.print(f"wrote {out}/staffing.csv")
+    if result.answer is None:
+        raise typer.Exit(1)
 
 
 def main() -> None:
