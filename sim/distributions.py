@@ -38,7 +38,9 @@ class _Time(_Frozen):
 
     def minutes(self, u: np.ndarray) -> np.ndarray:
         """Times in minutes for uniforms ``u`` in [0, 1)."""
-        return self._quantile(np.asarray(u, dtype=float)) * self._factor
+        factor = self._factor
+        times = self._quantile(u)
+        return times if factor == 1.0 else times * factor
 
     def mean_minutes(self) -> float:
         return self._mean() * self._factor
@@ -181,6 +183,10 @@ class _Count(_Frozen):
     def draw(self, rng: np.random.Generator, factor: float = 1.0) -> int:  # pragma: no cover
         raise NotImplementedError
 
+    def total(self, rng: np.random.Generator, n: int) -> int:
+        """The sum of ``n`` independent draws (e.g. the login queues of n coders)."""
+        return sum(self.draw(rng) for _ in range(n))
+
     def expected(self) -> float:  # pragma: no cover
         raise NotImplementedError
 
@@ -213,6 +219,9 @@ class UniformCount(_Count):
 
     def draw(self, rng: np.random.Generator, factor: float = 1.0) -> int:
         return round(int(rng.integers(self.low, self.high + 1)) * factor)
+
+    def total(self, rng: np.random.Generator, n: int) -> int:
+        return int(rng.integers(self.low, self.high + 1, size=n).sum())
 
     def expected(self) -> float:
         return (self.low + self.high) / 2

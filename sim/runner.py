@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.analysis import PrecisionPlan, sequential_precision
 from sim.metrics import replication_metrics
-from sim.model import coder_specs, simulate
+from sim.model import Department, coder_specs
 from sim.scenario import Scenario
 from sim.stats import compare, mser5, summarise
 from sim.streams import stream_key
@@ -56,8 +56,9 @@ class Results:
 
 def _simulate_chunk(scenario: Scenario, seed: int, reps: range) -> Columns:
     cols = Columns(list(scenario.chart_types))
+    department = Department(scenario)
     for r in reps:
-        cols.add(simulate(scenario, seed, r))
+        cols.add(department.simulate(seed, r))
     return cols
 
 

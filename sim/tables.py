@@ -7,7 +7,7 @@ Times are minutes from the start of the run; NaN means "did not happen".
 
 from __future__ import annotations
 
-from collections import defaultdict
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -22,60 +22,75 @@ CHART_COLUMNS = (
 _TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime")
 
 
-class Columns:
-    """Accumulates the columns of the charts and coder-days tables across replications."""
+_CHART_FIELDS = (
+    "id", "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
+)
+_DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "coded")
 
-    def __init__(self, kinds: list[str], keep_charts: bool = True) -> None:
+
+class Columns:
+    """Accumulates the rows of the charts and coder-days tables across replications.
+
+    Rows are plain tuples taken with one ``attrgetter`` per record (C speed);
+    they become columns once, in :func:`charts_frame` and :func:`coder_days_frame`.
+    """
+
+    def __init__(self, kinds: list[str]) -> None:
         self.kinds = kinds
-        self.keep_charts = keep_charts
-        self.charts: dict[str, list] = defaultdict(list)
-        self.coder_days: dict[str, list] = defaultdict(list)
+        self.chart_rows: list[tuple] = []
+        self.chart_reps: list[tuple[int, int]] = []  # (replication, rows)
+        self.day_rows: list[tuple] = []
+        self.day_reps: list[tuple[int, int]] = []
 
     def add(self, rec: Records) -> None:
-        cols = self.charts
-        n = len(rec.charts)
-        cols["replication"].extend([rec.replication] * n)
-        for name, attr in (
-            ("chart_id", "id"), ("kind", "kind"), ("arrived_at", "arrived_at"),
-            ("started_at", "started_at"), ("query_sent_at", "query_sent_at"),
-            ("query_answered_at", "query_answered_at"), ("resumed_at", "resumed_at"),
-            ("coded_at", "coded_at"), ("coder", "coder"),
-        ):
-            cols[name].extend([getattr(c, attr) for c in rec.charts])
-        days = self.coder_days
-        m = len(rec.coder_days)
-        days["replication"].extend([rec.replication] * m)
-        days["day"].extend([d.day for d in rec.coder_days])
-        days["coder"].extend([d.coder for d in rec.coder_days])
-        for k in range(len(self.kinds)):
-            days[f"kind{k}"].extend([d.coded[k] for d in rec.coder_days])
-        days["queries_sent"].extend([d.queries_sent for d in rec.coder_days])
-        days["interruptions"].extend([d.interruptions for d in rec.coder_days])
-        for name in _TIME_COLUMNS:
-            days[name].extend([getattr(d, name) for d in rec.coder_days])
+        self.chart_rows.extend(map(attrgetter(*_CHART_FIELDS), rec.charts))
+        self.chart_reps.append((rec.replication, len(rec.charts)))
+        self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
+        self.day_reps.append((rec.replication, len(rec.coder_days)))
 
     def extend(self, other: Columns) -> None:
-        for mine, theirs in ((self.charts, other.charts), (self.coder_days, other.coder_days)):
-            for key, values in theirs.items():
-                mine[key].extend(values)
+        self.chart_rows.extend(other.chart_rows)
+        self.chart_reps.extend(other.chart_reps)
+        self.day_rows.extend(other.day_rows)
+        self.day_reps.extend(other.day_reps)
+
+    @staticmethod
+    def _replications(reps: list[tuple[int, int]]) -> np.ndarray:
+        return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
+
+    def chart_columns(self) -> dict[str, np.ndarray]:
+        cols = np.array(self.chart_rows, dtype=float).reshape(-1, len(_CHART_FIELDS))
+        out = dict(zip(_CHART_FIELDS, cols.T))
+        out["replication"] = self._replications(self.chart_reps)
+        return out
+
+    def day_columns(self) -> dict[str, np.ndarray]:
+        n = len(self.day_rows)
+        out: dict[str, np.ndarray] = {"replication": self._replications(self.day_reps)}
+        flat = [row[:-1] for row in self.day_rows]
+        cols = np.array(flat, dtype=float).reshape(n, len(_DAY_FIELDS) - 1)
+        out.update(zip(_DAY_FIELDS[:-1], cols.T))
+        coded = np.array([row[-1] for row in self.day_rows], dtype=int).reshape(n, len(self.kinds))
+        for k in range(len(self.kinds)):
+            out[f"kind{k}"] = coded[:, k]
+        return out
 
 
 def charts_frame(cols: Columns) -> pd.DataFrame:
     """One row per chart per replication (the ``charts.csv`` table)."""
-    c = cols.charts
-    kinds = pd.Categorical.from_codes(np.asarray(c["kind"], dtype=int), categories=cols.kinds)
-    coder = pd.array([x if x >= 0 else None for x in c["coder"]], dtype="Int64")
+    c = cols.chart_columns()
+    coder = pd.array(np.where(c["coder"] >= 0, c["coder"], np.nan), dtype="Int64") if len(c["coder"]) else pd.array([], dtype="Int64")
     return pd.DataFrame(
         {
-            "replication": np.asarray(c["replication"], dtype=int),
-            "chart_id": np.asarray(c["chart_id"], dtype=int),
-            "chart_type": kinds,
-            "arrived_at": np.asarray(c["arrived_at"], dtype=float),
-            "started_at": np.asarray(c["started_at"], dtype=float),
-            "query_sent_at": np.asarray(c["query_sent_at"], dtype=float),
-            "query_answered_at": np.asarray(c["query_answered_at"], dtype=float),
-            "resumed_at": np.asarray(c["resumed_at"], dtype=float),
-            "coded_at": np.asarray(c["coded_at"], dtype=float),
+            "replication": c["replication"],
+            "chart_id": c["id"].astype(int),
+            "chart_type": pd.Categorical.from_codes(c["kind"].astype(int), categories=cols.kinds),
+            "arrived_at": c["arrived_at"],
+            "started_at": c["started_at"],
+            "query_sent_at": c["query_sent_at"],
+            "query_answered_at": c["query_answered_at"],
+            "resumed_at": c["resumed_at"],
+            "coded_at": c["coded_at"],
             "coder": coder,
         }
     )
@@ -83,18 +98,18 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
 
 def coder_days_frame(cols: Columns, charts: pd.DataFrame, teams: list[str], levels: list[str]) -> pd.DataFrame:
     """One row per replication × day × coder (the ``coder_days.csv`` table)."""
-    d = cols.coder_days
-    frame = pd.DataFrame({"replication": d["replication"], "day": d["day"], "coder": d["coder"]})
+    d = cols.day_columns()
+    frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
     frame["team"] = [teams[i] for i in frame["coder"]]
     frame["level"] = [levels[i] for i in frame["coder"]]
     coded = np.zeros(len(frame), dtype=int)
     for k, kind in enumerate(cols.kinds):
         frame[f"coded_{kind}"] = d[f"kind{k}"]
-        coded += np.asarray(d[f"kind{k}"], dtype=int)
+        coded += d[f"kind{k}"]
     frame.insert(5, "charts_coded", coded)
-    frame["queries_sent"] = d["queries_sent"]
+    frame["queries_sent"] = d["queries_sent"].astype(int)
     frame["queries_answered"] = _answered_per_coder_day(charts, frame)
-    frame["interruptions"] = d["interruptions"]
+    frame["interruptions"] = d["interruptions"].astype(int)
     frame["paid_minutes"] = d["paid"]
     frame["overtime_minutes"] = d["overtime"]
     frame["coding_minutes"] = d["coding"]

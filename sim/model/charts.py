@@ -86,7 +86,7 @@ def _initial_counts(scenario: Scenario, seed: int, rep: int) -> dict[str, int]:
     rng = stream(seed, rep, "arrivals.initial")
     total = 0
     if arrivals.at_login_per_coder is not None:
-        total += sum(arrivals.at_login_per_coder.draw(rng) for _ in range(scenario.n_coders))
+        total += arrivals.at_login_per_coder.total(rng, scenario.n_coders)
     if arrivals.backlog is not None:
         total += arrivals.backlog.draw(rng)
     kinds = list(arrivals.mix)

@@ -97,11 +97,11 @@ def code_charts(
     n_types: int,
 ) -> Generator[simpy.Event, object, None]:
     """The coder's process over the whole horizon."""
-    speed = me.speed
-    skills = frozenset(me.kinds)
+    speed, kinds, skills = me.speed, me.kinds, frozenset(me.kinds)
+    take, timeout = worklist.take, env.timeout
     for workday in days:
         if env.now < workday.start:
-            yield env.timeout(workday.start - env.now)
+            yield timeout(workday.start - env.now)
         end = workday.end
         extra = 0.0
         if overtime is not None and worklist.waiting > overtime[0]:
@@ -109,22 +109,22 @@ def code_charts(
             end += extra
         day = CoderDay(workday.day, me.index, end - workday.start, extra, n_types)
         desk = workday.desk
-        breaks = list(workday.breaks)
-        while env.now < end:
-            now = env.now
-            if breaks and now >= breaks[0][0]:
-                _, minutes = breaks.pop(0)
+        breaks, next_break = workday.breaks, 0
+        while (now := env.now) < end:
+            if next_break < len(breaks) and now >= breaks[next_break][0]:
+                minutes = breaks[next_break][1]
+                next_break += 1
                 day.on_break += minutes
-                yield env.timeout(minutes)
+                yield timeout(minutes)
                 continue
-            chart = worklist.take(me.kinds)
+            chart = take(kinds)
             if chart is None:
-                wake_at = min(end, breaks[0][0]) if breaks else end
+                wake_at = min(end, breaks[next_break][0]) if next_break < len(breaks) else end
                 yield worklist.wait(skills, wake_at)
                 answered = desk.minutes
                 free = desk.while_idle(now, env.now)
                 if free > env.now:
-                    yield env.timeout(free - env.now)
+                    yield timeout(free - env.now)
                 day.idle += (free - now) - (desk.minutes - answered)
                 continue
             if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
@@ -133,20 +133,18 @@ def code_charts(
                 coding = chart.coding_time / speed
                 if chart.needs_query:
                     writing = chart.writing_time / speed
-                    finish = desk.finish(now, coding + writing)
-                    yield env.timeout(finish - now)
+                    yield timeout(desk.finish(now, coding + writing) - now)
                     day.coding += coding
                     day.query_writing += writing
                     day.queries_sent += 1
-                    chart.query_sent_at = env.now
-                    delay = answer_at(env.now, chart.answer_delay) - env.now
-                    env.timeout(delay).callbacks.append(lambda _, c=chart: worklist.give_back(c))
+                    sent = chart.query_sent_at = env.now
+                    answer = timeout(answer_at(sent, chart.answer_delay) - sent)
+                    answer.callbacks.append(lambda _, c=chart: worklist.give_back(c))
                     continue
             else:
                 chart.resumed_at = now
                 coding = chart.completion_time / speed
-            finish = desk.finish(now, coding)
-            yield env.timeout(finish - now)
+            yield timeout(desk.finish(now, coding) - now)
             day.coding += coding
             chart.coded_at = env.now
             chart.coder = me.index

@@ -1,8 +1,10 @@
 """One replication of a coding department: coders, work queues, physicians.
 
-``simulate`` draws the replication's charts and interruptions, starts one
-process per coder and one that releases charts as they arrive, runs the
-clock to the end of the horizon and returns the raw records.
+A :class:`Department` is built once from a scenario (coders, calendars,
+breaks: everything that does not change between replications). Its
+``simulate`` draws one replication's charts and interruptions, starts one
+process per coder and one that releases charts as they arrive, runs the clock
+to the end of the horizon and returns the raw records.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Generator
 import simpy
 
 from sim.model.charts import DAY, Chart, draw_charts
-from sim.model.coder import CoderSpec, Desk, code_charts, workdays_for
+from sim.model.coder import CoderSpec, Desk, Workday, code_charts, workdays_for
 from sim.model.physician import answered_at
 from sim.model.worklist import Worklist
 from sim.records import CoderDay, Records
@@ -43,23 +45,6 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
     return specs
 
 
-def _desks(scenario: Scenario, seed: int, rep: int, coder: int, n_days: int) -> list[Desk]:
-    """Billing questions for each of a coder's working days, from the coder's own stream."""
-    rate = scenario.interruptions.per_day
-    if rate <= 0:
-        return [Desk([], []) for _ in range(n_days)]
-    rng = stream(seed, rep, f"interruptions.{coder}")
-    start, end = scenario.shift.start_min, scenario.shift.end_min
-    desks = []
-    for _ in range(n_days):
-        n = int(rng.poisson(rate))
-        times = rng.uniform(start, end, size=n)
-        times.sort()
-        durations = scenario.interruptions.duration.minutes(rng.random(n))
-        desks.append(Desk(times.tolist(), durations.tolist()))
-    return desks
-
-
 def _release(env: simpy.Environment, charts: list[Chart], worklist: Worklist) -> Generator:
     """Put each chart in its queue at its arrival time (one event per arrival instant)."""
     for chart in charts:
@@ -68,31 +53,66 @@ def _release(env: simpy.Environment, charts: list[Chart], worklist: Worklist) ->
         worklist.add(chart)
 
 
+class Department:
+    """A scenario made ready to simulate: coders, their calendars and the rules of work."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.coders = coder_specs(scenario)
+        self.n_types = len(scenario.chart_types)
+        self.first_weekday = WEEKDAYS.index(scenario.start_weekday)
+        self.workdays = {WEEKDAYS.index(d) for d in scenario.shift.workdays}
+        self.n_workdays = sum((self.first_weekday + d) % 7 in self.workdays for d in range(scenario.days))
+        self.breaks = tuple((b.at_min, b.minutes) for b in sorted(scenario.breaks, key=lambda b: b.at_min))
+        self.shift = (scenario.shift.start_min, scenario.shift.end_min)
+        overtime = scenario.overtime
+        self.overtime = (overtime.backlog_threshold, overtime.minutes) if overtime else None
+        self.horizon = scenario.days * DAY
+
+    def answer_at(self, sent: float, delay: float) -> float:
+        """Clock minute at which a query sent at ``sent`` is answered."""
+        return answered_at(sent, delay, self.scenario.queries.physician_hours, self.first_weekday)
+
+    def desks(self, seed: int, replication: int, coder: int) -> list[Desk]:
+        """Billing questions for each of a coder's working days, from the coder's own stream."""
+        rate = self.scenario.interruptions.per_day
+        if rate <= 0:
+            return [Desk([], []) for _ in range(self.n_workdays)]
+        rng = stream(seed, replication, f"interruptions.{coder}")
+        start, end = self.shift
+        duration = self.scenario.interruptions.duration
+        counts = rng.poisson(rate, size=self.n_workdays)
+        times = rng.uniform(start, end, size=int(counts.sum()))
+        lengths = duration.minutes(rng.random(len(times))).tolist()
+        desks, i = [], 0
+        for n in counts.tolist():
+            desks.append(Desk(sorted(times[i : i + n].tolist()), lengths[i : i + n]))
+            i += n
+        return desks
+
+    def calendar(self, desks: list[Desk]) -> list[Workday]:
+        return workdays_for(self.scenario.days, self.first_weekday, self.workdays, *self.shift, self.breaks, desks)
+
+    def simulate(self, seed: int, replication: int) -> Records:
+        """Run one replication and return its raw records."""
+        env = simpy.Environment()
+        charts = draw_charts(self.scenario, seed, replication)
+        worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
+        waiting = 0
+        while waiting < len(charts) and charts[waiting].arrived_at <= 0:
+            worklist.add(charts[waiting])  # already waiting at the start: no event needed
+            waiting += 1
+        if waiting < len(charts):
+            env.process(_release(env, charts[waiting:], worklist))
+        log: list[CoderDay] = []
+        for spec in self.coders:
+            days = self.calendar(self.desks(seed, replication, spec.index))
+            env.process(code_charts(env, spec, days, worklist, self.answer_at, self.overtime, log, self.n_types))
+        env.run(until=self.horizon)
+        log.sort(key=lambda d: (d.day, d.coder))
+        return Records(replication=replication, horizon=self.horizon, charts=charts, coder_days=log)
+
+
 def simulate(scenario: Scenario, seed: int, replication: int) -> Records:
-    """Run one replication and return its raw records."""
-    env = simpy.Environment()
-    charts = draw_charts(scenario, seed, replication)
-    n_types = len(scenario.chart_types)
-    worklist = Worklist(env, n_types, scenario.coders.policy)
-    first = WEEKDAYS.index(scenario.start_weekday)
-    workdays = {WEEKDAYS.index(d) for d in scenario.shift.workdays}
-    n_workdays = sum((first + d) % 7 in workdays for d in range(scenario.days))
-    breaks = tuple((b.at_min, b.minutes) for b in sorted(scenario.breaks, key=lambda b: b.at_min))
-    hours = scenario.queries.physician_hours
-
-    def answer_at(sent: float, delay: float) -> float:
-        return answered_at(sent, delay, hours, first)
-
-    overtime = scenario.overtime
-    rule = (overtime.backlog_threshold, overtime.minutes) if overtime else None
-    log: list[CoderDay] = []
-    env.process(_release(env, charts, worklist))
-    for spec in coder_specs(scenario):
-        desks = _desks(scenario, seed, replication, spec.index, n_workdays)
-        days = workdays_for(
-            scenario.days, first, workdays, scenario.shift.start_min, scenario.shift.end_min, breaks, desks
-        )
-        env.process(code_charts(env, spec, days, worklist, answer_at, rule, log, n_types))
-    env.run(until=scenario.days * DAY)
-    log.sort(key=lambda d: (d.day, d.coder))
-    return Records(replication=replication, horizon=scenario.days * DAY, charts=charts, coder_days=log)
+    """Run one replication of a scenario (builds the Department each time; see Department)."""
+    return Department(scenario).simulate(seed, replication)

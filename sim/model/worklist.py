@@ -31,6 +31,7 @@ class Worklist:
         self.returned: list[deque[Chart]] = [deque() for _ in range(n_types)]
         self.waiting = 0  # charts in the queues (not those on query hold)
         self._idle: list[tuple[simpy.Event, frozenset[int]]] = []
+        self._by_skills: dict[tuple[int, ...], tuple[deque[Chart], ...]] = {}
         self.take: Callable[[tuple[int, ...]], Chart | None] = {
             "oldest_first": self._oldest_first,
             "returns_first": self._returns_first,
@@ -76,13 +77,19 @@ class Worklist:
         self.waiting -= 1
         return queue.popleft()
 
+    def _queues(self, kinds: tuple[int, ...]) -> tuple[deque[Chart], ...]:
+        """The coder's queues, answered before new within each type (cached per skill set)."""
+        queues = self._by_skills.get(kinds)
+        if queues is None:
+            queues = self._by_skills[kinds] = tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
+        return queues
+
     def _oldest_first(self, kinds: tuple[int, ...]) -> Chart | None:
         best: deque[Chart] | None = None
         oldest = float("inf")
-        for k in kinds:
-            for queue in (self.returned[k], self.new[k]):
-                if queue and queue[0].arrived_at < oldest:
-                    best, oldest = queue, queue[0].arrived_at
+        for queue in self._queues(kinds):
+            if queue and queue[0].arrived_at < oldest:
+                best, oldest = queue, queue[0].arrived_at
         return self._pop(best) if best is not None else None
 
     def _returns_first(self, kinds: tuple[int, ...]) -> Chart | None:
