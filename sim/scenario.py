@@ -396,15 +396,16 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     tags = {"fixed", "uniform", "triangular", "exponential", "lognormal", "empirical", "uniform_int", "poisson"}
     loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and (p in tags or p.startswith("function-")))]
-    field = ".".join(loc) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
+    if not loc:  # checks across settings name their own field first
+        return msg
     if err["type"] == "extra_forbidden":
         msg = "unknown setting (check the spelling; see README for the allowed keys)"
     elif err["type"] == "union_tag_invalid":
         msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, empirical (times) or fixed, uniform_int, poisson (counts)"
     elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], (dict, list)):
         msg += f" (got {err['input']!r})"
-    return f"{field}: {msg}"
+    return f"{'.'.join(loc)}: {msg}"
 
 
 def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
