@@ -1,0 +1,335 @@
+"""Output-analysis functions against textbook values and synthetic data with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.analysis import (
+    PrecisionPlan,
+    half_width,
+    kn_eta,
+    percentile_intervals,
+    precise_enough,
+    select_best,
+    sequential_precision,
+    warmup_table,
+)
+from sim.runner import BASE, scenario_seed
+from sim.stats import compare, mser5, paired_difference, t_interval, welch_difference, welch_test
+
+# ------------------------------------------------------------------ t intervals
+
+
+@pytest.mark.parametrize("dof, table_value", [(4, 2.776), (9, 2.262), (29, 2.045), (120, 1.980)])
+def test_t_quantiles_match_the_printed_table(dof: int, table_value: float) -> None:
+    """Law, Table T.1 (two-sided 95 %): t_{ν, 0.975} to three decimals."""
+    assert round(float(stats.t.ppf(0.975, dof)), 3) == table_value
+
+
+def test_t_interval_on_a_hand_computed_sample() -> None:
+    """1…5: mean 3, s = √2.5, half-width 2.776 · 1.5811 / √5 = 1.9632."""
+    mean, low, high = t_interval(np.array([1, 2, 3, 4, 5.0]))
+    assert mean == 3
+    assert high - mean == pytest.approx(1.9632, abs=1e-4)
+    assert mean - low == pytest.approx(high - mean)
+    assert half_width(np.array([1, 2, 3, 4, 5.0])) == pytest.approx(1.9632, abs=1e-4)
+    assert math.isnan(half_width(np.array([7.0])))
+
+
+def test_welch_interval_by_hand_and_against_scipy() -> None:
+    """a = 1…5, b = 2, 4, …, 10: se² = 2.5/5 + 10/5 = 2.5, f = 6.25 / (0.25/4 + 4/4) = 5.882."""
+    a, b = np.array([1, 2, 3, 4, 5.0]), np.array([2, 4, 6, 8, 10.0])
+    diff, low, high, p = welch_test(a, b)
+    half = stats.t.ppf(0.975, 6.25 / 1.0625) * math.sqrt(2.5)
+    assert diff == -3
+    assert (low, high) == pytest.approx((-3 - half, -3 + half))
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert p == pytest.approx(ref.pvalue)
+    assert (low, high) == pytest.approx(tuple(ref.confidence_interval(0.95)))
+    assert welch_difference(a, b) == pytest.approx((diff, low, high))
+
+
+def test_paired_difference_against_scipy() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(10, 2, 30)
+    variant = base + rng.normal(0.5, 0.3, 30)
+    diff, low, high, p = paired_difference(variant, base)
+    ref = stats.ttest_rel(variant, base)
+    assert p == pytest.approx(ref.pvalue)
+    assert (low, high) == pytest.approx(tuple(ref.confidence_interval(0.95)))
+
+
+def test_compare_uses_welch_for_independent_streams() -> None:
+    rng = np.random.default_rng(2)
+    reps = pd.DataFrame(
+        {
+            "variant": ["base"] * 20 + ["more"] * 20,
+            "replication": list(range(20)) * 2,
+            "x": np.r_[rng.normal(0, 1, 20), rng.normal(1, 1, 20)],
+        }
+    )
+    paired = compare(reps, ["x"], paired=True).iloc[0]
+    welch = compare(reps, ["x"], paired=False).iloc[0]
+    assert paired["method"] == "paired-t" and welch["method"] == "welch"
+    a, b = reps.loc[reps.variant == "more", "x"].to_numpy(), reps.loc[reps.variant == "base", "x"].to_numpy()
+    assert (welch["ci_low"], welch["ci_high"]) == pytest.approx(welch_difference(a, b)[1:])
+
+
+def test_independent_streams_give_variants_their_own_seed() -> None:
+    assert scenario_seed(7, "more", "common") == 7
+    assert scenario_seed(7, BASE, "independent") == 7
+    mixed = {scenario_seed(7, name, "independent") for name in ("a", "b", "c")}
+    assert len(mixed) == 3 and 7 not in mixed
+    assert scenario_seed(7, "a", "independent") == scenario_seed(7, "a", "independent")
+    assert scenario_seed(7, "a", "independent") != scenario_seed(8, "a", "independent")
+    with pytest.raises(ValueError):
+        scenario_seed(7, "a", "shared")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ replications to precision
+
+
+def normal_sampler(columns: dict[str, tuple[float, float]], calls: list[range]):
+    """Replication r of column c is N(mean, sd²) from its own seeded generator; records what was asked."""
+    cache: dict[int, dict[str, float]] = {}
+
+    def sample(n: int) -> pd.DataFrame:
+        new = range(len(cache), n)
+        calls.append(new)
+        for r in new:
+            rng = np.random.default_rng([11, r])
+            cache[r] = {c: float(m + s * rng.standard_normal()) for c, (m, s) in columns.items()}
+        return pd.DataFrame([cache[r] for r in range(n)])
+
+    return sample
+
+
+def test_precision_reaches_the_sample_size_theory_predicts() -> None:
+    """N(100, 10²) within 2 %: n ≈ (1.96 · 10 / 2)² ≈ 96.
+
+    s at n ≈ 96 has sd ≈ 10/√192 ≈ 0.72, so s ∈ [7.8, 12.2] with 3σ and the
+    n at which t·s/√n first drops below 2 lies in roughly [58, 143].
+    """
+    calls: list[range] = []
+    plan = PrecisionPlan(precision=0.02, min_reps=10, batch=5, look_ahead=2, max_reps=1000)
+    out = sequential_precision(normal_sampler({"x": (100, 10), "flat": (5, 0)}, calls), plan)
+    row = out.table.set_index("metric").loc["x"]
+    assert row["converged"]
+    assert 58 <= row["reps_needed"] <= 143
+    assert row["half_width"] <= 0.02 * row["mean"]
+    assert out.reps >= row["reps_needed"] + 2 * 5  # stayed precise for two more checks
+    flat = out.table.set_index("metric").loc["flat"]
+    assert flat["converged"] and flat["reps_needed"] == 10 and flat["half_width"] == 0
+    # replication r was simulated once: the asked-for ranges tile 0 … n−1
+    assert [r.start for r in calls] == [0] + [r.stop for r in calls[:-1]]
+    assert calls[-1].stop == out.reps
+
+
+def test_near_zero_metric_needs_an_absolute_half_width_or_hits_the_budget() -> None:
+    plan = PrecisionPlan(precision=0.02, min_reps=10, batch=10, look_ahead=1, max_reps=60)
+    out = sequential_precision(normal_sampler({"zero": (0, 1)}, []), plan)
+    row = out.table.iloc[0]
+    assert out.reps == 60 and not row["converged"] and math.isnan(row["reps_needed"])
+    plan = PrecisionPlan(precision=0.02, half_width=0.5, min_reps=10, batch=10, look_ahead=1, max_reps=200)
+    out = sequential_precision(normal_sampler({"zero": (0, 1)}, []), plan)
+    row = out.table.iloc[0]
+    assert row["converged"] and row["half_width"] <= 0.5
+    # 2.0·1/√n ≤ 0.5 needs n ≥ 16–20: first met at the check n = 20, confirmed at 30
+    assert row["reps_needed"] == 20 and out.reps == 30
+
+
+def test_look_ahead_stops_a_lucky_streak_from_ending_the_run() -> None:
+    """Ten near-identical values look precise at n = 10; then an sd of 10 appears (needs n ≈ 96)."""
+    values = np.r_[np.full(10, 100.0) + np.linspace(0, 0.1, 10), 100 + 10 * np.random.default_rng(3).standard_normal(500)]
+
+    def sample(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"x": values[:n]})
+
+    hasty = sequential_precision(sample, PrecisionPlan(precision=0.02, batch=10, look_ahead=0, max_reps=500))
+    careful = sequential_precision(sample, PrecisionPlan(precision=0.02, batch=10, look_ahead=2, max_reps=500))
+    assert hasty.reps == 10
+    assert careful.table.iloc[0]["converged"] and 50 <= careful.table.iloc[0]["reps_needed"] <= 150
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"precision": 0}, "--precision must be > 0"),
+        ({"precision": -0.1}, "--precision must be > 0"),
+        ({"precision": 0.02, "max_reps": 5}, "--max-reps must be at least 10"),
+        ({"precision": 0.02, "half_width": 0}, "--half-width must be > 0"),
+        ({"precision": 0.02, "min_reps": 1}, "at least 2"),
+    ],
+)
+def test_bad_precision_plans_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PrecisionPlan(**kwargs)
+
+
+def test_precise_enough() -> None:
+    assert precise_enough(100, 2, 0.02) and not precise_enough(100, 2.01, 0.02)
+    assert not precise_enough(0.0, 0.1, 0.02) and precise_enough(0.0, 0.1, 0.02, absolute=0.1)
+    assert not precise_enough(math.nan, 0.1, 0.02)
+
+
+# ------------------------------------------------------------------ warm-up
+
+
+def test_mser5_by_hand() -> None:
+    """Batches 10, 0, 0, 0: MSER(0) = 75/16, MSER(1) = 0, so the cut is one batch = 5 days."""
+    assert mser5(np.r_[np.full(5, 10.0), np.zeros(15)]) == 5
+    assert mser5(np.full(50, 3.0)) == 0
+    assert mser5(np.arange(8.0)) == 0  # fewer than two batches: nothing to cut
+
+
+def test_mser5_removes_a_known_transient() -> None:
+    """30 days 40 above the steady mean 20 (noise sd 2), 200 independent series.
+
+    Every cut must remove the whole transient (a kept batch 40 off the mean
+    would dominate the MSER statistic), and the most common cut is the exact
+    end of it, 30. MSER is known to over-truncate now and then (a noisy
+    steady batch dropped), so only a majority is asked for.
+    """
+    cuts = []
+    for s in range(200):
+        rng = np.random.default_rng(s)
+        series = 20 + 2 * rng.standard_normal(300)
+        series[:30] += 40
+        cuts.append(mser5(series))
+    cuts_arr = np.array(cuts)
+    assert (cuts_arr >= 30).all() and (cuts_arr <= 150).all()
+    assert (cuts_arr == 30).mean() > 0.5
+
+
+def test_warmup_table_shows_the_series_and_the_cut() -> None:
+    days = pd.DataFrame(
+        {"variant": ["base"] * 6 + ["x"] * 6, "replication": [0, 0, 0, 1, 1, 1] * 2, "day": [0, 1, 2] * 4,
+         "backlog": [0, 4, 6, 2, 6, 8, 9, 9, 9, 9, 9, 9]}
+    )
+    t = warmup_table(days, 1)
+    assert t["mean_backlog"].tolist() == [1, 5, 7]
+    assert t["warmup"].tolist() == [True, False, False] and (t["cut"] == 1).all()
+
+
+# ------------------------------------------------------------------ percentiles
+
+
+def uniform_coder_days(rng: np.random.Generator, reps: int, per_rep: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(np.arange(reps), per_rep),
+            "day": np.tile(np.arange(per_rep), reps),
+            "charts_coded": rng.uniform(0, 40, reps * per_rep),
+        }
+    )
+
+
+def test_percentile_intervals_cover_the_expected_within_replication_percentile() -> None:
+    """U(0, 40), n days per replication: E[type-7 sample p-quantile] = 40((n−1)p + 1)/(n + 1) exactly.
+
+    Over 200 synthetic runs each 95 % interval must cover it about 95 % of the
+    time: accept 0.95 ± 3·√(0.95·0.05/200) = [0.904, 0.996].
+    """
+    n, reps, p = 20, 30, (5, 50, 95)
+    truth = {q: 40 * ((n - 1) * q / 100 + 1) / (n + 1) for q in p}
+    rng = np.random.default_rng(6)
+    hits = {q: 0 for q in p}
+    runs = 200
+    for _ in range(runs):
+        table = percentile_intervals(uniform_coder_days(rng, reps, n), percentiles=p).set_index("percentile")
+        for q in p:
+            hits[q] += table.at[q, "ci_low"] <= truth[q] <= table.at[q, "ci_high"]
+    for q in p:
+        assert 0.904 <= hits[q] / runs <= 0.996, (q, hits[q])
+
+
+def test_percentile_intervals_skip_the_warmup_and_keep_variants_apart() -> None:
+    rng = np.random.default_rng(7)
+    a = uniform_coder_days(rng, 10, 10).assign(variant="base")
+    b = uniform_coder_days(rng, 10, 10).assign(variant="x", charts_coded=lambda f: f["charts_coded"] + 100)
+    a.loc[a["day"] < 3, "charts_coded"] = 1e6  # warm-up days that must not count
+    t = percentile_intervals(pd.concat([a, b]), warmup=3)
+    assert set(t["variant"]) == {"base", "x"}
+    assert (t.loc[t.variant == "base", "ci_high"] < 40).all()
+    assert (t.loc[t.variant == "x", "ci_low"] > 100).all()
+    assert (t.loc[t.variant == "base", "coder_days_per_replication"] == 7).all()
+
+
+def test_order_statistic_interval_for_one_coder_day_per_replication() -> None:
+    """n = 100, median, 95 %: the textbook ranks are X(40) and X(61) (Conover, Table A3)."""
+    x = np.arange(1.0, 101.0)
+    frame = pd.DataFrame({"replication": np.arange(100), "day": 0, "charts_coded": x})
+    row = percentile_intervals(frame, percentiles=(50,)).iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == (40.0, 61.0)
+    assert row["method"].startswith("order statistics")
+
+
+# ------------------------------------------------------------------ KN++
+
+
+def test_kn_eta_closed_form() -> None:
+    """k = 2, α = 0.05, f = 9: β = 0.05, η = ½(0.1^(−2/9) − 1) = ½(1.66810 − 1) = 0.33405."""
+    assert kn_eta(0.05, 2, 9) == pytest.approx(0.5 * (0.1 ** (-2 / 9) - 1))
+    assert kn_eta(0.05, 2, 9) == pytest.approx(0.33405, abs=1e-5)
+
+
+def normal_systems(means: list[float], sd: float, seed: int, common: float = 0.0):
+    """Observation r of system i: mean_i + sd·Z_ir (+ a shared term common·Y_r, as with CRN)."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((5000, len(means)))
+    y = rng.standard_normal(5000)
+
+    def sample(i: int, r: int) -> float:
+        return means[i] + sd * z[r, i] + common * y[r]
+
+    return sample
+
+
+def test_kn_plus_plus_selects_the_best_with_the_promised_probability() -> None:
+    """Slippage configuration: best = others + δ (the hardest case KN++ guarantees).
+
+    P(correct selection) ≥ 1 − α = 0.95; over 300 macro-replications accept
+    ≥ 0.95 − 3·√(0.95·0.05/300) = 0.912.
+    """
+    delta, k = 0.5, 5
+    means = [0.0] * (k - 1) + [delta]
+    correct, used = 0, []
+    for m in range(300):
+        sel = select_best(normal_systems(means, 1.0, seed=m), k, delta, alpha=0.05, n0=10)
+        correct += sel.best == k - 1
+        used.append(sel.total)
+    assert correct / 300 >= 0.912
+    assert min(used) >= 10 * k
+
+
+def test_kn_plus_plus_minimises_and_reports_replications_per_plan() -> None:
+    sel = select_best(normal_systems([10.0, 5.0, 9.0, 20.0], 1.0, seed=1), 4, delta=1.0, maximise=False)
+    assert sel.best == 1
+    assert sel.eliminated_at[1] is None and all(sel.eliminated_at[i] is not None for i in (0, 2, 3))
+    assert sel.replications[1] == max(sel.replications)  # the winner is sampled until the end
+    assert sel.means[1] == pytest.approx(5.0, abs=0.5)
+    assert not sel.stopped_by_budget
+
+
+def test_kn_plus_plus_gains_from_common_random_numbers() -> None:
+    """A large shared term cancels in the differences: far fewer observations than without it."""
+    means = [0.0, 0.3, 0.6]
+    crn = [select_best(normal_systems(means, 0.3, s, common=3.0), 3, 0.3).total for s in range(20)]
+    indep = [select_best(normal_systems(means, math.sqrt(0.09 + 9.0), s), 3, 0.3).total for s in range(20)]
+    assert np.mean(crn) < np.mean(indep) / 5
+
+
+def test_kn_plus_plus_budget_and_bad_settings() -> None:
+    sel = select_best(normal_systems([0.0, 0.0], 1.0, seed=3), 2, delta=0.01, max_reps=30)
+    assert sel.stopped_by_budget and sel.replications == [30, 30]
+    with pytest.raises(ValueError):
+        select_best(normal_systems([0.0], 1.0, 0), 1, 0.1)
+    with pytest.raises(ValueError):
+        select_best(normal_systems([0.0, 1.0], 1.0, 0), 2, 0.0)
+    with pytest.raises(ValueError):
+        select_best(normal_systems([0.0, 1.0], 1.0, 0), 2, 0.1, n0=1)
