@@ -108,6 +108,7 @@ def run(
     max_reps: Annotated[int, typer.Option("--max-reps", help="with --precision: replication budget")] = 1000,
     streams: Annotated[str, typer.Option(
         "--streams", help="common: variants share random numbers (paired-t); independent: own streams (Welch)")] = "common",
+    report: Annotated[bool, typer.Option("--report", help="also write report.html and results.xlsx into the run folder")] = False,
 ) -> None:
     """Run a scenario and write a run folder."""
     plan = None
@@ -152,6 +153,8 @@ def run(
             names = ", ".join(f"{v}:{m}" if v != "base" else m for v, m in zip(missed["variant"], missed["metric"]))
             console.print(f"[red]not precise enough after {results.reps} replications:[/] {names}")
     console.print(f"wrote {out}/ in {results.wall_seconds:.2f} s of simulation")
+    if report:
+        _write_report(out)
 
 
 @app.command()
@@ -258,6 +261,22 @@ def staff(
     console.print(f"wrote {out}/staffing.csv")
     if result.answer is None:
         raise typer.Exit(1)
+
+
+def _write_report(folder: Path) -> None:
+    from sim.report import RunFolderError, build_report  # matplotlib loads only when a report is asked for
+
+    try:
+        html = build_report(folder)
+    except RunFolderError as exc:
+        fail(str(exc))
+    console.print(f"wrote {html} and {html.with_name('results.xlsx')}")
+
+
+@app.command("report")
+def report_cmd(run_dir: Annotated[Path, typer.Argument(help="run folder written by chartsim run or chartsim staff")]) -> None:
+    """Write report.html and results.xlsx into a run folder (never re-runs the simulation)."""
+    _write_report(run_dir)
 
 
 def main() -> None:

@@ -1,0 +1,53 @@
+"""Reports from a run folder: ``report.html`` (STRESS-DES sections, plots inline) and ``results.xlsx``.
+
+Reporting reads what a run wrote and never runs the simulation again::
+
+    from sim.report import build_report
+    build_report("runs/baseline-20250101-120000")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.report.excel import write_workbook
+from sim.report.figures import Plot
+from sim.report.gantt import coder_day
+from sim.report.html import render_html
+from sim.report.load import RunFolder, RunFolderError, load_run
+from sim.report.plots import backlog_by_day, charts_per_day, forest, staffing_curve, time_use, turnaround
+
+__all__ = ["Plot", "RunFolder", "RunFolderError", "build_report", "load_run", "plots_for", "write_workbook"]
+
+
+def _staffing_target(manifest: dict) -> dict | None:
+    target = manifest.get("target") or (manifest.get("staffing") or {}).get("target")
+    return target if isinstance(target, dict) else None
+
+
+def plots_for(run: RunFolder) -> list[Plot]:
+    """Every figure the report shows, in reading order; those that do not apply carry a note."""
+    warmup = int(run.manifest.get("warmup_days") or 0)
+    target = run.scenario.get("target_days")
+    plots = []
+    if run.staffing is not None:
+        plots.append(staffing_curve(run.staffing, _staffing_target(run.manifest)))
+    plots += [
+        charts_per_day(run.coder_days, run.summary),
+        forest(run.comparison),
+        backlog_by_day(run.days, warmup),
+        turnaround(run.charts, warmup, float(target) if isinstance(target, (int, float)) else None),
+        time_use(run.coder_days),
+        coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0]),
+    ]
+    return plots
+
+
+def build_report(folder: str | Path, excel: bool = True) -> Path:
+    """Write ``report.html`` (and ``results.xlsx``) into the run folder; returns the HTML path."""
+    run = load_run(folder)
+    html = run.path / "report.html"
+    html.write_text(render_html(run, plots_for(run)), encoding="utf-8")
+    if excel:
+        write_workbook(run, run.path / "results.xlsx")
+    return html

@@ -1,0 +1,59 @@
+"""A figure as the report carries it: a PNG (base64) with its title and one-line reading.
+
+A plot that does not apply to a run (a backlog by day for a one-day run) is a
+:class:`Plot` with no image and a note saying why, never an empty axis.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+PALETTE = ["#1f5f8b", "#d1762b", "#3a8f4a", "#b03a48", "#6c4f9c", "#8a6d3b", "#c05fa0", "#5f6b73", "#a6a23a", "#2a9d9a"]
+TYPE_COLOURS = ["#4c78a8", "#f2a541", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
+DOCUMENTED_LOW, DOCUMENTED_HIGH = 20, 30  # charts per coder per day (project domain description)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One figure of the report, or the note that replaces it."""
+
+    key: str
+    title: str
+    reading: str = ""
+    png: str | None = None  # base64-encoded PNG
+    note: str = ""
+
+    @property
+    def drawn(self) -> bool:
+        return self.png is not None
+
+
+def new_figure(width: float = 8.0, height: float = 4.0) -> Figure:
+    """A figure bound to the Agg canvas (no pyplot, no display needed)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def to_png(fig: Figure) -> str:
+    """The figure as base64 PNG text."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def omitted(key: str, title: str, note: str) -> Plot:
+    return Plot(key=key, title=title, note=note)
+
+
+def text(label: object, limit: int = 40) -> str:
+    """User text made safe for matplotlib (no mathtext) and short enough for a legend."""
+    s = str(label)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("$", r"\$")

@@ -1,0 +1,156 @@
+"""``report.html``: one self-contained page (images inline, no network) following STRESS-DES.
+
+All text from the scenario reaches the page through Jinja2 with autoescaping
+on, so a scenario named ``<script>…`` is shown, never run.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from sim.report.figures import Plot
+from sim.report.inputs import inputs_table
+from sim.report.labels import HEADLINE, doc, fmt, unit
+from sim.report.load import RunFolder
+from sim.report.story import experimentation, model_logic
+
+TEMPLATES = Path(__file__).parent / "templates"
+PER_TABLE = 4  # variants side by side in one results table
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def _questions(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for name, v in (scenario.get("variants") or {}).items():
+        v = v or {}
+        changes = [f"{path} = {value}" for path, value in (v.get("set") or {}).items()]
+        out.append({"name": name, "description": v.get("description") or "", "changes": changes})
+    for name, sweep in (scenario.get("sweeps") or {}).items():
+        grid = (sweep or {}).get("grid") or {}
+        changes = [f"{path} ∈ {values}" for path, values in grid.items()]
+        out.append({"name": f"sweep {name}", "description": "one variant per combination of values", "changes": changes})
+    return out
+
+
+def _cell(row: pd.Series, metric: str) -> str:
+    mean = fmt(float(row["mean"]), metric)
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    if math.isnan(low):
+        return mean
+    return f"{mean} [{fmt(low, metric)} – {fmt(high, metric)}]"
+
+
+def _result_tables(run: RunFolder) -> list[dict[str, Any]]:
+    if run.summary is None:
+        return []
+    s = run.summary
+    kinds = [m for m in dict.fromkeys(s["metric"]) if m.startswith("coded_") and m.endswith("_per_coder_day")]
+    metrics = [m for m in HEADLINE[:1] + kinds + HEADLINE[1:] if m in set(s["metric"])]
+    variants = run.variants
+    blocks = []
+    for lo in range(0, len(variants), PER_TABLE):
+        chunk = variants[lo : lo + PER_TABLE]
+        rows = []
+        for metric in metrics:
+            cells = []
+            for v in chunk:
+                r = s.loc[(s["variant"] == v) & (s["metric"] == metric)]
+                cells.append("–" if r.empty or pd.isna(r.iloc[0]["mean"]) else _cell(r.iloc[0], metric))
+            if any(c != "–" for c in cells):
+                rows.append({"doc": doc(metric), "unit": unit(metric), "cells": cells})
+        title = "Key results" if len(variants) <= PER_TABLE else f"Key results ({lo + 1}–{lo + len(chunk)} of {len(variants)})"
+        blocks.append({"title": title, "variants": chunk, "rows": rows})
+    return blocks
+
+
+def _comparison(run: RunFolder) -> tuple[list[dict[str, Any]], str]:
+    c = run.comparison
+    if c is None or c.empty:
+        return [], ""
+    level = float(c["confidence"].iloc[0]) if "confidence" in c else 0.95
+    rows = []
+    for _, r in c.loc[c["metric"].isin(HEADLINE)].iterrows():
+        m = str(r["metric"])
+        rows.append({
+            "variant": r["variant"], "metric": doc(m),
+            "base": fmt(float(r.get("base_mean", math.nan)), m), "value": fmt(float(r.get("variant_mean", math.nan)), m),
+            "difference": fmt(float(r["difference"]), m, signed=True),
+            "ci": f"{fmt(float(r['ci_low']), m, signed=True)} … {fmt(float(r['ci_high']), m, signed=True)}",
+            "significant": str(r.get("significant", "")).lower() == "true",
+        })
+    return rows, f"{level:.1%}"
+
+
+def _implementation(m: dict[str, Any]) -> list[tuple[str, str]]:
+    versions = m.get("versions") or {}
+    machine = m.get("machine") or {}
+    rows = [(f"{k} version", str(v)) for k, v in versions.items()]
+    rows += [
+        ("random generator", str(m.get("random_generator", "not recorded"))),
+        ("worker processes", str(m.get("workers", "not recorded"))),
+        ("simulation wall time", f"{m['wall_seconds']:.2f} s" if isinstance(m.get("wall_seconds"), (int, float)) else "not recorded"),
+        ("machine", " · ".join(str(v) for v in machine.values()) or "not recorded"),
+    ]
+    return rows
+
+
+def _glance(run: RunFolder) -> list[str]:
+    if run.summary is None:
+        return []
+    s = run.summary.set_index(["variant", "metric"])
+    base = run.variants[0]
+    lines = []
+    if (base, "charts_per_coder_day") in s.index:
+        r = s.loc[(base, "charts_per_coder_day")]
+        lines.append(
+            f"A coder finishes {_cell(r, 'charts_per_coder_day')} charts per day on average "
+            f"(95% confidence interval in brackets; documented expectation 20–30+)."
+        )
+    if (base, "utilisation") in s.index:
+        lines.append(f"Share of desk time spent working: {fmt(float(s.loc[(base, 'utilisation'), 'mean']), 'utilisation')}.")
+    return lines
+
+
+def render_html(run: RunFolder, plots: list[Plot]) -> str:
+    """The report page as text."""
+    s, m = run.scenario, run.manifest
+    inputs = inputs_table(s)
+    counts = {
+        "documented": sum(r.status == "documented" for r in inputs),
+        "part": sum(r.status == "documented in part" for r in inputs),
+        "assumption": sum(r.status == "assumption" for r in inputs),
+        "unstated": sum(r.status == "not stated" for r in inputs),
+    }
+    comparison, level = _comparison(run)
+    versions = m.get("versions") or {}
+    return _environment().get_template("report.html.j2").render(
+        name=run.name,
+        reps=m.get("replications", "?"),
+        seed=m.get("seed", "?"),
+        folder=run.path.name,
+        variants=run.variants,
+        description=str(s.get("description") or "").strip(),
+        questions=_questions(s),
+        glance=_glance(run),
+        logic=model_logic(s),
+        inputs=inputs,
+        counts=counts,
+        experiment=experimentation(s, m, float(run.comparison["confidence"].iloc[0]) if comparison else None),
+        implementation=_implementation(m),
+        result_tables=_result_tables(run),
+        comparison=comparison,
+        comparison_level=level,
+        plots=plots,
+        chartsim_version=versions.get("chartsim", ""),
+    )

@@ -1,0 +1,289 @@
+"""The report's figures, each drawn from the run's tables.
+
+Every function takes DataFrames (as in a run folder or ``sim.run``'s Results)
+and returns a :class:`~sim.report.figures.Plot` with a title, axes in units
+and a one-line reading; the notebooks call them directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
+from sim.report.labels import doc, fmt, unit
+
+MAX_LINES = 8  # variants drawn in one panel before the plot says it shows only the first ones
+FOREST_METRICS = [
+    "charts_per_coder_day", "utilisation", "backlog_end", "turnaround_p95_days", "share_within_target",
+    "cost_per_chart", "idle_minutes", "overtime_hours",
+]
+TIME_USE = [
+    ("coding_minutes", "coding", "#4c78a8"),
+    ("query_minutes", "writing queries", "#f2a541"),
+    ("interrupted_minutes", "billing questions", "#e45756"),
+    ("break_minutes", "breaks", "#9d9d9d"),
+    ("idle_minutes", "idle (no chart)", "#d8d8d8"),
+]
+
+
+def _after_warmup(frame: pd.DataFrame) -> pd.DataFrame:
+    if "warmup" in frame:
+        keep = ~frame["warmup"].astype(str).str.lower().isin(("true", "1"))
+        return frame.loc[keep]
+    return frame
+
+
+def _ci(summary: pd.DataFrame | None, variant: str, metric: str) -> tuple[float, float, float]:
+    if summary is None:
+        return np.nan, np.nan, np.nan
+    row = summary.loc[(summary["variant"] == variant) & (summary["metric"] == metric)]
+    if row.empty:
+        return np.nan, np.nan, np.nan
+    r = row.iloc[0]
+    return float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
+
+
+def _shown(variants: list[str]) -> tuple[list[str], str]:
+    if len(variants) <= MAX_LINES:
+        return variants, ""
+    return variants[:MAX_LINES], f" (first {MAX_LINES} of {len(variants)} variants shown)"
+
+
+def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None) -> Plot:
+    """Distribution of charts per coder-day per variant, mean and CI marked, documented range shaded."""
+    key, title = "charts_per_day", "Charts coded per coder-day"
+    if coder_days is None or _after_warmup(coder_days).empty:
+        return omitted(key, title, "No coder-days after warm-up to show.")
+    cd = _after_warmup(coder_days)
+    variants, cut = _shown(list(dict.fromkeys(cd["variant"])))
+    fig = new_figure(8, 4.2)
+    ax = fig.add_subplot()
+    ax.axvspan(DOCUMENTED_LOW, DOCUMENTED_HIGH, color="#3a8f4a", alpha=0.12, label="documented 20–30+ per day")
+    if len(variants) == 1:
+        x = cd["charts_coded"].to_numpy(dtype=float)
+        bins = np.arange(np.floor(x.min()) - 0.5, np.ceil(x.max()) + 1.5)
+        ax.hist(x, bins=bins, weights=np.full(len(x), 100 / len(x)), color=PALETTE[0], alpha=0.85, label="coder-days")
+        mean, low, high = _ci(summary, variants[0], "charts_per_coder_day")
+        top = ax.get_ylim()[1] * 1.08
+        if np.isfinite(low):
+            ax.errorbar([mean], [top], xerr=[[mean - low], [high - mean]], fmt="D", color="black", ms=5, capsize=4,
+                        label=f"mean {mean:.1f}, 95% CI {low:.1f}–{high:.1f}")
+        elif np.isfinite(mean):
+            ax.plot([mean], [top], "D", color="black", ms=5, label=f"mean {mean:.1f}")
+        ax.set_ylim(0, top * 1.1)
+        ax.set_ylabel("share of coder-days (%)")
+    else:
+        for i, v in enumerate(variants):
+            x = np.sort(cd.loc[cd["variant"] == v, "charts_coded"].to_numpy(dtype=float))
+            colour = PALETTE[i % len(PALETTE)]
+            ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=colour, label=text(v))
+            mean, low, high = _ci(summary, v, "charts_per_coder_day")
+            if np.isfinite(low):
+                y = 4 + 5 * i
+                ax.errorbar([mean], [y], xerr=[[mean - low], [high - mean]], fmt="o", color=colour, ms=4, capsize=3)
+        ax.set_ylabel("coder-days at or below (%)")
+        ax.set_ylim(0, 102)
+    ax.set_xlabel("charts coded in a coder-day (charts)")
+    ax.set_title(title + (" — mean ± 95% CI as dots" if len(variants) > 1 else "") + cut)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    base = cd.loc[cd["variant"] == variants[0], "charts_coded"]
+    mean, low, high = _ci(summary, variants[0], "charts_per_coder_day")
+    ci = f" (95% CI {low:.1f}–{high:.1f})" if np.isfinite(low) else ""
+    reading = (
+        f"{text(variants[0])}: {mean:.1f} charts per coder-day on average{ci}; "
+        f"{(base >= DOCUMENTED_LOW).mean():.0%} of coder-days reach the documented 20 or more."
+    )
+    return Plot(key, title, reading, to_png(fig))
+
+
+def forest(comparison: pd.DataFrame | None) -> Plot:
+    """Paired differences (variant − base) with their CIs, one panel per headline metric."""
+    key, title = "forest", "Variants against the base: paired differences"
+    if comparison is None or comparison.empty:
+        return omitted(key, title, "This run has no variants, so there is nothing to compare with the base.")
+    comp = comparison.loc[np.isfinite(comparison["difference"].astype(float))]
+    metrics = [m for m in FOREST_METRICS if m in set(comp["metric"])][:6]
+    if not metrics:
+        return omitted(key, title, "No headline metric has a finite difference to show.")
+    variants = list(dict.fromkeys(comp["variant"]))
+    cols = 2 if len(metrics) > 1 else 1
+    rows = -(-len(metrics) // cols)
+    fig = new_figure(9, rows * (0.9 + 0.32 * len(variants)) + 0.6)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    level = float(comp["confidence"].iloc[0]) if "confidence" in comp else 0.95
+    for ax, metric in zip(axes, metrics):
+        m = comp.loc[comp["metric"] == metric].set_index("variant").reindex(variants)
+        y = np.arange(len(variants))[::-1]
+        u = unit(metric)
+        k = 100.0 if u == "share" else 1.0
+        d = m["difference"].to_numpy(dtype=float) * k
+        lo, hi = m["ci_low"].to_numpy(dtype=float) * k, m["ci_high"].to_numpy(dtype=float) * k
+        sig = (lo > 0) | (hi < 0)
+        for yi, di, li, hi_, s in zip(y, d, lo, hi, sig):
+            colour = "#b03a48" if s else "#5f6b73"
+            err = None if np.isnan(li) else [[di - li], [hi_ - di]]
+            ax.errorbar([di], [yi], xerr=err, fmt="o", color=colour, ms=4, capsize=3)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
+        ax.set_xlabel(f"variant − base ({'percentage points' if u == 'share' else u})", fontsize=8)
+        ax.set_title(text(doc(metric), 60), fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title} — {level:.1%} CIs (Bonferroni), red = differs from base", fontsize=10)
+    n_sig = int(comp.loc[comp["metric"].isin(metrics), "significant"].astype(str).str.lower().eq("true").sum())
+    total = int(comp["metric"].isin(metrics).sum())
+    reading = f"{n_sig} of {total} variant effects shown differ from the base at the {level:.1%} level."
+    cpd = comp.loc[comp["metric"] == "charts_per_coder_day"]
+    if not cpd.empty:
+        best = cpd.loc[cpd["difference"].astype(float).abs().idxmax()]
+        reading += (
+            f" Largest change in charts per coder-day: {text(best['variant'])} "
+            f"({fmt(float(best['difference']), signed=True)}, CI {fmt(float(best['ci_low']), signed=True)} to "
+            f"{fmt(float(best['ci_high']), signed=True)})."
+        )
+    return Plot(key, title, reading, to_png(fig))
+
+
+def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
+    """Backlog at the end of each day: median and 5–95th percentile band across replications."""
+    key, title = "backlog", "Backlog at the end of each day"
+    if days is None or days["day"].nunique() < 2:
+        return omitted(key, title, "Not drawn: the run covers a single day, so there is no day-to-day backlog to follow.")
+    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
+    fig = new_figure(8, 4)
+    ax = fig.add_subplot()
+    if warmup > 0:
+        ax.axvspan(-0.5, warmup - 0.5, color="#bbbbbb", alpha=0.3, label=f"warm-up ({warmup} days, left out)")
+    readings = []
+    for i, v in enumerate(variants):
+        q = days.loc[days["variant"] == v].groupby("day")["backlog"].quantile([0.05, 0.5, 0.95]).unstack()
+        colour = PALETTE[i % len(PALETTE)]
+        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.15, lw=0)
+        ax.plot(q.index, q[0.5], color=colour, lw=1.8, label=f"{text(v)} (median, band 5–95%)")
+        if i == 0:
+            kept = q.loc[q.index >= warmup, 0.5]
+            slope = np.polyfit(kept.index, kept.to_numpy(), 1)[0] if len(kept) > 1 else 0.0
+            last = q.iloc[-1]
+            readings.append(
+                f"{text(v)}: median backlog {last[0.5]:.0f} charts at the end of day {q.index[-1]} "
+                f"(90% of replications {last[0.05]:.0f}–{last[0.95]:.0f}); after warm-up it changes by "
+                f"{slope:+.1f} charts a day."
+            )
+    ax.set_xlabel("day of the run (day 0 = first day)")
+    ax.set_ylabel("charts not yet coded at day end (charts)")
+    ax.set_title(title + cut)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return Plot(key, title, readings[0], to_png(fig))
+
+
+def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float | None = None) -> Plot:
+    """Distribution (ECDF) of arrival-to-coded time of coded charts, per variant."""
+    key, title = "turnaround", "Turnaround: arrival to coded"
+    if charts is None:
+        return omitted(key, title, "Not drawn: this run did not keep charts.csv (it was run with --no-charts).")
+    ch = charts.loc[charts["arrived_at"] >= warmup * 1440]
+    coded = ch.dropna(subset=["coded_at"])
+    if coded.empty:
+        return omitted(key, title, "Not drawn: no chart was coded after the warm-up.")
+    t_days = (coded["coded_at"] - coded["arrived_at"]) / 1440
+    in_hours = t_days.quantile(0.95) < 2
+    scale, unit_name = (24, "hours") if in_hours else (1, "days")
+    variants, cut = _shown(list(dict.fromkeys(ch["variant"])))
+    fig = new_figure(8, 4)
+    ax = fig.add_subplot()
+    for i, v in enumerate(variants):
+        x = np.sort(t_days.loc[coded["variant"] == v].to_numpy() * scale)
+        ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=PALETTE[i % len(PALETTE)], label=text(v))
+    if target_days is not None and target_days * scale <= 1.5 * t_days.max() * scale:
+        ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
+    ax.set_xlabel(f"arrival to coded ({unit_name})")
+    ax.set_ylabel("coded charts done within (%)")
+    ax.set_ylim(0, 102)
+    ax.set_title(title + cut)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    base = t_days.loc[coded["variant"] == variants[0]] * scale
+    open_share = ch.loc[ch["variant"] == variants[0], "coded_at"].isna().mean()
+    reading = (
+        f"{text(variants[0])}: half the coded charts took under {base.median():.1f} {unit_name}, 95% under "
+        f"{base.quantile(0.95):.1f} {unit_name}; {open_share:.0%} of charts were still not coded at the end "
+        "(not in the curve)."
+    )
+    return Plot(key, title, reading, to_png(fig))
+
+
+def time_use(coder_days: pd.DataFrame | None) -> Plot:
+    """Mean minutes per coder-day spent coding, writing queries, on billing questions, on breaks, idle."""
+    key, title = "time_use", "How a coder's paid time is spent"
+    if coder_days is None or _after_warmup(coder_days).empty:
+        return omitted(key, title, "No coder-days after warm-up to show.")
+    cd = _after_warmup(coder_days)
+    means = cd.groupby("variant", sort=False)[[c for c, _, _ in TIME_USE]].mean()
+    variants, cut = _shown(list(means.index))
+    means = means.loc[variants]
+    fig = new_figure(8, 1.4 + 0.45 * len(variants))
+    ax = fig.add_subplot()
+    y = np.arange(len(variants))[::-1]
+    left = np.zeros(len(variants))
+    total = means.sum(axis=1).to_numpy()
+    for col, label, colour in TIME_USE:
+        width = means[col].to_numpy()
+        ax.barh(y, width, left=left, color=colour, label=label, height=0.6)
+        for yi, li, wi, ti in zip(y, left, width, total):
+            if ti > 0 and wi / ti >= 0.06:
+                ax.text(li + wi / 2, yi, f"{wi / ti:.0%}", ha="center", va="center", fontsize=8)
+        left += width
+    ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
+    ax.set_xlabel("minutes per coder-day (mean over coder-days after warm-up)")
+    ax.set_title(title + cut)
+    ax.legend(ncols=5, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35 / max(1, len(variants) ** 0.5)))
+    b = means.iloc[0]
+    t = b.sum()
+    reading = (
+        f"{text(variants[0])}: of {t:.0f} minutes a day, {b['coding_minutes'] / t:.0%} go to coding, "
+        f"{b['query_minutes'] / t:.0%} to writing queries, {b['interrupted_minutes'] / t:.0%} to billing questions, "
+        f"{b['break_minutes'] / t:.0%} to breaks and {b['idle_minutes'] / t:.0%} waiting for work."
+    )
+    return Plot(key, title, reading, to_png(fig))
+
+
+def staffing_curve(staffing: pd.DataFrame | None, target: dict | None = None) -> Plot:
+    """Coders against the target metric (mean and CI) and the chance the target is met."""
+    key, title = "staffing", "Staffing curve: coders against the target"
+    if staffing is None or staffing.empty:
+        return omitted(key, title, "Not drawn: this folder holds no staffing search (made by chartsim staff).")
+    s = staffing.sort_values("coders")
+    has_p = {"p_met", "p_met_low", "p_met_high"} <= set(s.columns)
+    fig = new_figure(8, 5.6 if has_p else 3.8)
+    axes = fig.subplots(2 if has_p else 1, 1, sharex=True, squeeze=False).ravel()
+    x = s["coders"].to_numpy(dtype=float)
+    mean = s["mean"].to_numpy(dtype=float)
+    met = s["met"].astype(str).str.lower().eq("true").to_numpy() if "met" in s else np.zeros(len(s), bool)
+    metric = str((target or {}).get("metric", "target metric"))
+    value = (target or {}).get("value")
+    ax = axes[0]
+    err = [mean - s["ci_low"].to_numpy(dtype=float), s["ci_high"].to_numpy(dtype=float) - mean]
+    ax.errorbar(x, mean, yerr=err, fmt="-o", color=PALETTE[0], capsize=3, label="mean, 95% CI")
+    if met.any():
+        ax.plot(x[met], mean[met], "o", ms=9, mfc="none", mec="#3a8f4a", mew=2, label="target met")
+    if isinstance(value, (int, float)):
+        ax.axhline(float(value), color="#b03a48", ls="--", lw=1, label=f"target {value:g}")
+    ax.set_ylabel(f"{text(metric)} ({unit(metric) or 'metric units'})", fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_title(title)
+    if has_p:
+        p = s["p_met"].to_numpy(dtype=float) * 100
+        perr = [p - s["p_met_low"].to_numpy(dtype=float) * 100, s["p_met_high"].to_numpy(dtype=float) * 100 - p]
+        axes[1].errorbar(x, p, yerr=perr, fmt="-o", color=PALETTE[1], capsize=3)
+        axes[1].set_ylabel("replications meeting target (%)", fontsize=9)
+        axes[1].set_ylim(-2, 102)
+    axes[-1].set_xlabel("coders (headcount)")
+    axes[-1].xaxis.get_major_locator().set_params(integer=True)
+    reading = (
+        f"The smallest staff that meets the target is {int(x[met].min())} coders."
+        if met.any()
+        else "No staffing level tried meets the target."
+    )
+    return Plot(key, title, reading, to_png(fig))

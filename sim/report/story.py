@@ -1,0 +1,99 @@
+"""The report's words: model logic and experimentation, filled from the resolved scenario and manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.report.inputs import describe_distribution
+
+POLICIES = {
+    "oldest_first": "the chart that has waited longest is taken first (answered queries return in arrival order)",
+    "returns_first": "charts coming back with a physician's answer are finished before new charts are opened",
+    "type_priority": "chart types are served in a fixed order of priority, oldest first within a type",
+}
+
+
+def _dist(d: Any, default_unit: str = "minutes") -> str:
+    if not isinstance(d, dict):
+        return "none"
+    return f"{describe_distribution(d)} {d.get('unit', default_unit)}"
+
+
+def model_logic(s: dict[str, Any]) -> list[str]:
+    """Paragraphs describing the coder's day and the department as this scenario sets them."""
+    coders = s.get("coders") or {}
+    teams = coders.get("teams") or {}
+    n = int(coders.get("count", 1)) + sum(int(t.get("count", 1)) for t in teams.values())
+    shift = s.get("shift") or {}
+    breaks = s.get("breaks") or []
+    queries = s.get("queries") or {}
+    inter = s.get("interruptions") or {}
+    arrivals = s.get("arrivals") or {}
+    types = ", ".join(s.get("chart_types") or {})
+    paras = [
+        f"The department has {n} coder{'s' if n != 1 else ''}"
+        + (f" in {len(teams) + 1} teams" if teams else "")
+        + f" working {shift.get('start', '08:00')}–{shift.get('end', '16:30')} on "
+        + f"{', '.join(shift.get('workdays') or [])}. Charts are of {len(s.get('chart_types') or {})} types ({types}); "
+        "each chart's type, coding time and whether it will need a physician query are drawn when it arrives.",
+        "Work arrives as "
+        + "; ".join(
+            part
+            for part in (
+                f"a queue per coder at the first login (charts: {describe_distribution(arrivals['at_login_per_coder'])})"
+                if arrivals.get("at_login_per_coder") else "",
+                f"a backlog at the start (charts: {describe_distribution(arrivals['backlog'])})" if arrivals.get("backlog") else "",
+                "new charts at 00:00 each day (" + ", ".join(
+                    f"{k}: {describe_distribution(v.get('count') or {})}" for k, v in (arrivals.get("daily") or {}).items()
+                ) + ")" if arrivals.get("daily") else "",
+                "Poisson arrivals during the day (" + ", ".join(
+                    f"{k}: {r:g}/h" for k, r in (arrivals.get("per_hour") or {}).items()
+                ) + ")" if arrivals.get("per_hour") else "",
+            )
+            if part
+        )
+        + ".",
+        f"Queue policy: {POLICIES.get(coders.get('policy', 'oldest_first'), coders.get('policy'))}. "
+        "A coder takes the next chart by this policy and codes it for its drawn time divided by the coder's speed.",
+        "When a chart's documentation is ambiguous the coder writes a physician query and sets the chart aside; "
+        f"the physician's answer takes {_dist(queries.get('answer_delay'), 'minutes')}"
+        + (" counted only in physician working hours" if queries.get("physician_hours") else "")
+        + ", and the chart returns to the queue needing only a short completion.",
+        (
+            "Breaks: " + "; ".join(f"{b.get('name', 'break')} at {b.get('at')} for {b.get('minutes'):g} min" for b in breaks)
+            + ". A break is taken at its set time once the chart in hand is finished (a coder does not drop a half-read record)."
+            if breaks else "The scenario sets no breaks."
+        ),
+        f"Billing questions about coded charts interrupt the coder (Poisson, mean {float(inter.get('per_day', 0)):g} "
+        f"per coder per day, each {_dist(inter.get('duration'))}) and add their minutes to the work in hand. "
+        "The chart in hand at shift end is finished; no new chart is started after the shift"
+        + (
+            f"; on days that start with more than {s['overtime'].get('backlog_threshold')} charts waiting, every coder "
+            f"works {s['overtime'].get('minutes'):g} extra minutes at {s['overtime'].get('pay_factor', 1.5):g}× pay."
+            if s.get("overtime") else "; overtime is off."
+        ),
+    ]
+    return paras
+
+
+def experimentation(s: dict[str, Any], m: dict[str, Any], comparison_level: float | None) -> list[tuple[str, str]]:
+    """(item, value) rows of the experimentation section."""
+    warmup = m.get("warmup_days", s.get("warmup_days", 0))
+    how = "chosen by MSER-5 on the mean daily backlog" if s.get("warmup_days") == "auto" else "set in the scenario"
+    rows = [
+        ("replications", f"{m.get('replications', '?')} per scenario and variant"),
+        ("master seed", str(m.get("seed", "?"))),
+        ("random streams", str(m.get("random_generator", "not recorded"))
+         + "; replication r uses the same streams in every variant (common random numbers)"),
+        ("horizon", f"{s.get('days', '?')} calendar day(s), starting on a {s.get('start_weekday', 'mon')}"),
+        ("warm-up", f"{warmup} day(s) left out of the statistics ({how})"),
+        ("turnaround target", f"{s.get('target_days', '?')} days (for the share coded within target)"),
+        ("confidence intervals",
+         "95% Student-t interval over replication means (Law, Simulation Modeling and Analysis, 5th ed., §9.4.1)"),
+    ]
+    if comparison_level is not None:
+        rows.append(
+            ("comparisons", f"paired-t on per-replication differences (common random numbers), {comparison_level:.1%} "
+             "intervals — Bonferroni-adjusted over the variants (Law §10.2.1, §10.3)")
+        )
+    return rows
