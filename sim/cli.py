@@ -235,10 +235,11 @@ def staff(
         fail(str(exc))
     w = result.workload
     console.print(f"[bold]{config.name}[/]: smallest main team meeting [bold]{goal}[/] with {confidence:.0%} confidence")
-    console.print(f"rule — {result.rule_text()}; {reps} replications per count, seed {seed}, same seed for every count")
+    console.print(f"rule — {result.rule_text()}; {reps} replications per count, seed {seed}, same seed for every count", soft_wrap=True)
     console.print(
         f"analytic estimate: {w.work_per_workday:.0f} min of work per working day − {w.other_capacity:.0f} from other teams "
-        f"÷ ({w.main_speed:g} × {w.productive_minutes:.0f} productive min per coder-day) = {w.coders:.2f} → at least {w.minimum} coders"
+        f"÷ ({w.main_speed:g} × {w.productive_minutes:.0f} productive min per coder-day) = {w.coders:.2f} → at least {w.minimum} coders",
+        soft_wrap=True,
     )
     e = result.erlang
     console.print(f"Erlang C: {e.coders} main-team coders ({e.note})" if e.coders is not None else f"Erlang C: {e.note}")
@@ -250,7 +251,8 @@ def staff(
         p = result.points[result.answer]
         console.print(
             f"simulated answer: [bold]{result.answer}[/] main-team coders ({p.total_coders} in all) "
-            f"beside the analytic {w.minimum}; cost per chart ${p.replications['cost_per_chart'].mean():.2f}"
+            f"beside the analytic {w.minimum}; cost per chart ${p.replications['cost_per_chart'].mean():.2f}",
+            soft_wrap=True,
         )
         if result.answer == lo:
             console.print(f"(met at the bottom of --coders {lo}..{hi}; N−1 was not simulated)")

@@ -382,6 +382,7 @@ def search(
         raise ScenarioError(f"--target: unknown metric {target.metric!r} (known: {', '.join(known_metrics(scenario))})")
     lo, hi = coders
     base = scenario.model_copy(update={"variants": {}, "sweeps": {}})
+    with_coders(base, lo), with_coders(base, hi)  # refuse an impossible range before simulating anything
     load = workload(base)
     erl = erlang_estimate(base, target)
     estimate = erl.coders if erl.coders is not None else load.minimum

@@ -1,0 +1,247 @@
+"""``chartsim staff``: analytic cases with known answers, the decision rules, bad what-ifs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario import ScenarioError, parse_scenario
+from sim.staffing import (
+    STAFFING_COLUMNS,
+    Target,
+    known_metrics,
+    min_reps_for_probability,
+    parse_coders,
+    parse_target,
+    search,
+    wilson,
+    workload,
+)
+from tests.conftest import SCENARIOS
+
+ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def fixed_department(daily: int = 100, minutes: float = 12, others: dict | None = None) -> dict:
+    """Deterministic: fixed coding time and daily volume, no queries, breaks or billing questions.
+
+    Shift 08:00–16:30 less a 30-minute lunch: 480 productive minutes per coder-day, every day.
+    """
+    return {
+        "name": "fixed",
+        "days": 14,
+        "target_days": 1,
+        "chart_types": {"chart": {"coding_time": {"dist": "fixed", "value": minutes}}},
+        "arrivals": {"daily": {"chart": {"count": {"dist": "fixed", "value": daily}}}},
+        "coders": {"count": 1, "teams": others or {}},
+        "shift": {"start": "08:00", "end": "16:30", "workdays": ALL_WEEK},
+        "breaks": [{"at": "12:00", "minutes": 30, "name": "lunch"}],
+        "interruptions": {"per_day": 0},
+    }
+
+
+def staff(args: list[str]):
+    return CliRunner().invoke(app, ["staff", *args])
+
+
+@pytest.mark.parametrize("rule", ["bound", "probability"])
+def test_staff_finds_the_analytic_answer_on_a_deterministic_department(rule: str, write_scenario, tmp_path: Path) -> None:
+    """100 charts × 12 min = 1200 min a day ÷ 480 min per coder = 2.5 → 3 coders.
+
+    With 3 every chart is coded the day it arrives (share within one day = 1);
+    with 2 only 80 of 100 are, the queue grows and later charts wait past a day.
+    """
+    path = write_scenario(fixed_department())
+    out = tmp_path / "staff"
+    result = staff([str(path), "--target", "share_within_target >= 1", "--coders", "1..10", "--rule", rule,
+                    "--confidence", "0.8", "--reps", "16", "--out", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "= 2.50 → at least 3 coders" in result.stdout
+    assert "simulated answer: 3 main-team coders" in result.stdout
+    assert f"rule — {rule}" in result.stdout
+    curve = pd.read_csv(out / "staffing.csv")
+    assert list(curve.columns) == STAFFING_COLUMNS
+    at = curve.set_index("coders")
+    assert at.loc[3, "met"] and not at.loc[2, "met"]
+    # deterministic: every replication is identical, so the interval has no width
+    assert at.loc[3, "mean"] == 1 and at.loc[3, "ci_low"] == at.loc[3, "ci_high"] == 1
+    assert at.loc[3, "p_met"] == 1 and at.loc[2, "p_met"] == 0
+    meta = json.loads((out / "staffing.json").read_text())
+    assert meta["answer"] == 3 and meta["rule"] == rule
+
+
+def test_other_teams_count_towards_the_work(write_scenario, tmp_path: Path) -> None:
+    """A fixed specialist at speed 2 does 960 of the 1200 minutes: one main-team coder is enough, none is not."""
+    others = {"fast": {"count": 1, "speed": 2.0}}
+    path = write_scenario(fixed_department(others=others))
+    out = tmp_path / "staff"
+    result = staff([str(path), "--target", "backlog_end <= 0", "--coders", "0..5", "--reps", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "= 0.50 → at least 1 coders" in result.stdout
+    assert "simulated answer: 1 main-team coders (2 in all)" in result.stdout
+    at = pd.read_csv(out / "staffing.csv").set_index("coders")
+    assert at.loc[0, "mean"] == 14 * (100 - 80)  # the specialist alone falls 20 charts behind a day
+
+
+def test_staff_matches_erlang_c_when_it_applies() -> None:
+    """M/M/c (Poisson arrivals in the day, exponential times, 24-h shift): P(wait) ≤ 0.22.
+
+    λ = 10/h, mean 20 min (a = 3.33): Erlang C gives C(5) = 0.327, C(6) = 0.148, so
+    six coders; the fluid estimate says only four can keep up.
+    """
+    scenario = parse_scenario({
+        "name": "M/M/c", "days": 10, "warmup_days": 1,
+        "chart_types": {"chart": {"coding_time": {"dist": "exponential", "mean": 20}}},
+        "arrivals": {"per_hour": {"chart": 10}},
+        "coders": {"count": 1},
+        "shift": {"start": "00:00", "end": "24:00", "workdays": ALL_WEEK},
+        "breaks": [], "interruptions": {"per_day": 0},
+    })
+    result = search(scenario, Target("p_wait", "<=", 0.22), (1, 12), confidence=0.9, reps=8, seed=5)
+    assert result.workload.minimum == 4
+    assert result.erlang.coders == 6
+    assert result.answer == 6
+    assert result.start == 6 and set(result.points) == {5, 6}  # started at the estimate, stepped down once
+
+
+def test_search_gallops_and_bisects_to_the_same_answer_as_a_linear_scan(write_scenario) -> None:
+    """From a far too low start, the answer equals the smallest count met in a full scan."""
+    data = fixed_department(daily=100, minutes=12)
+    data["days"] = 7
+    scenario = parse_scenario(data)
+    target = Target("turnaround_p95_days", "<=", 0.45)
+    result = search(scenario, target, (1, 20), reps=2)
+    scan = {n: search(scenario, target, (n, n), reps=2).points[n].met for n in range(1, 21)}
+    assert result.answer == min(n for n, ok in scan.items() if ok)
+    assert len(result.points) < 20
+    assert all(result.points[n].met == scan[n] for n in result.points)
+
+
+def test_more_coders_never_raise_the_backlog_in_the_staffing_search() -> None:
+    """On the bundled department every count the search simulates is no worse than the one below it."""
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(SCENARIOS / "department.yaml")
+    result = search(scenario, Target("backlog_mean", "<=", 120), (0, 12), reps=3, seed=3)
+    counts = sorted(result.points)
+    means = [result.points[n].replications["backlog_mean"].mean() for n in counts]
+    assert len(counts) >= 2
+    assert all(b <= a for a, b in zip(means, means[1:])), dict(zip(counts, means))
+    assert result.answer is not None and not result.points[result.answer - 1].met
+
+
+def test_wilson_interval_reference_values() -> None:
+    # Wilson (1927); Newcombe (1998) table: 0/10 → (0, 0.2775); 81/263 → (0.2553, 0.3662)
+    low, high = wilson(0, 10)
+    assert low == 0 and high == pytest.approx(0.2775, abs=1e-4)
+    low, high = wilson(81, 263)
+    assert (low, high) == (pytest.approx(0.2553, abs=1e-4), pytest.approx(0.3662, abs=1e-4))
+    # the fewest replications that can demonstrate P(met) ≥ 0.9: n/(n + z²) ≥ 0.9 → n ≥ 34.6
+    assert min_reps_for_probability(0.9) == 35
+    assert wilson(35, 35)[0] >= 0.9 > wilson(34, 34)[0]
+
+
+def test_workload_of_the_bundled_department_matches_the_hand_sum() -> None:
+    """The scenario file's comment: ≈3,500 min a working day (backlog included), 442 productive min."""
+    from sim.scenario import load_scenario
+
+    w = workload(load_scenario(SCENARIOS / "department.yaml"))
+    assert w.productive_minutes == pytest.approx(510 - 60 - 2 * 4)
+    assert w.other_capacity == pytest.approx((3 * 1.15 + 2 * 0.85) * 442)
+    assert 3300 < w.work_per_workday < 3700
+
+
+def test_parse_target_and_range() -> None:
+    known = ["backlog_end", "turnaround_p95_days"]
+    assert parse_target("turnaround_p95_days<=3", known) == Target("turnaround_p95_days", "<=", 3.0)
+    assert parse_target(" backlog_end >= 1e2 ", known) == Target("backlog_end", ">=", 100.0)
+    assert parse_coders("2..30") == (2, 30) and parse_coders("7") == (7, 7)
+    for bad in ("backlog_end < 3", "backlog_end <= many", "<= 3"):
+        with pytest.raises(ScenarioError, match="--target"):
+            parse_target(bad, known)
+    for bad in ("30..2", "2-30", "", "a..b"):
+        with pytest.raises(ScenarioError, match="--coders"):
+            parse_coders(bad)
+    assert Target("x", "<=", 1).met(math.nan).item() is False
+
+
+# ---------------------------------------------------------------- bad what-ifs: one line, exit 2
+
+
+def _department_with(**changes) -> dict:
+    data = yaml.safe_load((SCENARIOS / "department.yaml").read_text())
+    data = copy.deepcopy(data)
+    data.update(changes)
+    return data
+
+
+BAD = {
+    "variant path that does not exist": (
+        "run", _department_with(variants={"cac": {"set": {"chart_types.outpatient.coding_tme.scale": 0.7}}}),
+        ["'chart_types.outpatient.coding_tme.scale' does not exist", "variants.cac"],
+    ),
+    "variant path into a chart type that does not exist": (
+        "run", _department_with(variants={"x": {"set": {"chart_types.dental.coding_time.scale": 0.7}}}),
+        ["'dental' is not a setting of chart_types"],
+    ),
+    "sweep with no values": (
+        "run", _department_with(sweeps={"staff": {"grid": {"coders.count": []}}}),
+        ["sweep over 'coders.count' has no values"],
+    ),
+    "target on an unknown metric": (
+        "staff", _department_with(),
+        ["unknown metric 'turnaround_p99_days'", "known:", "turnaround_p95_days", "cost_per_chart"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_what_if_gets_one_line_and_exit_2(case: str, write_scenario, tmp_path: Path) -> None:
+    command, data, expected = BAD[case]
+    path = write_scenario(data)
+    out = tmp_path / "out"
+    args = [command, str(path), "--reps", "2", "--out", str(out)]
+    if command == "staff":
+        args += ["--target", "turnaround_p99_days <= 3"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message, message
+    for part in expected:
+        assert part in message, message
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--target", "backlog_end <= 3", "--coders", "9..2"], "--coders: the range 9..2 is empty"),
+        (["--target", "backlog_end <= 3", "--coders", "0..4"], "--coders: 0 coders is not a valid scenario"),
+        (["--target", "backlog_end <= 3", "--rule", "vote"], "--rule: must be one of bound, probability"),
+        (["--target", "backlog_end <= 3", "--rule", "probability", "--reps", "10"], "at least 35 replications"),
+        (["--target", "backlog_end <= 3", "--confidence", "1.5"], "--confidence: must be between 0 and 1"),
+        (["--target", "backlog_end < 3"], "--target: expected 'METRIC <= VALUE'"),
+    ],
+)
+def test_bad_staff_options_get_one_line_and_exit_2(args: list[str], expected: str, write_scenario, tmp_path: Path) -> None:
+    path = write_scenario(fixed_department())
+    out = tmp_path / "out"
+    result = staff([str(path), "--out", str(out), *args])
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and expected in message, message
+    assert not out.exists()
+
+
+def test_known_metrics_include_the_per_type_rates() -> None:
+    scenario = parse_scenario(fixed_department())
+    assert "coded_chart_per_coder_day" in known_metrics(scenario)
+    assert "cost_per_chart" in known_metrics(scenario)
