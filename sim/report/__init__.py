@@ -8,6 +8,7 @@ Reporting reads what a run wrote and never runs the simulation again::
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sim.report.excel import write_workbook
@@ -20,9 +21,12 @@ from sim.report.plots import backlog_by_day, charts_per_day, forest, staffing_cu
 __all__ = ["Plot", "RunFolder", "RunFolderError", "build_report", "load_run", "plots_for", "write_workbook"]
 
 
-def _staffing_target(manifest: dict) -> dict | None:
-    target = manifest.get("target") or (manifest.get("staffing") or {}).get("target")
-    return target if isinstance(target, dict) else None
+def staffing_target(meta: dict | None) -> dict | None:
+    """{'metric', 'op', 'value'} from staffing.json's target text such as 'turnaround_p95_days <= 3'."""
+    found = re.fullmatch(r"\s*(\w+)\s*(<=|>=|<|>|==)\s*([-+0-9.eE]+)\s*", str((meta or {}).get("target", "")))
+    if not found:
+        return None
+    return {"metric": found[1], "op": found[2], "value": float(found[3])}
 
 
 def plots_for(run: RunFolder) -> list[Plot]:
@@ -31,7 +35,10 @@ def plots_for(run: RunFolder) -> list[Plot]:
     target = run.scenario.get("target_days")
     plots = []
     if run.staffing is not None:
-        plots.append(staffing_curve(run.staffing, _staffing_target(run.manifest)))
+        plots.append(staffing_curve(run.staffing, staffing_target(run.staffing_meta)))
+        if run.coder_days is None and run.charts is None and run.days is None:
+            note = "A staffing search keeps only its curve; run one team size with chartsim run for the other figures."
+            return [*plots, Plot(key="run_figures", title="Figures of a single run", note=note)]
     plots += [
         charts_per_day(run.coder_days, run.summary),
         forest(run.comparison),

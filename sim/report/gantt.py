@@ -97,7 +97,7 @@ def coder_day(
     """Timeline of one coder's working day (by default: the base, first replication, first coder, first day after warm-up)."""
     key, title = "gantt", "One coder's day"
     if charts is None:
-        return omitted(key, title, "Not drawn: this run did not keep charts.csv (it was run with --no-charts).")
+        return omitted(key, title, "Not drawn: this folder has no charts.csv (chartsim run keeps it unless --no-charts).")
     ch = charts.loc[(charts["variant"] == variant) & charts["coder"].notna()]
     if ch.empty:
         return omitted(key, title, f"Not drawn: no chart was worked in {text(variant)}.")

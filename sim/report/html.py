@@ -92,6 +92,32 @@ def _comparison(run: RunFolder) -> tuple[list[dict[str, Any]], str]:
     return rows, f"{level:.1%}"
 
 
+def _staffing(run: RunFolder) -> dict[str, Any] | None:
+    if run.staffing is None:
+        return None
+    meta = run.staffing_meta or {}
+    target = str(meta.get("target", "the target"))
+    metric = target.split()[0] if target.split() else ""
+    rows = []
+    for _, r in run.staffing.sort_values("coders").iterrows():
+        ci = f"{fmt(float(r['mean']), metric)} [{fmt(float(r['ci_low']), metric)} – {fmt(float(r['ci_high']), metric)}]"
+        p_met = "–"
+        if "p_met" in r and not pd.isna(r["p_met"]):
+            p_met = f"{float(r['p_met']):.0%}"
+            if "p_met_low" in r and not pd.isna(r["p_met_low"]):
+                p_met += f" [{float(r['p_met_low']):.0%} – {float(r['p_met_high']):.0%}]"
+        rows.append({"coders": int(r["coders"]), "mean": ci, "p_met": p_met,
+                     "met": str(r.get("met", "")).lower() == "true"})
+    answer = meta.get("answer")
+    text = (
+        f"Smallest main team meeting {target}: {answer} coders" if answer is not None
+        else f"No team size searched meets {target}"
+    )
+    if meta.get("rule_text"):
+        text += f" ({meta['rule_text']})"
+    return {"target": target, "rows": rows, "answer": text + "."}
+
+
 def _implementation(m: dict[str, Any]) -> list[tuple[str, str]]:
     versions = m.get("versions") or {}
     machine = m.get("machine") or {}
@@ -105,7 +131,20 @@ def _implementation(m: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _staff_experiment(meta: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not meta:
+        return []
+    rows = [("staffing search", f"{meta.get('varied', 'coders.count')} over {meta.get('coder_range', '?')}, "
+             f"{meta.get('replications', '?')} replications per count, the same seed for every count")]
+    if meta.get("rule_text"):
+        rows.append(("decision rule", str(meta["rule_text"])))
+    return rows
+
+
 def _glance(run: RunFolder) -> list[str]:
+    staffing = _staffing(run)
+    if staffing is not None:
+        return [staffing["answer"]]
     if run.summary is None:
         return []
     s = run.summary.set_index(["variant", "metric"])
@@ -146,11 +185,13 @@ def render_html(run: RunFolder, plots: list[Plot]) -> str:
         logic=model_logic(s),
         inputs=inputs,
         counts=counts,
-        experiment=experimentation(s, m, float(run.comparison["confidence"].iloc[0]) if comparison else None),
+        experiment=experimentation(s, m, float(run.comparison["confidence"].iloc[0]) if comparison else None)
+        + _staff_experiment(run.staffing_meta),
         implementation=_implementation(m),
         result_tables=_result_tables(run),
         comparison=comparison,
         comparison_level=level,
         plots=plots,
+        staffing=_staffing(run),
         chartsim_version=versions.get("chartsim", ""),
     )

@@ -44,6 +44,7 @@ class RunFolder:
     charts: pd.DataFrame | None = None
     comparison: pd.DataFrame | None = None
     staffing: pd.DataFrame | None = None
+    staffing_meta: dict[str, Any] | None = None  # staffing.json of a ``chartsim staff`` folder
 
     @property
     def name(self) -> str:
@@ -86,16 +87,22 @@ def load_run(path: str | Path) -> RunFolder:
     folder = Path(path)
     if not folder.is_dir():
         raise RunFolderError(f"{folder}: not a run folder (no such directory)")
-    for needed in ("scenario.yaml", "manifest.json"):
-        if not (folder / needed).is_file():
-            raise RunFolderError(f"{folder}: incomplete run folder, {needed} is missing")
-    if not (folder / "summary.csv").is_file() and not (folder / "staffing.csv").is_file():
+    staff = (folder / "staffing.csv").is_file()
+    if not (folder / "scenario.yaml").is_file():
+        raise RunFolderError(f"{folder}: incomplete run folder, scenario.yaml is missing")
+    if not (folder / "manifest.json").is_file() and not (staff and (folder / "staffing.json").is_file()):
+        raise RunFolderError(f"{folder}: incomplete run folder, manifest.json is missing")
+    if not (folder / "summary.csv").is_file() and not staff:
         raise RunFolderError(f"{folder}: incomplete run folder, summary.csv is missing")
     run = RunFolder(
         path=folder,
         scenario=_read_mapping(folder / "scenario.yaml", yaml.safe_load),
-        manifest=_read_mapping(folder / "manifest.json", json.loads),
+        manifest=_read_mapping(folder / "manifest.json", json.loads) if (folder / "manifest.json").is_file() else {},
     )
+    if staff and (folder / "staffing.json").is_file():
+        run.staffing_meta = _read_mapping(folder / "staffing.json", json.loads)
+        for key in ("seed", "replications", "scenario"):
+            run.manifest.setdefault(key, run.staffing_meta.get(key))
     for name in TABLES:
         file = folder / f"{name}.csv"
         if file.is_file():

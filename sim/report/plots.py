@@ -13,6 +13,7 @@ import pandas as pd
 from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
 from sim.report.labels import doc, fmt, unit
 
+NO_CODER_DAYS = "Not drawn: this folder has no coder_days.csv (a staffing search keeps only its curve)."
 MAX_LINES = 8  # variants drawn in one panel before the plot says it shows only the first ones
 FOREST_METRICS = [
     "charts_per_coder_day", "utilisation", "backlog_end", "turnaround_p95_days", "share_within_target",
@@ -53,7 +54,9 @@ def _shown(variants: list[str]) -> tuple[list[str], str]:
 def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None) -> Plot:
     """Distribution of charts per coder-day per variant, mean and CI marked, documented range shaded."""
     key, title = "charts_per_day", "Charts coded per coder-day"
-    if coder_days is None or _after_warmup(coder_days).empty:
+    if coder_days is None:
+        return omitted(key, title, NO_CODER_DAYS)
+    if _after_warmup(coder_days).empty:
         return omitted(key, title, "No coder-days after warm-up to show.")
     cd = _after_warmup(coder_days)
     variants, cut = _shown(list(dict.fromkeys(cd["variant"])))
@@ -149,7 +152,9 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
 def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
     """Backlog at the end of each day: median and 5–95th percentile band across replications."""
     key, title = "backlog", "Backlog at the end of each day"
-    if days is None or days["day"].nunique() < 2:
+    if days is None:
+        return omitted(key, title, "Not drawn: this folder has no days.csv (a staffing search keeps only its curve).")
+    if days["day"].nunique() < 2:
         return omitted(key, title, "Not drawn: the run covers a single day, so there is no day-to-day backlog to follow.")
     variants, cut = _shown(list(dict.fromkeys(days["variant"])))
     fig = new_figure(8, 4)
@@ -183,7 +188,7 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     """Distribution (ECDF) of arrival-to-coded time of coded charts, per variant."""
     key, title = "turnaround", "Turnaround: arrival to coded"
     if charts is None:
-        return omitted(key, title, "Not drawn: this run did not keep charts.csv (it was run with --no-charts).")
+        return omitted(key, title, "Not drawn: this folder has no charts.csv (chartsim run keeps it unless --no-charts).")
     ch = charts.loc[charts["arrived_at"] >= warmup * 1440]
     coded = ch.dropna(subset=["coded_at"])
     if coded.empty:
@@ -217,7 +222,9 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
 def time_use(coder_days: pd.DataFrame | None) -> Plot:
     """Mean minutes per coder-day spent coding, writing queries, on billing questions, on breaks, idle."""
     key, title = "time_use", "How a coder's paid time is spent"
-    if coder_days is None or _after_warmup(coder_days).empty:
+    if coder_days is None:
+        return omitted(key, title, NO_CODER_DAYS)
+    if _after_warmup(coder_days).empty:
         return omitted(key, title, "No coder-days after warm-up to show.")
     cd = _after_warmup(coder_days)
     means = cd.groupby("variant", sort=False)[[c for c, _, _ in TIME_USE]].mean()
@@ -269,7 +276,8 @@ def staffing_curve(staffing: pd.DataFrame | None, target: dict | None = None) ->
     if met.any():
         ax.plot(x[met], mean[met], "o", ms=9, mfc="none", mec="#3a8f4a", mew=2, label="target met")
     if isinstance(value, (int, float)):
-        ax.axhline(float(value), color="#b03a48", ls="--", lw=1, label=f"target {value:g}")
+        op = {"<=": "≤", ">=": "≥"}.get(str((target or {}).get("op")), str((target or {}).get("op", "")))
+        ax.axhline(float(value), color="#b03a48", ls="--", lw=1, label=f"target {op} {value:g}")
     ax.set_ylabel(f"{text(metric)} ({unit(metric) or 'metric units'})", fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.set_title(title)
