@@ -420,6 +420,8 @@ def search(
     bad = [n for n, p in points.items() if answer is not None and ((n < answer and p.met) or (n > answer and not p.met))]
     if bad:
         notes.append(f"the target is not monotone in the coder count at {sorted(bad)}; the answer may not be the smallest")
+    if base.arrivals.at_login_per_coder is not None:
+        notes.append("the starting queue grows with the coder count (arrivals.at_login_per_coder); use arrivals.backlog to hold it fixed")
     if any(t.skills is not None for _, t in base.all_teams()):
         notes.append("the analytic estimate pools skills; teams that code only some chart types may need more")
     return Staffing(

@@ -94,7 +94,7 @@ def test_littles_law_in_steady_state_within_a_confidence_interval(base_run: sim.
     a, b_w = scenario.warmup_days * DAY, horizon - 14 * DAY
     first = WEEKDAYS.index(scenario.start_weekday)
     expected = 0.0
-    for kind, volume in scenario.arrivals.daily.items():  # one week of expected arrivals
+    for volume in scenario.arrivals.daily.values():  # one week of expected arrivals
         expected += sum(volume.count.expected() * volume.factor((first + d) % 7) for d in range(7))
     lam = expected / (7 * DAY)
     diffs, Ls = [], []
