@@ -175,7 +175,7 @@ def metrics() -> None:
 def _staff_curve(result: Staffing) -> Table:
     t = result.target
     level = f"{2 * result.confidence - 1:.0%}"
-    table = Table(title=f"Staffing curve — {t} (main-team coders; others fixed)", title_justify="left")
+    table = Table(title=f"Staffing curve: {t}", caption="coders = main team; other teams fixed", title_justify="left")
     for col in ("coders", "in all", "mean", f"{level} CI", "P(met)", "95% Wilson", "met"):
         table.add_column(col, justify="right")
     for n, p in sorted(result.points.items()):
@@ -190,7 +190,7 @@ def _staff_curve(result: Staffing) -> Table:
 def _staff_at(result: Staffing) -> Table:
     n = result.answer
     have = [m for m in (n - 1, n) if m in result.points]
-    table = Table(title="At the answer and with one coder fewer (means; difference paired)", title_justify="left")
+    table = Table(title="At N and N−1 (means over replications)", title_justify="left")
     table.add_column("metric")
     for m in have:
         table.add_column(f"N={m}", justify="right")
