@@ -1,0 +1,231 @@
+"""report.html and results.xlsx are made from a run folder alone, and are safe to open and forward."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+from sim.output import write_run
+from sim.report import build_report, load_run, plots_for
+from sim.report.load import RunFolderError
+from sim.scenario import parse_scenario, set_path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
+SECTIONS = ["Objective", "Model logic", "Inputs", "Experimentation", "Implementation", "Results"]
+HOSTILE = "<script>alert(1)</script>"
+IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def _folder(scenario: sim.Scenario, out: Path, reps: int = 3, seed: int = 11) -> Path:
+    write_run(sim.run(scenario, reps=reps, seed=seed), out)
+    return out
+
+
+def _multi_day() -> sim.Scenario:
+    """Two weeks of daily arrivals for three coders, with two what-ifs: every figure applies."""
+    raw = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(mode="json")
+    raw.update(name="two weeks", days=14, warmup_days=2)
+    set_path(raw, "coders.count", 3)
+    set_path(raw, "arrivals.daily", {
+        "inpatient": {"count": {"dist": "poisson", "mean": 30}},
+        "outpatient": {"count": {"dist": "poisson", "mean": 40}},
+    })
+    raw["variants"] = {
+        "four coders": {"description": "a fourth coder", "set": {"coders.count": 4}},
+        "CAC": {"description": "outpatient 30 % faster", "set": {"chart_types.outpatient.coding_time.scale": 0.7}},
+    }
+    return parse_scenario(raw)
+
+
+@pytest.fixture(scope="module")
+def multi_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = _folder(_multi_day(), tmp_path_factory.mktemp("multi") / "run")
+    build_report(folder)
+    return folder
+
+
+def _images(html: str) -> list[Image.Image]:
+    return [Image.open(io.BytesIO(base64.b64decode(b64))) for b64 in IMG.findall(html)]
+
+
+def _check_page(html: str) -> None:
+    for i, title in enumerate(SECTIONS, start=1):
+        assert f"<h2>{i}. {title}</h2>" in html
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)""", html, re.I)
+    assert "http://" not in html and "https://" not in html
+    for im in _images(html):
+        im.load()  # raises if the PNG does not decode
+        assert im.format == "PNG" and im.size[0] > 200 and im.size[1] > 100
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_report_builds_for_each_bundled_scenario(path: Path, tmp_path: Path) -> None:
+    """Every scenario in scenarios/ reports: six sections, decodable images, no external reference."""
+    folder = _folder(sim.load_scenario(path), tmp_path / "run", reps=2)
+    html = build_report(folder).read_text(encoding="utf-8")
+    _check_page(html)
+    assert len(_images(html)) >= 3  # charts per day, time use and the coder's day apply to every scenario
+    assert (folder / "results.xlsx").is_file()
+
+
+def test_every_figure_drawn_when_every_figure_applies(multi_day: Path) -> None:
+    """A multi-day run with variants draws all six run figures, none replaced by a note."""
+    html = (multi_day / "report.html").read_text(encoding="utf-8")
+    _check_page(html)
+    plots = plots_for(load_run(multi_day))
+    assert [p.key for p in plots] == ["charts_per_day", "forest", "backlog", "turnaround", "time_use", "gantt"]
+    assert all(p.drawn and p.reading for p in plots)
+    assert len(_images(html)) == 6
+    assert "four coders" in html and "coders.count = 4" in html  # the question each variant asks
+
+
+def test_one_day_run_omits_backlog_by_day_with_a_note(tmp_path: Path) -> None:
+    folder = _folder(sim.load_scenario(ROOT / "scenarios" / "baseline.yaml"), tmp_path / "run")
+    plots = {p.key: p for p in plots_for(load_run(folder))}
+    assert not plots["backlog"].drawn and "single day" in plots["backlog"].note
+    assert not plots["forest"].drawn and "no variants" in plots["forest"].note
+    html = build_report(folder).read_text(encoding="utf-8")
+    assert 'id="fig-backlog"' in html and "single day" in html
+
+
+def test_inputs_show_unit_and_basis_from_sources(multi_day: Path) -> None:
+    html = (multi_day / "report.html").read_text(encoding="utf-8")
+    row = re.search(r"inpatient\.<wbr>coding_time</code></td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", html)
+    assert row is not None
+    assert row[1] == "uniform 15–20" and row[2] == "minutes" and ">documented<" in row[3]
+    surgical = re.search(r"surgical\.<wbr>coding_time</code></td><td>.*?</td><td>.*?</td><td>(.*?)</td>", html)
+    assert surgical is not None and ">assumption<" in surgical[1]
+
+
+def test_workbook_holds_the_summary_numbers(multi_day: Path) -> None:
+    csv = pd.read_csv(multi_day / "summary.csv")
+    sheets = pd.read_excel(multi_day / "results.xlsx", sheet_name=None)
+    assert {"Summary", "Comparison", "Coder days"} <= set(sheets)
+    book = sheets["Summary"]
+    assert list(book["metric"]) == list(csv["metric"]) and list(book["variant"]) == list(csv["variant"])
+    for col in ("n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"):
+        np.testing.assert_allclose(book[col].to_numpy(float), csv[col].to_numpy(float), rtol=1e-12, equal_nan=True)
+    assert len(sheets["Coder days"]) == len(pd.read_csv(multi_day / "coder_days.csv"))
+    comp = pd.read_csv(multi_day / "comparison.csv")
+    np.testing.assert_allclose(sheets["Comparison"]["difference"].to_numpy(float), comp["difference"].to_numpy(float),
+                               rtol=1e-12, equal_nan=True)
+
+
+def test_workbook_is_formatted(multi_day: Path) -> None:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(multi_day / "results.xlsx")["Summary"]
+    assert ws.freeze_panes == "A2"
+    assert ws["A1"].font.bold
+    mean_col = [c.column_letter for c in ws[1] if c.value == "mean"][0]
+    assert ws[f"{mean_col}2"].number_format == "#,##0.00"
+    assert ws.column_dimensions["D"].width > 20  # the 'meaning' column is wide enough to read
+
+
+def test_hostile_scenario_text_is_escaped(tmp_path: Path) -> None:
+    raw = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(mode="json")
+    raw["name"] = HOSTILE
+    raw["description"] = f"desc {HOSTILE}"
+    raw["variants"] = {f"v{HOSTILE}": {"description": HOSTILE, "set": {"coders.count": 2}}}
+    raw["sources"]["arrivals.mix"] = f"assumption: {HOSTILE}"
+    folder = _folder(parse_scenario(raw), tmp_path / "run", reps=2)
+    html = build_report(folder).read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<title>chartsim report — &lt;script&gt;" in html
+
+
+def test_staffing_folder_draws_the_staffing_curve(tmp_path: Path) -> None:
+    folder = tmp_path / "staff"
+    folder.mkdir()
+    shutil.copy(ROOT / "scenarios" / "baseline.yaml", folder / "scenario.yaml")
+    pd.DataFrame({
+        "coders": [2, 3, 4], "mean": [5.0, 3.1, 2.2], "ci_low": [4.5, 2.9, 2.0], "ci_high": [5.5, 3.3, 2.4],
+        "p_met": [0.0, 0.4, 1.0], "p_met_low": [0.0, 0.2, 0.8], "p_met_high": [0.2, 0.6, 1.0], "met": [False, False, True],
+    }).to_csv(folder / "staffing.csv", index=False)
+    (folder / "staffing.json").write_text('{"target": "turnaround_p95_days <= 3", "answer": 4, "seed": 1, "replications": 5}')
+    plots = plots_for(load_run(folder))
+    assert plots[0].key == "staffing" and plots[0].drawn and "4 coders" in plots[0].reading
+    html = build_report(folder).read_text(encoding="utf-8")
+    _check_page(html)
+    assert "Smallest main team meeting turnaround_p95_days &lt;= 3: 4 coders" in html
+    assert pd.read_excel(folder / "results.xlsx", sheet_name="Staffing")["coders"].tolist() == [2, 3, 4]
+
+
+def test_gantt_gives_a_queried_chart_to_the_coder_who_read_it() -> None:
+    """charts.csv names the finisher; the first part goes to the coder free when it was opened."""
+    from sim.report.gantt import first_part_owners
+
+    charts = pd.DataFrame({
+        "chart_id": [1, 2, 3], "chart_type": ["a", "a", "a"],
+        "started_at": [480.0, 480.0, 500.0], "query_sent_at": [np.nan, np.nan, 520.0],
+        "resumed_at": [np.nan, np.nan, 900.0], "coded_at": [500.0, 530.0, 905.0], "coder": [0, 1, 1],
+    })
+    assert first_part_owners(charts).loc[3] == 0  # coder 1 was busy on chart 2 until 530
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_cli_report_writes_files_and_never_reruns(multi_day: Path, tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(multi_day, folder)
+    (folder / "report.html").unlink()
+    (folder / "results.xlsx").unlink()
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the report re-ran the simulation")
+
+    monkeypatch.setattr("sim.runner.run", no_run)
+    monkeypatch.setattr("sim.cli.run_scenario", no_run)
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").is_file() and (folder / "results.xlsx").is_file()
+
+
+@pytest.mark.parametrize("remove", ["summary.csv", "scenario.yaml", "manifest.json", None])
+def test_cli_report_refuses_missing_or_incomplete_folder(multi_day: Path, tmp_path: Path, remove: str | None) -> None:
+    if remove is None:
+        folder = tmp_path / "nowhere"
+    else:
+        folder = tmp_path / "copy"
+        shutil.copytree(multi_day, folder)
+        (folder / "report.html").unlink()
+        (folder / remove).unlink()
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "error" in lines[0] and (remove or "no such directory") in lines[0]
+    assert not (folder / "report.html").exists()
+
+
+def test_cli_report_refuses_truncated_table(multi_day: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(multi_day, folder)
+    (folder / "summary.csv").write_text("")
+    with pytest.raises(RunFolderError, match="summary"):
+        load_run(folder)
+    assert CliRunner().invoke(app, ["report", str(folder)]).exit_code == 2
+
+
+def test_cli_run_with_report_flag(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--reps", "3", "--out", str(out), "--report"]
+    )
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    _check_page(html)
+    assert (out / "results.xlsx").is_file()
