@@ -333,3 +333,93 @@ def test_kn_plus_plus_budget_and_bad_settings() -> None:
         select_best(normal_systems([0.0, 1.0], 1.0, 0), 2, 0.0)
     with pytest.raises(ValueError):
         select_best(normal_systems([0.0, 1.0], 1.0, 0), 2, 0.1, n0=1)
+
+
+# ------------------------------------------------------------------ wiring: runner and CLI
+
+MM1 = {
+    "name": "mm1",
+    "days": 3,
+    "warmup_days": 1,
+    "chart_types": {"chart": {"coding_time": {"dist": "exponential", "mean": 12}}},
+    "arrivals": {"per_hour": {"chart": 3}},
+    "shift": {"start": "00:00", "end": "24:00", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+    "variants": {"faster": {"set": {"chart_types.chart.coding_time.scale": 0.8}}},
+}
+
+
+def test_run_to_precision_equals_run_with_the_replications_it_reached() -> None:
+    from sim.runner import run, run_to_precision
+    from sim.scenario import parse_scenario
+
+    scenario = parse_scenario(MM1)
+    plan = PrecisionPlan(precision=0.05, min_reps=10, batch=10, look_ahead=1, max_reps=200)
+    got = run_to_precision(scenario, plan, metrics=["charts_per_coder_day", "utilisation"], seed=3, workers=2)
+    assert got.precision is not None and set(got.precision["variant"]) == {"base", "faster"}
+    assert got.precision["converged"].all()
+    ref = run(scenario, reps=got.reps, seed=3)
+    pd.testing.assert_frame_equal(got.replications, ref.replications)
+
+
+def test_independent_streams_change_variants_only() -> None:
+    from sim.runner import run
+    from sim.scenario import parse_scenario
+
+    scenario = parse_scenario(MM1)
+    common = run(scenario, reps=5, seed=1)
+    indep = run(scenario, reps=5, seed=1, streams="independent")
+    base = common.replications["variant"] == "base"
+    pd.testing.assert_frame_equal(common.replications[base], indep.replications[base])
+    assert not common.replications[~base].equals(indep.replications[~base])
+    assert (indep.comparison["method"] == "welch").all() and (common.comparison["method"] == "paired-t").all()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--precision", "0"], "--precision must be > 0"),
+        (["--precision", "-1"], "--precision must be > 0"),
+        (["--precision", "0.02", "--max-reps", "3"], "--max-reps must be at least 10"),
+        (["--half-width", "0.1"], "--half-width needs --precision"),
+        (["--streams", "shared"], "--streams must be"),
+    ],
+)
+def test_bad_analysis_settings_are_one_line_errors(write_scenario, tmp_path, args: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, ["run", str(write_scenario(MM1)), "--out", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_warmup_longer_than_the_horizon_is_refused(write_scenario, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = write_scenario({**MM1, "warmup_days": 3})
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "warmup_days" in result.output
+
+
+def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", str(write_scenario({**MM1, "warmup_days": "auto"})), "--out", str(out), "--precision", "0.1",
+              "--max-reps", "40", "--no-charts"],
+    )
+    assert result.exit_code == 0, result.output
+    precision = pd.read_csv(out / "precision.csv")
+    assert list(precision.columns) == ["variant", "metric", "reps_needed", "mean", "half_width",
+                                       "relative_half_width", "converged"]
+    warm = pd.read_csv(out / "warmup.csv")
+    assert list(warm.columns) == ["day", "mean_backlog", "warmup", "cut"] and len(warm) == 3
+    pct = pd.read_csv(out / "percentiles.csv")
+    assert set(pct["percentile"]) == {5, 10, 25, 50, 75, 90, 95}
