@@ -32,6 +32,10 @@ class Plot:
     def drawn(self) -> bool:
         return self.png is not None
 
+    def _repr_png_(self) -> bytes | None:
+        """Shown as an image in a notebook."""
+        return base64.b64decode(self.png) if self.png else None
+
 
 def new_figure(width: float = 8.0, height: float = 4.0) -> Figure:
     """A figure bound to the Agg canvas (no pyplot, no display needed)."""
