@@ -65,7 +65,8 @@ def replication_metrics(
         out[f"coded_{kind}_per_coder_day"] = by_rep[f"coded_{kind}"].mean()
     out["charts_coded"] = by_rep["charts_coded"].sum()
     out["queries_sent"] = by_rep["queries_sent"].sum()
-    out["queries_answered"] = by_rep["queries_answered"].sum()
+    answers = charts.loc[charts["query_answered_at"] >= cut]
+    out["queries_answered"] = answers.groupby("replication").size().reindex(out.index, fill_value=0)
     for col in ("coding_minutes", "query_minutes", "interrupted_minutes", "break_minutes", "idle_minutes"):
         out[col] = by_rep[col].mean()
     working = by_rep[["coding_minutes", "query_minutes", "interrupted_minutes"]].sum().sum(axis=1)

@@ -121,15 +121,25 @@ def coder_days_frame(cols: Columns, charts: pd.DataFrame, teams: list[str], leve
 
 
 def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
-    """Queries of each coder answered by a physician on each day."""
+    """Queries of each coder answered since the coder's previous working day.
+
+    An answer that lands on a day the coder does not work (a weekend) counts
+    on the coder's next working day; answers after the coder's last working
+    day appear in no coder-day (the replication total, ``queries_answered``
+    in replications.csv, counts every answer).
+    """
     answered = charts.loc[charts["query_answered_at"].notna()]
     if answered.empty or frame.empty:
         return np.zeros(len(frame), dtype=int)
+    worked = np.unique(frame["day"].to_numpy())
+    answer_day = (answered["query_answered_at"].to_numpy() // DAY).astype(int)
+    slot = np.searchsorted(worked, answer_day)
+    keep = slot < len(worked)
     key = pd.DataFrame(
         {
-            "replication": answered["replication"].to_numpy(),
-            "day": (answered["query_answered_at"].to_numpy() // DAY).astype(int),
-            "coder": answered["coder"].to_numpy(dtype=int),
+            "replication": answered["replication"].to_numpy()[keep],
+            "day": worked[slot[keep]],
+            "coder": answered["coder"].to_numpy(dtype=int)[keep],
         }
     )
     counts = key.value_counts().rename("n")

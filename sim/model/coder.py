@@ -36,6 +36,7 @@ class CoderSpec:
     speed: float
     salary: float
     kinds: tuple[int, ...]  # chart types this coder may code, in the coder's order
+    seat: str  # team and place in it, e.g. "coders.3": names the coder's random streams
 
 
 class Desk:

@@ -31,7 +31,7 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
         level = scenario.levels[team.level]
         skills = set(team.skills) if team.skills is not None else set(kinds)
         mine = tuple(kinds.index(k) for k in order if k in skills)
-        for _ in range(team.count):
+        for place in range(team.count):
             specs.append(
                 CoderSpec(
                     index=len(specs),
@@ -40,6 +40,7 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
                     speed=team.speed if team.speed is not None else level.speed,
                     salary=team.salary if team.salary is not None else level.salary,
                     kinds=mine,
+                    seat=f"{team_name.removeprefix('coders.teams.')}.{place}",
                 )
             )
     return specs
@@ -73,12 +74,16 @@ class Department:
         """Clock minute at which a query sent at ``sent`` is answered."""
         return answered_at(sent, delay, self.scenario.queries.physician_hours, self.first_weekday)
 
-    def desks(self, seed: int, replication: int, coder: int) -> list[Desk]:
-        """Billing questions for each of a coder's working days, from the coder's own stream."""
+    def desks(self, seed: int, replication: int, coder: CoderSpec) -> list[Desk]:
+        """Billing questions for each of a coder's working days, from the coder's own stream.
+
+        The stream is named by the coder's team and place in it, so adding a
+        coder to one team leaves every other coder's questions unchanged.
+        """
         rate = self.scenario.interruptions.per_day
         if rate <= 0:
             return [Desk([], []) for _ in range(self.n_workdays)]
-        rng = stream(seed, replication, f"interruptions.{coder}")
+        rng = stream(seed, replication, f"interruptions.{coder.seat}")
         start, end = self.shift
         duration = self.scenario.interruptions.duration
         counts = rng.poisson(rate, size=self.n_workdays)
@@ -106,7 +111,7 @@ class Department:
             env.process(_release(env, charts[waiting:], worklist))
         log: list[CoderDay] = []
         for spec in self.coders:
-            days = self.calendar(self.desks(seed, replication, spec.index))
+            days = self.calendar(self.desks(seed, replication, spec))
             env.process(code_charts(env, spec, days, worklist, self.answer_at, self.overtime, log, self.n_types))
         env.run(until=self.horizon)
         log.sort(key=lambda d: (d.day, d.coder))
