@@ -142,10 +142,9 @@ def run(
             )
     write_run(results, out)
     console.print(_summary_table(results))
-    for name in results.variants:
-        console.print(_summary_table(results, name))
     if not results.comparison.empty:
         console.print(_comparison_table(results))
+        console.print(f"each variant's own summary: {out}/summary.csv")
     if results.precision is not None:
         console.print(_precision_table(results))
         missed = results.precision.loc[~results.precision["converged"].astype(bool)]
