@@ -53,12 +53,11 @@ def clock_minutes(text: str) -> float:
 ClockTime = str
 
 
-class Window(_Frozen):
-    """A daily time window, e.g. physician working hours."""
+class _ClockRange(_Frozen):
+    """A daily span from ``start`` to ``end`` ('HH:MM', end up to '24:00')."""
 
     start: ClockTime = "08:00"
     end: ClockTime = "17:00"
-    weekdays: list[Literal[WEEKDAYS]] = Field(default_factory=lambda: list(WEEKDAYS[:5]))  # type: ignore[valid-type]
 
     @field_validator("start", "end")
     @classmethod
@@ -67,7 +66,7 @@ class Window(_Frozen):
         return v
 
     @model_validator(mode="after")
-    def _ordered(self) -> Window:
+    def _ordered(self) -> _ClockRange:
         if self.start_min >= self.end_min:
             raise ValueError(f"start ({self.start}) must be before end ({self.end})")
         return self
@@ -79,6 +78,12 @@ class Window(_Frozen):
     @property
     def end_min(self) -> float:
         return clock_minutes(self.end)
+
+
+class Window(_ClockRange):
+    """A daily time window on some weekdays, e.g. physician working hours."""
+
+    weekdays: list[Literal[WEEKDAYS]] = Field(default_factory=lambda: list(WEEKDAYS[:5]))  # type: ignore[valid-type]
 
 
 class Break(_Frozen):
@@ -207,32 +212,11 @@ class Coders(Team):
     priority: list[str] = Field(default_factory=list, description="type order for policy type_priority")
 
 
-class Shift(_Frozen):
+class Shift(_ClockRange):
     """Working hours (documented: log in 08:00, standard business hours, Monday–Friday)."""
 
-    start: ClockTime = "08:00"
     end: ClockTime = "16:30"
     workdays: list[Literal[WEEKDAYS]] = Field(default_factory=lambda: list(WEEKDAYS[:5]))  # type: ignore[valid-type]
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, v: str) -> str:
-        clock_minutes(v)
-        return v
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Shift:
-        if clock_minutes(self.start) >= clock_minutes(self.end):
-            raise ValueError(f"start ({self.start}) must be before end ({self.end})")
-        return self
-
-    @property
-    def start_min(self) -> float:
-        return clock_minutes(self.start)
-
-    @property
-    def end_min(self) -> float:
-        return clock_minutes(self.end)
 
 
 class Overtime(_Frozen):
