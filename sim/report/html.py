@@ -21,6 +21,8 @@ from sim.report.story import experimentation, model_logic
 
 TEMPLATES = Path(__file__).parent / "templates"
 PER_TABLE = 4  # variants side by side in one results table
+COMPARED = ["charts_per_coder_day", "utilisation", "backlog_end", "turnaround_p95_days", "share_within_target",
+            "overtime_hours", "cost_per_chart"]
 
 
 def _environment() -> jinja2.Environment:
@@ -80,7 +82,7 @@ def _comparison(run: RunFolder) -> tuple[list[dict[str, Any]], str]:
         return [], ""
     level = float(c["confidence"].iloc[0]) if "confidence" in c else 0.95
     rows = []
-    for _, r in c.loc[c["metric"].isin(HEADLINE)].iterrows():
+    for _, r in c.loc[c["metric"].isin(COMPARED)].iterrows():
         m = str(r["metric"])
         rows.append({
             "variant": r["variant"], "metric": doc(m),

@@ -63,7 +63,7 @@ def describe_distribution(d: dict[str, Any]) -> str:
     if kind == "fixed":
         text = f"fixed {_num(d.get('value'))}"
     elif kind in ("uniform", "uniform_int"):
-        text = f"uniform {_num(d.get('low'))}–{_num(d.get('high'))}" + (" (whole numbers)" if kind == "uniform_int" else "")
+        text = f"uniform {_num(d.get('low'))}–{_num(d.get('high'))}" + (", whole numbers" if kind == "uniform_int" else "")
     elif kind == "triangular":
         text = f"triangular {_num(d.get('low'))}–{_num(d.get('high'))}, mode {_num(d.get('mode'))}"
     elif kind == "exponential":

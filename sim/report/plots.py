@@ -7,6 +7,8 @@ and a one-line reading; the notebooks call them directly.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -45,6 +47,18 @@ def _ci(summary: pd.DataFrame | None, variant: str, metric: str) -> tuple[float,
     return float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
 
 
+def _width(n_variants: int) -> float:
+    return 8.0 if n_variants <= 2 else 10.0
+
+
+def _legend(ax, n_variants: int, inside: str) -> None:
+    """Inside the axes for one or two variants, to the right of it for more (so it never hides data)."""
+    if n_variants <= 2:
+        ax.legend(fontsize=8, frameon=False, loc=inside)
+    else:
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
 def _shown(variants: list[str]) -> tuple[list[str], str]:
     if len(variants) <= MAX_LINES:
         return variants, ""
@@ -60,7 +74,7 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
         return omitted(key, title, "No coder-days after warm-up to show.")
     cd = _after_warmup(coder_days)
     variants, cut = _shown(list(dict.fromkeys(cd["variant"])))
-    fig = new_figure(8, 4.2)
+    fig = new_figure(_width(len(variants)), 4.2)
     ax = fig.add_subplot()
     ax.axvspan(DOCUMENTED_LOW, DOCUMENTED_HIGH, color="#3a8f4a", alpha=0.12, label="documented 20–30+ per day")
     if len(variants) == 1:
@@ -89,7 +103,7 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
         ax.set_ylim(0, 102)
     ax.set_xlabel("charts coded in a coder-day (charts)")
     ax.set_title(title + (" — mean ± 95% CI as dots" if len(variants) > 1 else "") + cut)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    _legend(ax, len(variants), "upper left")
     base = cd.loc[cd["variant"] == variants[0], "charts_coded"]
     mean, low, high = _ci(summary, variants[0], "charts_per_coder_day")
     ci = f" (95% CI {low:.1f}–{high:.1f})" if np.isfinite(low) else ""
@@ -130,7 +144,7 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
         ax.set_xlabel(f"variant − base ({'percentage points' if u == 'share' else u})", fontsize=8)
-        ax.set_title(text(doc(metric), 60), fontsize=9)
+        ax.set_title("\n".join(textwrap.wrap(text(doc(metric), 90), 46)), fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
@@ -157,7 +171,7 @@ def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
     if days["day"].nunique() < 2:
         return omitted(key, title, "Not drawn: the run covers a single day, so there is no day-to-day backlog to follow.")
     variants, cut = _shown(list(dict.fromkeys(days["variant"])))
-    fig = new_figure(8, 4)
+    fig = new_figure(_width(len(variants)), 4)
     ax = fig.add_subplot()
     if warmup > 0:
         ax.axvspan(-0.5, warmup - 0.5, color="#bbbbbb", alpha=0.3, label=f"warm-up ({warmup} days, left out)")
@@ -166,7 +180,7 @@ def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
         q = days.loc[days["variant"] == v].groupby("day")["backlog"].quantile([0.05, 0.5, 0.95]).unstack()
         colour = PALETTE[i % len(PALETTE)]
         ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.15, lw=0)
-        ax.plot(q.index, q[0.5], color=colour, lw=1.8, label=f"{text(v)} (median, band 5–95%)")
+        ax.plot(q.index, q[0.5], color=colour, lw=1.8, label=text(v))
         if i == 0:
             kept = q.loc[q.index >= warmup, 0.5]
             slope = np.polyfit(kept.index, kept.to_numpy(), 1)[0] if len(kept) > 1 else 0.0
@@ -178,9 +192,9 @@ def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
             )
     ax.set_xlabel("day of the run (day 0 = first day)")
     ax.set_ylabel("charts not yet coded at day end (charts)")
-    ax.set_title(title + cut)
+    ax.set_title(f"{title} — median, band 5–95% of replications{cut}")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _legend(ax, len(variants), "upper left")
     return Plot(key, title, readings[0], to_png(fig))
 
 
@@ -197,18 +211,22 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     in_hours = t_days.quantile(0.95) < 2
     scale, unit_name = (24, "hours") if in_hours else (1, "days")
     variants, cut = _shown(list(dict.fromkeys(ch["variant"])))
-    fig = new_figure(8, 4)
+    fig = new_figure(_width(len(variants)), 4)
     ax = fig.add_subplot()
     for i, v in enumerate(variants):
         x = np.sort(t_days.loc[coded["variant"] == v].to_numpy() * scale)
         ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=PALETTE[i % len(PALETTE)], label=text(v))
-    if target_days is not None and target_days * scale <= 1.5 * t_days.max() * scale:
+    right = float(t_days.quantile(0.99)) * scale * 1.15
+    if target_days is not None and target_days * scale <= 1.5 * right:
         ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
-    ax.set_xlabel(f"arrival to coded ({unit_name})")
+        right = max(right, target_days * scale * 1.1)
+    cut_tail = right < t_days.max() * scale
+    ax.set_xlim(left=0, right=right)
+    ax.set_xlabel(f"arrival to coded ({unit_name})" + (" — axis cut above the 99th percentile" if cut_tail else ""))
     ax.set_ylabel("coded charts done within (%)")
     ax.set_ylim(0, 102)
     ax.set_title(title + cut)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _legend(ax, len(variants), "lower right")
     base = t_days.loc[coded["variant"] == variants[0]] * scale
     open_share = ch.loc[ch["variant"] == variants[0], "coded_at"].isna().mean()
     reading = (
