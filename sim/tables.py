@@ -17,13 +17,14 @@ from sim.records import Records
 
 CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",
-    "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
+    "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
 )
 _TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime")
 
 
 _CHART_FIELDS = (
     "id", "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
+    "started_by",
 )
 _DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "coded")
 
@@ -79,7 +80,9 @@ class Columns:
 def charts_frame(cols: Columns) -> pd.DataFrame:
     """One row per chart per replication (the ``charts.csv`` table)."""
     c = cols.chart_columns()
-    coder = pd.array(np.where(c["coder"] >= 0, c["coder"], np.nan), dtype="Int64") if len(c["coder"]) else pd.array([], dtype="Int64")
+    def who(column: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.array(np.where(column >= 0, column, np.nan), dtype="Int64")
+
     return pd.DataFrame(
         {
             "replication": c["replication"],
@@ -91,7 +94,8 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
             "query_answered_at": c["query_answered_at"],
             "resumed_at": c["resumed_at"],
             "coded_at": c["coded_at"],
-            "coder": coder,
+            "coder": who(c["coder"]),
+            "started_by": who(c["started_by"]),
         }
     )
 
@@ -139,7 +143,7 @@ def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.nda
         {
             "replication": answered["replication"].to_numpy()[keep],
             "day": worked[slot[keep]],
-            "coder": answered["coder"].to_numpy(dtype=int)[keep],
+            "coder": answered["started_by"].to_numpy(dtype=int)[keep],  # who sent the query
         }
     )
     counts = key.value_counts().rename("n")

@@ -32,19 +32,21 @@ DAY = {
             "short": {"count": {"dist": "fixed", "value": 2}},
         }
     },
+    "coders": {"policy": "type_priority", "priority": ["long", "short"]},
     "shift": {"start": "08:00", "end": "12:00"},
     "breaks": [{"at": "10:00", "minutes": 15}],
     "queries": {"answer_delay": {"dist": "fixed", "value": 60}},
 }
 
-# id: (started, query sent, answered, resumed, coded)
+# In the order the coder opens them (long charts first, by type priority):
+# (type, started, query sent, answered, resumed, coded)
 NAN = math.nan
-TIMELINE = {
-    0: (480, NAN, NAN, NAN, 500),  # long
-    1: (500, NAN, NAN, NAN, 520),  # long
-    2: (520, 535, 595, 595, 599),  # short: 10 + 5 writing; back at 595, wakes the idle coder
-    3: (535, 550, 610, 615, 619),  # short: back at 610 during the break (600–615)
-}
+TIMELINE = [
+    (0, 480, NAN, NAN, NAN, 500),  # long
+    (0, 500, NAN, NAN, NAN, 520),  # long
+    (1, 520, 535, 595, 595, 599),  # short: 10 + 5 writing; back at 595, wakes the idle coder
+    (1, 535, 550, 610, 615, 619),  # short: back at 610 during the break (600–615)
+]
 
 
 def same(a: float, b: float) -> bool:
@@ -53,9 +55,11 @@ def same(a: float, b: float) -> bool:
 
 def test_timeline_matches_hand_calculation() -> None:
     records = simulate(parse_scenario(DAY), seed=1, replication=0)
-    for chart in records.charts:
-        got = (chart.started_at, chart.query_sent_at, chart.query_answered_at, chart.resumed_at, chart.coded_at)
-        assert all(same(g, w) for g, w in zip(got, TIMELINE[chart.id])), (chart.id, got)
+    opened = sorted(records.charts, key=lambda c: c.started_at)
+    assert len(opened) == len(TIMELINE)
+    for chart, want in zip(opened, TIMELINE):
+        got = (chart.kind, chart.started_at, chart.query_sent_at, chart.query_answered_at, chart.resumed_at, chart.coded_at)
+        assert all(same(g, w) for g, w in zip(got, want)), (chart.id, got)
 
 
 def test_time_use_matches_hand_calculation() -> None:
@@ -80,8 +84,8 @@ def test_same_day_through_the_public_api() -> None:
 
 def test_break_waits_for_the_chart_in_hand() -> None:
     data = {**DAY, "breaks": [{"at": "08:10", "minutes": 15}]}
-    charts = simulate(parse_scenario(data), seed=1, replication=0).charts
-    # chart 0 runs 480–500 through the 08:10 break time; the break follows it (500–515)
+    charts = sorted(simulate(parse_scenario(data), seed=1, replication=0).charts, key=lambda c: c.started_at)
+    # the first chart runs 480–500 through the 08:10 break time; the break follows it (500–515)
     assert charts[0].coded_at == 500
     assert charts[1].started_at == 515
 
@@ -99,3 +103,24 @@ def test_interruptions_extend_the_work_in_hand() -> None:
 def test_question_overlapping_the_end_of_idle_delays_the_next_chart() -> None:
     desk = Desk(times=[538.0], durations=[5.0])
     assert desk.while_idle(500.0, 540.0) == 543.0
+
+
+def test_charts_arriving_together_are_not_queued_by_type() -> None:
+    """A login queue is mixed: the first ten charts opened are not all of one type."""
+    from tests.conftest import SCENARIOS
+
+    scenario = sim.load_scenario(SCENARIOS / "baseline.yaml")
+    mixed = 0
+    for rep in range(20):
+        charts = sorted(
+            (c for c in simulate(scenario, seed=3, replication=rep).charts if c.started_at == c.started_at),
+            key=lambda c: c.started_at,
+        )
+        mixed += len({c.kind for c in charts[:10]}) > 1
+    # with 45/45/10 shares, ten charts of one type in a row has probability ≈ 2 · 0.45^10 < 0.1 %
+    assert mixed == 20
+
+
+def test_started_by_and_coder_name_who_opened_and_who_finished() -> None:
+    results = sim.run(parse_scenario(DAY), reps=1, seed=1)
+    assert (results.charts["started_by"] == results.charts["coder"]).all()  # one coder: the same

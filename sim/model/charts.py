@@ -19,8 +19,8 @@ from sim.streams import stream
 DAY = 1440.0
 
 # Columns of a chart's row of uniforms; a new draw gets a new column at the end.
-U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER = range(5)
-N_UNIFORMS = 5
+U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER = range(6)
+N_UNIFORMS = 6
 
 
 class Chart:
@@ -29,7 +29,7 @@ class Chart:
     __slots__ = (
         "id", "kind", "arrived_at", "coding_time", "needs_query", "writing_time",
         "completion_time", "answer_delay", "started_at", "query_sent_at",
-        "query_answered_at", "resumed_at", "coded_at", "coder",
+        "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
     )
 
     def __init__(
@@ -51,6 +51,7 @@ class Chart:
         self.resumed_at = nan
         self.coded_at = nan
         self.coder = -1
+        self.started_by = -1
 
 
 def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: int) -> np.ndarray:
@@ -95,9 +96,10 @@ def _initial_counts(scenario: Scenario, seed: int, rep: int) -> dict[str, int]:
 
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
-    """Every chart of one replication, in order of arrival, with ids 0, 1, …"""
+    """Every chart of one replication, in queue order (by arrival time, ties in random order), ids 0, 1, …"""
     initial = _initial_counts(scenario, seed, rep)
     charts: list[Chart] = []
+    arrived, order = [], []
     for k, (kind, spec) in enumerate(scenario.chart_types.items()):
         times = _arrival_times(scenario, kind, seed, rep, initial.get(kind, 0))
         n = len(times)
@@ -114,7 +116,14 @@ def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
             map(Chart, [k] * n, times.tolist(), coding.tolist(), needs.tolist(),
                 writing.tolist(), completion.tolist(), answer.tolist())
         )
-    charts.sort(key=lambda c: c.arrived_at)  # stable: ties keep chart-type order
+        arrived.append(times)
+        order.append(u[:, U_ORDER])
+    if not charts:
+        return charts
+    # Charts arriving together (a login queue, a day's discharges) stand in the
+    # queue in a random order of their own, not grouped by type.
+    queue_order = np.lexsort((np.concatenate(order), np.concatenate(arrived)))
+    charts = [charts[i] for i in queue_order.tolist()]
     for i, chart in enumerate(charts):
         chart.id = i
     return charts

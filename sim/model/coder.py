@@ -130,7 +130,7 @@ def code_charts(
                 continue
             if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
                 chart.started_at = now
-                chart.coder = me.index
+                chart.started_by = me.index
                 coding = chart.coding_time / speed
                 if chart.needs_query:
                     writing = chart.writing_time / speed

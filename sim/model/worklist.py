@@ -4,7 +4,8 @@ New charts wait in their type's queue in order of arrival; a chart whose query
 has been answered comes back to a second queue of its type. Which chart a
 coder takes next is a named policy:
 
-- ``oldest_first``: the chart that arrived earliest, answered or not;
+- ``oldest_first``: the chart that arrived earliest, answered or not (charts
+  that arrived together in their random queue order: ids follow it);
 - ``returns_first``: answered queries before new charts, oldest first;
 - ``type_priority``: by the coder's type order, answered before new within a type.
 
@@ -88,8 +89,8 @@ class Worklist:
         best: deque[Chart] | None = None
         oldest = float("inf")
         for queue in self._queues(kinds):
-            if queue and queue[0].arrived_at < oldest:
-                best, oldest = queue, queue[0].arrived_at
+            if queue and queue[0].id < oldest:
+                best, oldest = queue, queue[0].id
         return self._pop(best) if best is not None else None
 
     def _returns_first(self, kinds: tuple[int, ...]) -> Chart | None:
@@ -97,8 +98,8 @@ class Worklist:
         oldest = float("inf")
         for k in kinds:
             queue = self.returned[k]
-            if queue and queue[0].arrived_at < oldest:
-                best, oldest = queue, queue[0].arrived_at
+            if queue and queue[0].id < oldest:
+                best, oldest = queue, queue[0].id
         if best is not None:
             return self._pop(best)
         return self._oldest_first(kinds)
