@@ -75,8 +75,7 @@ def write_run(results: Results, out: Path) -> Path:
             results.precision.to_csv(tmp / "precision.csv", index=False, float_format=FLOAT_FORMAT)
         scenario = results.scenario.model_dump(mode="json")
         (tmp / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True))
-        timeless = {k: v for k, v in manifest(results).items()}
-        (tmp / "manifest.json").write_text(json.dumps(timeless, indent=2) + "\n")
+        (tmp / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
