@@ -58,6 +58,8 @@ def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: 
     """Arrival minutes of every chart of one type over the horizon, sorted."""
     parts = [np.zeros(initial)]
     arrivals = scenario.arrivals
+    if kind not in arrivals.daily and arrivals.per_hour.get(kind, 0.0) <= 0:
+        return parts[0]
     first = _weekday_index(scenario.start_weekday)
     if kind in arrivals.daily:
         volume = arrivals.daily[kind]
@@ -109,9 +111,14 @@ def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
         q = spec.query
         coding = spec.coding_time.minutes(u[:, U_CODING])
         needs = u[:, U_QUERY] < q.probability
-        writing = q.writing_time.minutes(u[:, U_WRITING])
-        completion = q.completion_time.minutes(u[:, U_COMPLETION])
-        answer = scenario.queries.answer_delay.minutes(u[:, U_ANSWER])
+        # Query times matter only for charts that will be queried (NaN elsewhere);
+        # every chart still owns its uniforms, so the draws stay synchronised.
+        writing, completion, answer = np.full((3, n), np.nan)
+        if needs.any():
+            queried = u[needs]
+            writing[needs] = q.writing_time.minutes(queried[:, U_WRITING])
+            completion[needs] = q.completion_time.minutes(queried[:, U_COMPLETION])
+            answer[needs] = scenario.queries.answer_delay.minutes(queried[:, U_ANSWER])
         charts.extend(
             map(Chart, [k] * n, times.tolist(), coding.tolist(), needs.tolist(),
                 writing.tolist(), completion.tolist(), answer.tolist())

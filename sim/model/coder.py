@@ -99,7 +99,7 @@ def code_charts(
 ) -> Generator[simpy.Event, object, None]:
     """The coder's process over the whole horizon."""
     speed, kinds, skills = me.speed, me.kinds, frozenset(me.kinds)
-    take, timeout = worklist.take, env.timeout
+    take, timeout = worklist.taker(kinds), env.timeout
     for workday in days:
         if env.now < workday.start:
             yield timeout(workday.start - env.now)
@@ -118,7 +118,7 @@ def code_charts(
                 day.on_break += minutes
                 yield timeout(minutes)
                 continue
-            chart = take(kinds)
+            chart = take()
             if chart is None:
                 wake_at = min(end, breaks[next_break][0]) if next_break < len(breaks) else end
                 yield worklist.wait(skills, wake_at)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 
 import simpy
 
@@ -32,12 +33,15 @@ class Worklist:
         self.returned: list[deque[Chart]] = [deque() for _ in range(n_types)]
         self.waiting = 0  # charts in the queues (not those on query hold)
         self._idle: list[tuple[simpy.Event, frozenset[int]]] = []
-        self._by_skills: dict[tuple[int, ...], tuple[deque[Chart], ...]] = {}
-        self.take: Callable[[tuple[int, ...]], Chart | None] = {
+        self.policy = {
             "oldest_first": self._oldest_first,
             "returns_first": self._returns_first,
             "type_priority": self._type_priority,
         }[policy]
+
+    def taker(self, kinds: tuple[int, ...]) -> Callable[[], Chart | None]:
+        """A coder's way to take the next chart: the policy bound to the coder's queues."""
+        return partial(self.policy, self._queues(kinds))
 
     # -- work coming in
     def add(self, chart: Chart) -> None:
@@ -79,35 +83,27 @@ class Worklist:
         return queue.popleft()
 
     def _queues(self, kinds: tuple[int, ...]) -> tuple[deque[Chart], ...]:
-        """The coder's queues, answered before new within each type (cached per skill set)."""
-        queues = self._by_skills.get(kinds)
-        if queues is None:
-            queues = self._by_skills[kinds] = tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
-        return queues
+        """The queues of the coder's types in the coder's order: answered, then new, per type."""
+        return tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
 
-    def _oldest_first(self, kinds: tuple[int, ...]) -> Chart | None:
+    # -- policies: each takes a coder's queues (see _queues) and returns a chart or None
+    def _pop(self, queue: deque[Chart]) -> Chart:
+        self.waiting -= 1
+        return queue.popleft()
+
+    def _oldest_first(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
         best: deque[Chart] | None = None
         oldest = float("inf")
-        for queue in self._queues(kinds):
+        for queue in queues:
             if queue and queue[0].id < oldest:
                 best, oldest = queue, queue[0].id
         return self._pop(best) if best is not None else None
 
-    def _returns_first(self, kinds: tuple[int, ...]) -> Chart | None:
-        best: deque[Chart] | None = None
-        oldest = float("inf")
-        for k in kinds:
-            queue = self.returned[k]
-            if queue and queue[0].id < oldest:
-                best, oldest = queue, queue[0].id
-        if best is not None:
-            return self._pop(best)
-        return self._oldest_first(kinds)
+    def _returns_first(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
+        return self._oldest_first(queues[0::2]) or self._oldest_first(queues[1::2])
 
-    def _type_priority(self, kinds: tuple[int, ...]) -> Chart | None:
-        for k in kinds:
-            if self.returned[k]:
-                return self._pop(self.returned[k])
-            if self.new[k]:
-                return self._pop(self.new[k])
+    def _type_priority(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
+        for queue in queues:
+            if queue:
+                return self._pop(queue)
         return None
