@@ -12,13 +12,17 @@ import json
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from sim.analysis import percentile_intervals, warmup_table
 from sim.runner import Results
+from sim.scenario import Scenario
 
 FLOAT_FORMAT = "%.6g"
 
@@ -51,33 +55,52 @@ def manifest(results: Results) -> dict:
     }
 
 
-def write_run(results: Results, out: Path) -> Path:
-    """Write every table of ``results`` into the new folder ``out``."""
+@contextmanager
+def new_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` that becomes ``out`` only when the block completes.
+
+    A failed or interrupted write leaves nothing behind; ``out`` must be new.
+    """
     out = Path(out)
     if out.exists():
         raise FileExistsError(f"{out}: already exists; choose a new --out folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        results.coder_days.to_csv(tmp / "coder_days.csv", index=False, float_format=FLOAT_FORMAT)
-        results.days.to_csv(tmp / "days.csv", index=False, float_format=FLOAT_FORMAT)
-        results.replications.to_csv(tmp / "replications.csv", index=False, float_format=FLOAT_FORMAT)
-        results.summary.to_csv(tmp / "summary.csv", index=False, float_format=FLOAT_FORMAT)
-        if not results.comparison.empty:
-            results.comparison.to_csv(tmp / "comparison.csv", index=False, float_format=FLOAT_FORMAT)
-        if results.charts is not None:
-            results.charts.to_csv(tmp / "charts.csv", index=False, float_format=FLOAT_FORMAT)
-        warmup_table(results.days, results.warmup).to_csv(tmp / "warmup.csv", index=False, float_format=FLOAT_FORMAT)
-        percentile_intervals(results.coder_days, warmup=results.warmup).to_csv(
-            tmp / "percentiles.csv", index=False, float_format=FLOAT_FORMAT
-        )
-        if results.precision is not None:
-            results.precision.to_csv(tmp / "precision.csv", index=False, float_format=FLOAT_FORMAT)
-        scenario = results.scenario.model_dump(mode="json")
-        (tmp / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True))
-        (tmp / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
+        yield tmp
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV, floats to six significant digits, NaN as an empty field."""
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT)
+
+
+def write_scenario(scenario: Scenario, path: Path) -> None:
+    """The scenario as resolved, so a folder describes itself."""
+    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
+
+
+def write_run(results: Results, out: Path) -> Path:
+    """Write every table of ``results`` into the new folder ``out``."""
+    with new_folder(out) as tmp:
+        tables = {
+            "coder_days": results.coder_days,
+            "days": results.days,
+            "replications": results.replications,
+            "summary": results.summary,
+            "comparison": None if results.comparison.empty else results.comparison,
+            "charts": results.charts,
+            "warmup": warmup_table(results.days, results.warmup),
+            "percentiles": percentile_intervals(results.coder_days, warmup=results.warmup),
+            "precision": results.precision,
+        }
+        for name, frame in tables.items():
+            if frame is not None:
+                write_table(frame, tmp / f"{name}.csv")
+        write_scenario(results.scenario, tmp / "scenario.yaml")
+        (tmp / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
+    return Path(out)

@@ -13,7 +13,6 @@ its own.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 from functools import lru_cache
@@ -336,29 +335,36 @@ class Scenario(_Frozen):
     def n_coders(self) -> int:
         return sum(t.count for _, t in self.all_teams())
 
+    def with_changes(
+        self, changes: dict[str, Any], where: str, name: str | None = None, description: str | None = None
+    ) -> Scenario:
+        """This scenario with settings changed by dotted path, validated again, without what-ifs.
+
+        ``where`` names the source of the changes in error messages (e.g. ``variants.cac``).
+        """
+        data = self.model_dump(mode="json", exclude={"variants", "sweeps"})
+        for path, value in changes.items():
+            set_path(data, path, value, where)
+        if name is not None:
+            data["name"] = name
+        if description:
+            data["description"] = description
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(f"{where}: {_first_error(exc)}") from None
+
     def expanded(self) -> dict[str, Scenario]:
         """Variants and sweep points as scenarios of their own (without further what-ifs)."""
-        raw = self.model_dump(mode="json", exclude={"variants", "sweeps"})
         out: dict[str, Scenario] = {}
         for name, variant in self.variants.items():
-            out[name] = _override(raw, variant.set, f"variants.{name}", variant.description or name)
+            out[name] = self.with_changes(variant.set, f"variants.{name}", name, variant.description)
         for name, sweep in self.sweeps.items():
             paths = list(sweep.grid)
             for values in itertools.product(*sweep.grid.values()):
                 label = name + "[" + ", ".join(f"{p}={v}" for p, v in zip(paths, values)) + "]"
-                out[label] = _override(raw, dict(zip(paths, values)), f"sweeps.{name}", label)
+                out[label] = self.with_changes(dict(zip(paths, values)), f"sweeps.{name}", label)
         return out
-
-
-def _override(raw: dict[str, Any], changes: dict[str, Any], where: str, label: str) -> Scenario:
-    data = copy.deepcopy(raw)
-    for path, value in changes.items():
-        set_path(data, path, value, where)
-    data["name"] = label
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(f"{where}: {_first_error(exc)}") from None
 
 
 def set_path(data: dict[str, Any], path: str, value: Any, where: str = "") -> None:

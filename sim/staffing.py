@@ -31,8 +31,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,14 +38,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import ValidationError
 from scipy import stats
 
 from sim.distributions import FixedCount
 from sim.metrics import METRIC_DOCS
+from sim.output import new_folder, write_scenario, write_table
 from sim.runner import run
-from sim.scenario import WEEKDAYS, Scenario, ScenarioError, _first_error, set_path
+from sim.scenario import WEEKDAYS, Scenario, ScenarioError
 from sim.theory import erlang_c, mmc_mean_wait
 
 Rule = Literal["bound", "probability"]
@@ -124,12 +121,10 @@ def parse_coders(text: str) -> tuple[int, int]:
 
 def with_coders(scenario: Scenario, n: int) -> Scenario:
     """The scenario with ``coders.count = n`` and without its what-ifs (same override path as variants)."""
-    raw = scenario.model_dump(mode="json", exclude={"variants", "sweeps"})
-    set_path(raw, "coders.count", n, "--coders")
     try:
-        return Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(f"--coders: {n} coders is not a valid scenario ({_first_error(exc)})") from None
+        return scenario.with_changes({"coders.count": n}, "--coders")
+    except ScenarioError as exc:
+        raise ScenarioError(f"--coders: {n} coders is not a valid scenario ({exc})") from None
 
 
 # ---------------------------------------------------------------- analytic estimate
@@ -441,21 +436,14 @@ def write_staffing(result: Staffing, out: Path) -> Path:
     summary per count), ``staffing_replications.csv``, ``staffing.json`` (the
     question and the answer) and ``scenario.yaml``.
     """
-    out = Path(out)
-    if out.exists():
-        raise FileExistsError(f"{out}: already exists; choose a new --out folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    fmt = "%.6g"
-    try:
-        result.table().to_csv(tmp / "staffing.csv", index=False, float_format=fmt)
+    with new_folder(out) as tmp:
+        write_table(result.table(), tmp / "staffing.csv")
         ordered = [p for _, p in sorted(result.points.items())]
-        pd.concat([p.summary.assign(coders=p.coders) for p in ordered], ignore_index=True).to_csv(
-            tmp / "staffing_metrics.csv", index=False, float_format=fmt
+        write_table(
+            pd.concat([p.summary.assign(coders=p.coders) for p in ordered], ignore_index=True),
+            tmp / "staffing_metrics.csv",
         )
-        pd.concat([p.replications for p in ordered], ignore_index=True).to_csv(
-            tmp / "staffing_replications.csv", index=False, float_format=fmt
-        )
+        write_table(pd.concat([p.replications for p in ordered], ignore_index=True), tmp / "staffing_replications.csv")
         meta = {
             "scenario": result.scenario.name,
             "target": str(result.target),
@@ -475,11 +463,5 @@ def write_staffing(result: Staffing, out: Path) -> Path:
             "notes": result.notes,
         }
         (tmp / "staffing.json").write_text(json.dumps(meta, indent=2) + "\n")
-        (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(result.scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
-        )
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+        write_scenario(result.scenario, tmp / "scenario.yaml")
+    return Path(out)
