@@ -124,7 +124,8 @@ def with_coders(scenario: Scenario, n: int) -> Scenario:
     try:
         return scenario.with_changes({"coders.count": n}, "--coders")
     except ScenarioError as exc:
-        raise ScenarioError(f"--coders: {n} coders is not a valid scenario ({exc})") from None
+        reason = str(exc).removeprefix("--coders: ")
+        raise ScenarioError(f"--coders: {n} coders is not a valid scenario ({reason})") from None
 
 
 # ---------------------------------------------------------------- analytic estimate
