@@ -218,10 +218,11 @@ class UniformCount(_Count):
         return self
 
     def draw(self, rng: np.random.Generator, factor: float = 1.0) -> int:
-        return round(int(rng.integers(self.low, self.high + 1)) * factor)
+        return round((self.low + math.floor(rng.random() * (self.high - self.low + 1))) * factor)
 
     def total(self, rng: np.random.Generator, n: int) -> int:
-        return int(rng.integers(self.low, self.high + 1, size=n).sum())
+        span = self.high - self.low + 1
+        return n * self.low + sum(math.floor(u * span) for u in rng.random(n).tolist())
 
     def expected(self) -> float:
         return (self.low + self.high) / 2
