@@ -67,3 +67,35 @@ def test_baseline_lands_in_the_documented_productivity_range() -> None:
     results = sim.run(load_scenario(SCENARIOS / "baseline.yaml"), reps=200, seed=7)
     row = results.summary.set_index("metric").loc["charts_per_coder_day"]
     assert 20 <= row["ci_low"] and row["ci_high"] <= 35
+
+
+def test_sweep_expands_a_grid_and_keeps_the_charts_common(write_scenario) -> None:
+    """Every sweep point sees the same charts (common random numbers): only what the swept setting changes differs."""
+    import sim
+    from sim.model import simulate
+
+    text = (SCENARIOS / "slow_queries.yaml").read_text().replace(
+        "extends: baseline.yaml", f"extends: {SCENARIOS / 'baseline.yaml'}"
+    )
+    text += "sweeps:\n  answers:\n    grid:\n      queries.answer_delay.mean: [2, 5]\n      coders.count: [1, 2]\n"
+    scenario = load_scenario(write_scenario(text))
+    points = scenario.expanded()
+    assert len(points) == 1 + 4  # the variant and 2 × 2 sweep points
+    assert "answers[queries.answer_delay.mean=2, coders.count=1]" in points
+
+    def later_charts(s):  # charts arriving after the start: what a larger login queue must not disturb
+        return sorted(
+            (c.arrived_at, c.kind, c.coding_time, c.needs_query)
+            for c in simulate(s, seed=9, replication=1).charts if c.arrived_at > 0
+        )
+
+    reference = later_charts(scenario)
+    assert reference, "no charts arrive after the start: the test checks nothing"
+    for name, point in points.items():
+        assert later_charts(point) == reference, name
+    # with one coder, the login queue is the same too: every chart is the same
+    one = points["answers[queries.answer_delay.mean=5, coders.count=1]"]
+    arrived = [(c.arrived_at, c.kind, c.coding_time) for c in simulate(one, seed=9, replication=1).charts]
+    assert arrived == [(c.arrived_at, c.kind, c.coding_time) for c in simulate(scenario, seed=9, replication=1).charts]
+    results = sim.run(scenario, reps=3, seed=9)
+    assert set(results.comparison["variant"]) == set(points)

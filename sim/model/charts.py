@@ -1,10 +1,11 @@
 """Charts and the work that will arrive: drawn before the day is simulated.
 
 A chart's type, arrival time, coding time, whether it will need a query and
-every other time it will need are drawn when the chart is created, from the
-streams of its own chart type, by inverse transform (one row of uniforms per
-chart). The simulation then only decides *when* things happen, so two
-scenarios given the same seed see the same charts (common random numbers).
+every other time it will need are drawn when the chart is created, by inverse
+transform from one row of uniforms that the chart owns. Rows come from a
+stream per chart type and source (``charts.inpatient.daily``, …). The
+simulation then only decides *when* things happen, so two scenarios given the
+same seed see the same charts (common random numbers).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import math
 
 import numpy as np
 
-from sim.scenario import Scenario
+from sim.distributions import TimeDistribution
+from sim.scenario import ChartType, Scenario
 from sim.streams import stream
 
 DAY = 1440.0
@@ -54,23 +56,28 @@ class Chart:
         self.started_by = -1
 
 
-def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: int) -> np.ndarray:
-    """Arrival minutes of every chart of one type over the horizon, sorted."""
-    parts = [np.zeros(initial)]
+def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: int) -> dict[str, np.ndarray]:
+    """Arrival minutes of the charts of one type over the horizon, by source.
+
+    Sources: ``initial`` (waiting at the start), ``daily`` (at 00:00 of each
+    day), ``hourly`` (Poisson during the window). Each source's charts draw
+    their attributes from a stream of their own, so a larger login queue does
+    not shift the draws of the charts that arrive later.
+    """
     arrivals = scenario.arrivals
-    if kind not in arrivals.daily and arrivals.per_hour.get(kind, 0.0) <= 0:
-        return parts[0]
+    sources = {"initial": np.zeros(initial)} if initial else {}
     first = _weekday_index(scenario.start_weekday)
     if kind in arrivals.daily:
         volume = arrivals.daily[kind]
         rng = stream(seed, rep, f"arrivals.daily.{kind}")
         counts = [volume.count.draw(rng, volume.factor((first + d) % 7)) for d in range(scenario.days)]
-        parts.append(np.repeat(np.arange(scenario.days) * DAY, counts))
+        sources["daily"] = np.repeat(np.arange(scenario.days) * DAY, counts)
     rate = arrivals.per_hour.get(kind, 0.0)
     if rate > 0:
         rng = stream(seed, rep, f"arrivals.hourly.{kind}")
         w = arrivals.window
         open_days = {_weekday_index(d) for d in w.weekdays}
+        parts = []
         for d in range(scenario.days):
             if (first + d) % 7 not in open_days:
                 continue
@@ -78,7 +85,8 @@ def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: 
             times = rng.uniform(w.start_min, w.end_min, size=n)
             times.sort()
             parts.append(d * DAY + times)
-    return np.concatenate(parts)
+        sources["hourly"] = np.concatenate(parts) if parts else np.zeros(0)
+    return sources
 
 
 def _initial_counts(scenario: Scenario, seed: int, rep: int) -> dict[str, int]:
@@ -97,34 +105,40 @@ def _initial_counts(scenario: Scenario, seed: int, rep: int) -> dict[str, int]:
     return dict(zip(kinds, (int(c) for c in counts)))
 
 
+def _charts(kind: int, spec: ChartType, answer_delay: TimeDistribution, times: np.ndarray, u: np.ndarray) -> list[Chart]:
+    """Charts of one type arriving at ``times``, each with its row of uniforms ``u``."""
+    n = len(times)
+    q = spec.query
+    coding = spec.coding_time.minutes(u[:, U_CODING])
+    needs = u[:, U_QUERY] < q.probability
+    # Query times matter only for charts that will be queried (NaN elsewhere);
+    # every chart still owns its uniforms, so the draws stay synchronised.
+    writing, completion, answer = np.full((3, n), np.nan)
+    if needs.any():
+        queried = u[needs]
+        writing[needs] = q.writing_time.minutes(queried[:, U_WRITING])
+        completion[needs] = q.completion_time.minutes(queried[:, U_COMPLETION])
+        answer[needs] = answer_delay.minutes(queried[:, U_ANSWER])
+    return list(
+        map(Chart, [kind] * n, times.tolist(), coding.tolist(), needs.tolist(),
+            writing.tolist(), completion.tolist(), answer.tolist())
+    )
+
+
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
     """Every chart of one replication, in queue order (by arrival time, ties in random order), ids 0, 1, …"""
     initial = _initial_counts(scenario, seed, rep)
     charts: list[Chart] = []
     arrived, order = [], []
     for k, (kind, spec) in enumerate(scenario.chart_types.items()):
-        times = _arrival_times(scenario, kind, seed, rep, initial.get(kind, 0))
-        n = len(times)
-        if n == 0:
-            continue
-        u = stream(seed, rep, f"charts.{kind}").random((n, N_UNIFORMS))
-        q = spec.query
-        coding = spec.coding_time.minutes(u[:, U_CODING])
-        needs = u[:, U_QUERY] < q.probability
-        # Query times matter only for charts that will be queried (NaN elsewhere);
-        # every chart still owns its uniforms, so the draws stay synchronised.
-        writing, completion, answer = np.full((3, n), np.nan)
-        if needs.any():
-            queried = u[needs]
-            writing[needs] = q.writing_time.minutes(queried[:, U_WRITING])
-            completion[needs] = q.completion_time.minutes(queried[:, U_COMPLETION])
-            answer[needs] = scenario.queries.answer_delay.minutes(queried[:, U_ANSWER])
-        charts.extend(
-            map(Chart, [k] * n, times.tolist(), coding.tolist(), needs.tolist(),
-                writing.tolist(), completion.tolist(), answer.tolist())
-        )
-        arrived.append(times)
-        order.append(u[:, U_ORDER])
+        for source, times in _arrival_times(scenario, kind, seed, rep, initial.get(kind, 0)).items():
+            n = len(times)
+            if n == 0:
+                continue
+            u = stream(seed, rep, f"charts.{kind}.{source}").random((n, N_UNIFORMS))
+            charts.extend(_charts(k, spec, scenario.queries.answer_delay, times, u))
+            arrived.append(times)
+            order.append(u[:, U_ORDER])
     if not charts:
         return charts
     # Charts arriving together (a login queue, a day's discharges) stand in the
