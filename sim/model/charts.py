@@ -21,8 +21,8 @@ from sim.streams import stream
 DAY = 1440.0
 
 # Columns of a chart's row of uniforms; a new draw gets a new column at the end.
-U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER = range(6)
-N_UNIFORMS = 6
+U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER, U_TYPE = range(7)
+N_UNIFORMS = 7
 
 
 class Chart:
@@ -56,16 +56,15 @@ class Chart:
         self.started_by = -1
 
 
-def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: int) -> dict[str, np.ndarray]:
-    """Arrival minutes of the charts of one type over the horizon, by source.
+def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int) -> dict[str, np.ndarray]:
+    """Arrival minutes of the charts of one type that arrive during the run, by source.
 
-    Sources: ``initial`` (waiting at the start), ``daily`` (at 00:00 of each
-    day), ``hourly`` (Poisson during the window). Each source's charts draw
-    their attributes from a stream of their own, so a larger login queue does
-    not shift the draws of the charts that arrive later.
+    Sources: ``daily`` (at 00:00 of each day) and ``hourly`` (Poisson during
+    the window). Each source's charts draw their attributes from a stream of
+    their own, so a change to one source does not shift the other's draws.
     """
     arrivals = scenario.arrivals
-    sources = {"initial": np.zeros(initial)} if initial else {}
+    sources = {}
     first = _weekday_index(scenario.start_weekday)
     if kind in arrivals.daily:
         volume = arrivals.daily[kind]
@@ -89,20 +88,29 @@ def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int, initial: 
     return sources
 
 
-def _initial_counts(scenario: Scenario, seed: int, rep: int) -> dict[str, int]:
-    """Charts waiting at the start: each coder's login queue plus any backlog, split by mix."""
+def _initial_queue(scenario: Scenario, seed: int, rep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The charts waiting at the start (every coder's login queue plus any backlog).
+
+    The queue is one mixed sequence: its length comes from ``arrivals.initial``,
+    and each position owns a row of uniforms from ``charts.initial``, whose
+    ``U_TYPE`` column picks the chart type by ``arrivals.mix``. Returns the
+    rows and the chart-type index of each.
+    """
     arrivals = scenario.arrivals
     if arrivals.at_login_per_coder is None and arrivals.backlog is None:
-        return {}
+        return np.zeros((0, N_UNIFORMS)), np.zeros(0, dtype=int)
     rng = stream(seed, rep, "arrivals.initial")
     total = 0
     if arrivals.at_login_per_coder is not None:
         total += arrivals.at_login_per_coder.total(rng, scenario.n_coders)
     if arrivals.backlog is not None:
         total += arrivals.backlog.draw(rng)
-    kinds = list(arrivals.mix)
-    counts = rng.multinomial(total, [arrivals.mix[k] for k in kinds])
-    return dict(zip(kinds, (int(c) for c in counts)))
+    u = stream(seed, rep, "charts.initial").random((total, N_UNIFORMS))
+    names = list(scenario.chart_types)
+    mixed = list(arrivals.mix)
+    shares = np.cumsum([arrivals.mix[k] for k in mixed])
+    pick = np.minimum(np.searchsorted(shares / shares[-1], u[:, U_TYPE], side="right"), len(mixed) - 1)
+    return u, np.array([names.index(k) for k in mixed])[pick]
 
 
 def _charts(kind: int, spec: ChartType, answer_delay: TimeDistribution, times: np.ndarray, u: np.ndarray) -> list[Chart]:
@@ -127,17 +135,19 @@ def _charts(kind: int, spec: ChartType, answer_delay: TimeDistribution, times: n
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
     """Every chart of one replication, in queue order (by arrival time, ties in random order), ids 0, 1, …"""
-    initial = _initial_counts(scenario, seed, rep)
+    first_rows, first_kinds = _initial_queue(scenario, seed, rep)
     charts: list[Chart] = []
     arrived, order = [], []
     for k, (kind, spec) in enumerate(scenario.chart_types.items()):
-        for source, times in _arrival_times(scenario, kind, seed, rep, initial.get(kind, 0)).items():
-            n = len(times)
-            if n == 0:
-                continue
-            u = stream(seed, rep, f"charts.{kind}.{source}").random((n, N_UNIFORMS))
-            charts.extend(_charts(k, spec, scenario.queries.answer_delay, times, u))
-            arrived.append(times)
+        sources = _arrival_times(scenario, kind, seed, rep)
+        rows = {name: stream(seed, rep, f"charts.{kind}.{name}").random((len(t), N_UNIFORMS))
+                for name, t in sources.items() if len(t)}
+        if len(first_rows):
+            mine = first_rows[first_kinds == k]
+            sources["initial"], rows["initial"] = np.zeros(len(mine)), mine
+        for name, u in rows.items():
+            charts.extend(_charts(k, spec, scenario.queries.answer_delay, sources[name], u))
+            arrived.append(sources[name])
             order.append(u[:, U_ORDER])
     if not charts:
         return charts

@@ -55,6 +55,8 @@ class Desk:
         """When ``work`` minutes begun at ``start`` end, counting questions answered meanwhile."""
         end = start + work
         times, i = self.times, self.next
+        if i == len(times) or times[i] >= end:
+            return end  # no question arrives before the work is done
         while i < len(times) and times[i] < end:
             end += self.durations[i]
             self.minutes += self.durations[i]

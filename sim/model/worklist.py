@@ -23,6 +23,8 @@ import simpy
 
 from sim.model.charts import Chart
 
+_NEVER = float("inf")  # an id above every chart's
+
 
 class Worklist:
     """Charts waiting to be coded, by type; wakes idle coders when work comes."""
@@ -93,10 +95,12 @@ class Worklist:
 
     def _oldest_first(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
         best: deque[Chart] | None = None
-        oldest = float("inf")
+        oldest = _NEVER
         for queue in queues:
-            if queue and queue[0].id < oldest:
-                best, oldest = queue, queue[0].id
+            if queue:
+                head = queue[0].id
+                if head < oldest:
+                    best, oldest = queue, head
         return self._pop(best) if best is not None else None
 
     def _returns_first(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
