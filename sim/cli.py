@@ -17,10 +17,11 @@ from rich.table import Table
 
 from sim.analysis import PrecisionPlan
 from sim.metrics import METRIC_DOCS
-from sim.output import write_run
+from sim.output import new_folder, write_run, write_table
 from sim.runner import Results, run_to_precision
 from sim.runner import run as run_scenario
 from sim.scenario import ScenarioError, load_scenario
+from sim.selection import choose_plan
 from sim.staffing import SHOWN as STAFF_SHOWN
 from sim.staffing import Staffing, known_metrics, parse_coders, parse_target, write_staffing
 from sim.staffing import search as staff_search
@@ -262,6 +263,46 @@ def staff(
     console.print(f"wrote {out}/staffing.csv")
     if result.answer is None:
         raise typer.Exit(1)
+
+
+@app.command()
+def select(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file whose base and variants are the plans")],
+    metric: Annotated[str, typer.Option("--metric", help="metric to compare, e.g. cost_per_chart (see chartsim metrics)")],
+    delta: Annotated[float, typer.Option("--delta", help="indifference zone: differences smaller than this do not matter")],
+    goal: Annotated[str, typer.Option("--goal", help="min (smaller is better) | max")] = "min",
+    alpha: Annotated[float, typer.Option("--alpha", help="1 − probability of correct selection")] = 0.05,
+    n0: Annotated[int, typer.Option("--n0", help="first-stage replications per plan")] = 10,
+    max_reps: Annotated[int, typer.Option("--max-reps", help="replication budget per plan")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="master seed")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="new folder for selection.csv")] = None,
+) -> None:
+    """Choose the best plan among the base and its variants (KN++, indifference zone)."""
+    config = _load(scenario)
+    if goal not in ("min", "max"):
+        fail(f"--goal must be min or max (got {goal!r})")
+    if out is not None and out.exists():
+        fail(f"--out: {out} already exists; choose a new folder")
+    try:
+        choice = choose_plan(config, metric, delta, maximise=goal == "max", alpha=alpha, n0=n0,
+                             max_reps=max_reps, seed=seed)
+    except ScenarioError as exc:
+        fail(str(exc))
+    table = Table(title=f"KN++ on {metric} ({goal}), indifference zone {delta:g}, P(correct) ≥ {1 - alpha:.0%}",
+                  title_justify="left")
+    for col in ("plan", "replications", "mean", "eliminated at", "chosen"):
+        table.add_column(col, justify="left" if col == "plan" else "right")
+    frame = choice.table()
+    for _, r in frame.iterrows():
+        gone = "" if pd.isna(r["eliminated_at"]) else f"stage {r['eliminated_at']}"
+        table.add_row(r["plan"], str(r["replications"]), f"{r['mean']:.4g}", gone, "[green]yes[/]" if r["chosen"] else "")
+    console.print(table)
+    note = " (stopped by --max-reps: the best mean so far)" if choice.selection.stopped_by_budget else ""
+    console.print(f"best plan: [bold]{choice.best}[/]{note}; {choice.selection.total} replications in all")
+    if out is not None:
+        with new_folder(out) as tmp:
+            write_table(frame, tmp / "selection.csv")
+        console.print(f"wrote {out}/selection.csv")
 
 
 def _write_report(folder: Path) -> None:

@@ -41,6 +41,11 @@ METRIC_DOCS: dict[str, str] = {
 }
 
 
+def metric_names(scenario: Scenario) -> list[str]:
+    """Every metric a run of this scenario reports: METRIC_DOCS plus the per-type rates."""
+    return list(METRIC_DOCS) + [f"coded_{k}_per_coder_day" for k in scenario.chart_types]
+
+
 def pay_per_minute(scenario: Scenario, salary: float) -> float:
     """Salary spread over the year's paid minutes (52 weeks of the scenario's shift)."""
     minutes = 52 * len(scenario.shift.workdays) * (scenario.shift.end_min - scenario.shift.start_min)

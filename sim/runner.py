@@ -62,11 +62,12 @@ def _simulate_chunk(scenario: Scenario, seed: int, reps: range) -> Columns:
     return cols
 
 
-def _tables(scenario: Scenario, cols: Columns, reps: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _tables(scenario: Scenario, cols: Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The charts, coder-days and days tables of the replications in ``cols``."""
     specs = coder_specs(scenario)
     charts = charts_frame(cols)
     coder_days = coder_days_frame(cols, charts, [s.team for s in specs], [s.level for s in specs])
-    days = days_frame(charts, list(scenario.chart_types), list(range(reps)), scenario.days)
+    days = days_frame(charts, list(scenario.chart_types), cols.replications, scenario.days)
     return charts, coder_days, days
 
 
@@ -149,7 +150,7 @@ def _assemble(
     started: float,
 ) -> Results:
     """Tables, warm-up, per-replication metrics, summary and comparison from simulated columns."""
-    tables = {name: _tables(scenarios[name], collected[name], reps) for name in scenarios}
+    tables = {name: _tables(scenarios[name], collected[name]) for name in scenarios}
     warmup = _warmup(scenario, tables[BASE][2])
     per_variant = []
     for name, (charts, coder_days, days) in tables.items():

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.distributions import FixedCount
-from sim.metrics import METRIC_DOCS
+from sim.metrics import metric_names as known_metrics
 from sim.output import new_folder, write_scenario, write_table
 from sim.runner import run
 from sim.scenario import WEEKDAYS, Scenario, ScenarioError
@@ -77,12 +77,6 @@ class Target:
 
     def __str__(self) -> str:
         return f"{self.metric} {self.op} {self.value:g}"
-
-
-def known_metrics(scenario: Scenario) -> list[str]:
-    """Every metric a run of this scenario reports (``chartsim metrics`` plus per-type rates)."""
-    per_type = [f"coded_{k}_per_coder_day" for k in scenario.chart_types]
-    return list(METRIC_DOCS) + per_type
 
 
 _TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")

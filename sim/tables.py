@@ -55,6 +55,11 @@ class Columns:
         self.day_rows.extend(other.day_rows)
         self.day_reps.extend(other.day_reps)
 
+    @property
+    def replications(self) -> list[int]:
+        """The replications added, in order."""
+        return [r for r, _ in self.chart_reps]
+
     @staticmethod
     def _replications(reps: list[tuple[int, int]]) -> np.ndarray:
         return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
