@@ -69,6 +69,12 @@ class Department:
         overtime = scenario.overtime
         self.overtime = (overtime.backlog_threshold, overtime.minutes) if overtime else None
         self.horizon = scenario.days * DAY
+        first_workday = next(
+            (d for d in range(scenario.days) if (self.first_weekday + d) % 7 in self.workdays), None
+        )
+        # The clock starts when the first coder logs in: nothing happens before
+        # that but charts arriving, and those can simply be waiting at login.
+        self.login = 0.0 if first_workday is None else first_workday * DAY + self.shift[0]
 
     def answer_at(self, sent: float, delay: float) -> float:
         """Clock minute at which a query sent at ``sent`` is answered."""
@@ -100,13 +106,13 @@ class Department:
 
     def simulate(self, seed: int, replication: int) -> Records:
         """Run one replication and return its raw records."""
-        env = simpy.Environment()
+        env = simpy.Environment(initial_time=self.login)
         charts = draw_charts(self.scenario, seed, replication)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
         waiting = 0
-        while waiting < len(charts) and charts[waiting].arrived_at <= 0:
-            worklist.add(charts[waiting])  # already waiting at the start: no event needed
+        while waiting < len(charts) and charts[waiting].arrived_at <= self.login:
             waiting += 1
+        worklist.stock(charts[:waiting])  # waiting at the first login: no event needed
         if waiting < len(charts):
             env.process(_release(env, charts[waiting:], worklist))
         log: list[CoderDay] = []

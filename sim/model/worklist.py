@@ -50,6 +50,12 @@ class Worklist:
         self.new[chart.kind].append(chart)
         self._arrived(chart.kind)
 
+    def stock(self, charts: list[Chart]) -> None:
+        """Charts already waiting before anyone logs in (no coder to wake)."""
+        for chart in charts:
+            self.new[chart.kind].append(chart)
+        self.waiting += len(charts)
+
     def give_back(self, chart: Chart) -> None:
         """A physician answered this chart's query: it is ready to finish."""
         chart.query_answered_at = self.env.now
