@@ -117,20 +117,21 @@ def _charts(kind: int, spec: ChartType, answer_delay: TimeDistribution, times: n
     """Charts of one type arriving at ``times``, each with its row of uniforms ``u``."""
     n = len(times)
     q = spec.query
-    coding = spec.coding_time.minutes(u[:, U_CODING])
+    coding = spec.coding_time.minutes(u[:, U_CODING]).tolist()
     needs = u[:, U_QUERY] < q.probability
     # Query times matter only for charts that will be queried (NaN elsewhere);
     # every chart still owns its uniforms, so the draws stay synchronised.
-    writing, completion, answer = np.full((3, n), np.nan)
+    writing, completion, answer = [math.nan] * n, [math.nan] * n, [math.nan] * n
     if needs.any():
-        queried = u[needs]
-        writing[needs] = q.writing_time.minutes(queried[:, U_WRITING])
-        completion[needs] = q.completion_time.minutes(queried[:, U_COMPLETION])
-        answer[needs] = answer_delay.minutes(queried[:, U_ANSWER])
-    return list(
-        map(Chart, [kind] * n, times.tolist(), coding.tolist(), needs.tolist(),
-            writing.tolist(), completion.tolist(), answer.tolist())
-    )
+        queried, rows = u[needs], np.flatnonzero(needs).tolist()
+        for column, dist, values in (
+            (U_WRITING, q.writing_time, writing),
+            (U_COMPLETION, q.completion_time, completion),
+            (U_ANSWER, answer_delay, answer),
+        ):
+            for i, x in zip(rows, dist.minutes(queried[:, column]).tolist()):
+                values[i] = x
+    return list(map(Chart, [kind] * n, times.tolist(), coding, needs.tolist(), writing, completion, answer))
 
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:

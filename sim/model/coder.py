@@ -25,6 +25,8 @@ from sim.model.charts import DAY
 from sim.model.worklist import Worklist
 from sim.records import CoderDay
 
+_NO_BREAK = (float("inf"), 0.0)  # (clock minute, minutes) once the day's breaks are taken
+
 
 @dataclass(frozen=True)
 class CoderSpec:
@@ -100,7 +102,7 @@ def code_charts(
     n_types: int,
 ) -> Generator[simpy.Event, object, None]:
     """The coder's process over the whole horizon."""
-    speed, kinds, skills = me.speed, me.kinds, frozenset(me.kinds)
+    speed, kinds, skills, me_index = me.speed, me.kinds, frozenset(me.kinds), me.index
     take, timeout = worklist.taker(kinds), env.timeout
     for workday in days:
         if env.now < workday.start:
@@ -110,20 +112,19 @@ def code_charts(
         if overtime is not None and worklist.waiting > overtime[0]:
             extra = overtime[1]
             end += extra
-        day = CoderDay(workday.day, me.index, end - workday.start, extra, n_types)
+        day = CoderDay(workday.day, me_index, end - workday.start, extra, n_types)
         desk = workday.desk
-        breaks, next_break = workday.breaks, 0
+        breaks = iter(workday.breaks)
+        break_at, break_minutes = next(breaks, _NO_BREAK)
         while (now := env.now) < end:
-            if next_break < len(breaks) and now >= breaks[next_break][0]:
-                minutes = breaks[next_break][1]
-                next_break += 1
-                day.on_break += minutes
-                yield timeout(minutes)
+            if now >= break_at:
+                day.on_break += break_minutes
+                yield timeout(break_minutes)
+                break_at, break_minutes = next(breaks, _NO_BREAK)
                 continue
             chart = take()
             if chart is None:
-                wake_at = min(end, breaks[next_break][0]) if next_break < len(breaks) else end
-                yield worklist.wait(skills, wake_at)
+                yield worklist.wait(skills, min(end, break_at))
                 answered = desk.minutes
                 free = desk.while_idle(now, env.now)
                 if free > env.now:
@@ -132,7 +133,7 @@ def code_charts(
                 continue
             if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
                 chart.started_at = now
-                chart.started_by = me.index
+                chart.started_by = me_index
                 coding = chart.coding_time / speed
                 if chart.needs_query:
                     writing = chart.writing_time / speed
@@ -150,7 +151,7 @@ def code_charts(
             yield timeout(desk.finish(now, coding) - now)
             day.coding += coding
             chart.coded_at = env.now
-            chart.coder = me.index
+            chart.coder = me_index
             day.coded[chart.kind] += 1
         day.interrupted = desk.minutes
         day.interruptions = desk.count
