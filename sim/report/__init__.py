@@ -54,7 +54,19 @@ def build_report(folder: str | Path, excel: bool = True) -> Path:
     """Write ``report.html`` (and ``results.xlsx``) into the run folder; returns the HTML path."""
     run = load_run(folder)
     html = run.path / "report.html"
-    html.write_text(render_html(run, plots_for(run)), encoding="utf-8")
-    if excel:
-        write_workbook(run, run.path / "results.xlsx")
+    page = render_html(run, plots_for(run))
+    # Both files are made under temporary names and renamed only when both
+    # exist, so a failure leaves the folder as it was, not half-reported.
+    made = [(run.path / ".report.html.tmp", html)]
+    made[0][0].write_text(page, encoding="utf-8")
+    try:
+        if excel:
+            made.append((run.path / ".results.xlsx.tmp", run.path / "results.xlsx"))
+            write_workbook(run, made[1][0])
+    except BaseException:
+        for tmp, _ in made:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in made:
+        tmp.replace(final)
     return html
