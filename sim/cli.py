@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from sim.analysis import PrecisionPlan
 from sim.metrics import METRIC_DOCS
@@ -322,7 +323,16 @@ def report_cmd(run_dir: Annotated[Path, typer.Argument(help="run folder written 
 
 
 def main() -> None:
+    """Entry point: option errors, like scenario errors, are one line and exit status 2."""
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(prog_name="chartsim", standalone_mode=False)
+    except TyperException as exc:  # typer's (vendored click's) usage errors
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if message:  # an empty one follows the help text, already shown
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "chartsim"
+            err.print(f"[bold red]error:[/] {where}: {message} (see {where} --help)", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -112,3 +112,20 @@ def test_real_process_prints_no_traceback(write_scenario) -> None:
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "coders.count" in proc.stderr
     assert not (path.parent / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "SCENARIO", "--reps", "0"], "chartsim run: Invalid value for '--reps'"),
+        (["run", "SCENARIO", "--bogus"], "chartsim run: No such option: --bogus"),
+        (["run"], "chartsim run: Missing argument"),
+    ],
+)
+def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
+    args = [str(SCENARIOS / "baseline.yaml") if a == "SCENARIO" else a for a in args]
+    proc = subprocess.run(
+        [sys.executable, "-c", "from sim.cli import main; main()", *args], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
