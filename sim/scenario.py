@@ -26,6 +26,7 @@ from sim.distributions import CountDistribution, TimeDistribution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_BYTES = 2_000_000
+MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 
 
 class ScenarioError(ValueError):
@@ -320,12 +321,27 @@ class Scenario(_Frozen):
             raise ValueError("coders.count: at least one coder is needed")
         if self.n_coders > 10_000:
             raise ValueError("coders.count: at most 10000 coders in all")
+        if (expected := self.expected_charts()) > MAX_CHARTS:
+            raise ValueError(
+                f"arrivals: about {expected:,.0f} charts per replication expected; "
+                f"at most {MAX_CHARTS:,} (shorten days or lower the volumes)"
+            )
         if isinstance(self.warmup_days, int) and self.warmup_days >= self.days:
             raise ValueError(f"warmup_days: must be shorter than the horizon of {self.days} days")
         for b in self.breaks:
             if not self.shift.start_min <= b.at_min < self.shift.end_min:
                 raise ValueError(f"breaks: {b.name} at {b.at} is outside the shift {self.shift.start}–{self.shift.end}")
         return self
+
+    def expected_charts(self) -> float:
+        """Charts one replication expects: starting queue, daily volumes, in-day arrivals."""
+        a = self.arrivals
+        total = a.at_login_per_coder.expected() * self.n_coders if a.at_login_per_coder else 0.0
+        total += a.backlog.expected() if a.backlog else 0.0
+        for volume in a.daily.values():
+            total += volume.count.expected() * max([1.0, *volume.weekday_factor.values()]) * self.days
+        hours = (a.window.end_min - a.window.start_min) / 60
+        return total + sum(a.per_hour.values()) * hours * self.days
 
     def all_teams(self) -> list[tuple[str, Team]]:
         """The main team (named 'coders') and every named team."""
