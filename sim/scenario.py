@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.distributions import CountDistribution, TimeDistribution
+from sim.distributions import CountDistribution, FixedCount, TimeDistribution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_BYTES = 2_000_000
@@ -321,7 +321,7 @@ class Scenario(_Frozen):
             raise ValueError("coders.count: at least one coder is needed")
         if self.n_coders > 10_000:
             raise ValueError("coders.count: at most 10000 coders in all")
-        if (expected := self.expected_charts()) > MAX_CHARTS:
+        if (expected := sum(self.expected_charts().values())) > MAX_CHARTS:
             raise ValueError(
                 f"arrivals: about {expected:,.0f} charts per replication expected; "
                 f"at most {MAX_CHARTS:,} (shorten days or lower the volumes)"
@@ -333,15 +333,25 @@ class Scenario(_Frozen):
                 raise ValueError(f"breaks: {b.name} at {b.at} is outside the shift {self.shift.start}–{self.shift.end}")
         return self
 
-    def expected_charts(self) -> float:
-        """Charts one replication expects: starting queue, daily volumes, in-day arrivals."""
-        a = self.arrivals
-        total = a.at_login_per_coder.expected() * self.n_coders if a.at_login_per_coder else 0.0
-        total += a.backlog.expected() if a.backlog else 0.0
-        for volume in a.daily.values():
-            total += volume.count.expected() * max([1.0, *volume.weekday_factor.values()]) * self.days
-        hours = (a.window.end_min - a.window.start_min) / 60
-        return total + sum(a.per_hour.values()) * hours * self.days
+    def expected_charts(self) -> dict[str, float]:
+        """Expected charts of each type over the horizon: starting queue, daily volume, in-day arrivals."""
+        arrivals = self.arrivals
+        first = WEEKDAYS.index(self.start_weekday)
+        out = dict.fromkeys(self.chart_types, 0.0)
+        initial = arrivals.backlog.expected() if arrivals.backlog is not None else 0.0
+        if arrivals.at_login_per_coder is not None:
+            initial += arrivals.at_login_per_coder.expected() * self.n_coders
+        for kind, share in arrivals.mix.items():
+            out[kind] += initial * share
+        for kind, volume in arrivals.daily.items():
+            for d in range(self.days):
+                factor, count = volume.factor((first + d) % 7), volume.count
+                out[kind] += round(count.value * factor) if isinstance(count, FixedCount) else count.expected() * factor
+        w = arrivals.window
+        open_days = sum((first + d) % 7 in {WEEKDAYS.index(x) for x in w.weekdays} for d in range(self.days))
+        for kind, rate in arrivals.per_hour.items():
+            out[kind] += rate * (w.end_min - w.start_min) / 60 * open_days
+        return out
 
     def all_teams(self) -> list[tuple[str, Team]]:
         """The main team (named 'coders') and every named team."""

@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.distributions import FixedCount
 from sim.metrics import metric_names as known_metrics
 from sim.output import new_folder, write_scenario, write_table
 from sim.runner import run
@@ -155,27 +154,8 @@ def _work_per_chart(scenario: Scenario, kind: str) -> float:
 
 
 def expected_charts(scenario: Scenario) -> dict[str, float]:
-    """Expected charts of each type over the horizon: starting queue, daily volume, in-day arrivals."""
-    arrivals = scenario.arrivals
-    first = WEEKDAYS.index(scenario.start_weekday)
-    out = dict.fromkeys(scenario.chart_types, 0.0)
-    initial = 0.0
-    if arrivals.at_login_per_coder is not None:
-        initial += arrivals.at_login_per_coder.expected() * scenario.n_coders
-    if arrivals.backlog is not None:
-        initial += arrivals.backlog.expected()
-    for kind, share in arrivals.mix.items():
-        out[kind] += initial * share
-    for kind, volume in arrivals.daily.items():
-        for d in range(scenario.days):
-            factor = volume.factor((first + d) % 7)
-            c = volume.count
-            out[kind] += round(c.value * factor) if isinstance(c, FixedCount) else c.expected() * factor
-    w = arrivals.window
-    open_days = sum((first + d) % 7 in {WEEKDAYS.index(x) for x in w.weekdays} for d in range(scenario.days))
-    for kind, rate in arrivals.per_hour.items():
-        out[kind] += rate * (w.end_min - w.start_min) / 60 * open_days
-    return out
+    """Expected charts of each type over the horizon (see Scenario.expected_charts)."""
+    return scenario.expected_charts()
 
 
 def workload(scenario: Scenario) -> Workload:
