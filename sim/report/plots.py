@@ -68,11 +68,9 @@ def _shown(variants: list[str]) -> tuple[list[str], str]:
 def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None) -> Plot:
     """Distribution of charts per coder-day per variant, mean and CI marked, documented range shaded."""
     key, title = "charts_per_day", "Charts coded per coder-day"
-    if coder_days is None:
-        return omitted(key, title, NO_CODER_DAYS)
-    if _after_warmup(coder_days).empty:
-        return omitted(key, title, "No coder-days after warm-up to show.")
-    cd = _after_warmup(coder_days)
+    cd = _after_warmup(coder_days) if coder_days is not None else None
+    if cd is None or cd.empty:
+        return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
     variants, cut = _shown(list(dict.fromkeys(cd["variant"])))
     fig = new_figure(_width(len(variants)), 4.2)
     ax = fig.add_subplot()
@@ -240,11 +238,9 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
 def time_use(coder_days: pd.DataFrame | None) -> Plot:
     """Mean minutes per coder-day spent coding, writing queries, on billing questions, on breaks, idle."""
     key, title = "time_use", "How a coder's paid time is spent"
-    if coder_days is None:
-        return omitted(key, title, NO_CODER_DAYS)
-    if _after_warmup(coder_days).empty:
-        return omitted(key, title, "No coder-days after warm-up to show.")
-    cd = _after_warmup(coder_days)
+    cd = _after_warmup(coder_days) if coder_days is not None else None
+    if cd is None or cd.empty:
+        return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
     means = cd.groupby("variant", sort=False)[[c for c, _, _ in TIME_USE]].mean()
     variants, cut = _shown(list(means.index))
     means = means.loc[variants]
