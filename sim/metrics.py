@@ -12,38 +12,16 @@ import numpy as np
 import pandas as pd
 
 from sim.model.charts import DAY
+from sim.registry import METRICS
+from sim.registry import metric_names as registry_names
 from sim.scenario import Scenario
 
-METRIC_DOCS: dict[str, str] = {
-    "charts_per_coder_day": "charts coded per coder per working day",
-    "charts_coded": "charts coded in the run (after warm-up)",
-    "queries_sent": "physician queries sent",
-    "queries_answered": "physician queries answered",
-    "coding_minutes": "minutes coding per coder-day",
-    "query_minutes": "minutes writing queries per coder-day",
-    "interrupted_minutes": "minutes answering billing questions per coder-day",
-    "break_minutes": "minutes on break per coder-day",
-    "idle_minutes": "minutes waiting for work per coder-day",
-    "utilisation": "share of time at the desk (not on break) spent working",
-    "backlog_mean": "charts not yet coded at the end of a day, mean over days",
-    "backlog_end": "charts arrived and not yet coded at the end of the run (open charts)",
-    "on_hold_end": "charts waiting for a physician's answer at the end",
-    "turnaround_mean_days": "arrival to coded, days (coded charts)",
-    "turnaround_p50_days": "median arrival to coded, days",
-    "turnaround_p90_days": "90th percentile arrival to coded, days",
-    "turnaround_p95_days": "95th percentile arrival to coded, days",
-    "share_within_target": "share of charts coded within target_days of arrival",
-    "wait_mean_minutes": "arrival to first opened by a coder, minutes",
-    "p_wait": "share of charts that waited before a coder opened them",
-    "overtime_hours": "overtime hours worked in the run",
-    "labour_cost": "pay for the paid hours of the run, $",
-    "cost_per_chart": "labour cost per coded chart, $",
-}
+METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in METRICS}
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric a run of this scenario reports: METRIC_DOCS plus the per-type rates."""
-    return list(METRIC_DOCS) + [f"coded_{k}_per_coder_day" for k in scenario.chart_types]
+    """Every metric a run of this scenario reports (see sim.registry)."""
+    return registry_names(scenario.chart_types)
 
 
 def pay_per_minute(scenario: Scenario, salary: float) -> float:

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.distributions import CountDistribution, FixedCount, TimeDistribution
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_BYTES = 2_000_000
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 
@@ -35,19 +34,6 @@ class ScenarioError(ValueError):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
-
-
-@lru_cache(maxsize=1024)
-def clock_minutes(text: str) -> float:
-    """'08:30' → 510.0 minutes after midnight; '24:00' is the end of the day."""
-    try:
-        hours, minutes = text.split(":")
-        h, m = int(hours), int(minutes)
-    except (ValueError, AttributeError):
-        raise ValueError(f"time of day must look like '08:00' (got {text!r})") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"time of day must be between 00:00 and 24:00 (got {text!r})")
-    return h * 60.0 + m
 
 
 ClockTime = str
@@ -217,6 +203,10 @@ class Shift(_ClockRange):
 
     end: ClockTime = "16:30"
     workdays: list[Literal[WEEKDAYS]] = Field(default_factory=lambda: list(WEEKDAYS[:5]))  # type: ignore[valid-type]
+    after_shift_pay_factor: float = Field(
+        1.0, ge=0, le=5,
+        description="pay for time after the shift ends (finishing the chart in hand): 1 = straight time, 1.5 = overtime",
+    )
 
 
 class Overtime(_Frozen):
@@ -275,6 +265,9 @@ class Scenario(_Frozen):
     start_weekday: Literal[WEEKDAYS] = "mon"  # type: ignore[valid-type]
     warmup_days: int | Literal["auto"] = Field(0, description="days left out of statistics")
     target_days: float = Field(3.0, gt=0, le=365, description="turnaround target for share_within_target")
+    start_target_hours: float = Field(
+        24.0, gt=0, le=8760, description="service level: hours from arrival to first opened, for share_started_within_target"
+    )
     chart_types: dict[str, ChartType] = Field(min_length=1, max_length=50)
     arrivals: Arrivals
     coders: Coders = Field(default_factory=Coders)
@@ -336,7 +329,7 @@ class Scenario(_Frozen):
     def expected_charts(self) -> dict[str, float]:
         """Expected charts of each type over the horizon: starting queue, daily volume, in-day arrivals."""
         arrivals = self.arrivals
-        first = WEEKDAYS.index(self.start_weekday)
+        calendar = Calendar(self.days, self.start_weekday)
         out = dict.fromkeys(self.chart_types, 0.0)
         initial = arrivals.backlog.expected() if arrivals.backlog is not None else 0.0
         if arrivals.at_login_per_coder is not None:
@@ -345,10 +338,10 @@ class Scenario(_Frozen):
             out[kind] += initial * share
         for kind, volume in arrivals.daily.items():
             for d in range(self.days):
-                factor, count = volume.factor((first + d) % 7), volume.count
+                factor, count = volume.factor(calendar.weekday(d)), volume.count
                 out[kind] += round(count.value * factor) if isinstance(count, FixedCount) else count.expected() * factor
         w = arrivals.window
-        open_days = sum((first + d) % 7 in {WEEKDAYS.index(x) for x in w.weekdays} for d in range(self.days))
+        open_days = len(calendar.days_on(w.weekdays))
         for kind, rate in arrivals.per_hour.items():
             out[kind] += rate * (w.end_min - w.start_min) / 60 * open_days
         return out

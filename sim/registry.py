@@ -1,0 +1,133 @@
+"""The metrics a run reports: one registry read by the console, the report, the workbook and ``staff``.
+
+Each metric has a name (used in ``--target``, comparisons and the CSV
+columns), a unit, a one-line meaning, whether a manager reads it first
+(``headline``) and which direction is better. Per-type productivity
+(``coded_<type>_per_coder_day``) is added for each chart type of a scenario.
+No heavy imports here: ``chartsim metrics`` and error messages load only this.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Better = Literal["higher", "lower"] | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str  # charts, queries, min, hours, days, share, $
+    meaning: str
+    headline: bool = False
+    better: Better = None
+
+    @property
+    def count(self) -> bool:
+        """A quantity that cannot be negative (a confidence bound below 0 is only sampling error)."""
+        return self.unit in ("charts", "queries", "min", "hours", "days", "$")
+
+
+_TYPE_PREFIX, _TYPE_SUFFIX = "coded_", "_per_coder_day"
+
+# In reading order; the per-type rates follow charts_per_coder_day.
+METRICS: tuple[Metric, ...] = (
+    Metric("charts_per_coder_day", "charts", "charts coded per coder per working day", True, "higher"),
+    Metric("charts_coded", "charts", "charts coded in the run (after warm-up)"),
+    Metric("utilisation", "share", "share of time at the desk (not on break) spent working", True),
+    Metric("coding_minutes", "min", "minutes coding per coder-day", True),
+    Metric("query_minutes", "min", "minutes writing queries per coder-day", True),
+    Metric("interrupted_minutes", "min", "minutes answering billing questions per coder-day", True),
+    Metric("break_minutes", "min", "minutes on break per coder-day", True),
+    Metric("idle_minutes", "min", "minutes waiting for work per coder-day", True),
+    Metric("after_shift_minutes", "min", "minutes worked after the shift (and overtime) ended, per coder-day", True, "lower"),
+    Metric("paid_minutes", "min", "minutes paid per coder-day: shift, overtime and after-shift time"),
+    Metric("queries_sent", "queries", "physician queries sent", True),
+    Metric("queries_answered", "queries", "physician queries answered", True),
+    Metric("backlog_mean", "charts", "charts not yet coded at the end of a day, mean over days", False, "lower"),
+    Metric("backlog_end", "charts", "charts arrived and not yet coded at the end of the run (open charts)", True, "lower"),
+    Metric("on_hold_end", "charts", "charts waiting for a physician's answer at the end", True, "lower"),
+    Metric("share_open_end", "share", "share of the charts that arrived still open (not coded) at the end", True, "lower"),
+    Metric("turnaround_mean_days", "days", "arrival to coded, days; open charts count at their age (a lower bound)",
+           False, "lower"),
+    Metric("turnaround_p50_days", "days", "median arrival to coded, days; open charts at their age", False, "lower"),
+    Metric("turnaround_p90_days", "days", "90th percentile arrival to coded, days; open charts at their age",
+           False, "lower"),
+    Metric("turnaround_p95_days", "days", "95th percentile arrival to coded, days; open charts at their age",
+           True, "lower"),
+    Metric("share_within_target", "share", "share of charts coded within target_days of arrival", True, "higher"),
+    Metric("wait_mean_minutes", "min", "arrival to first opened by a coder, minutes; unopened charts at their age",
+           False, "lower"),
+    Metric("wait_p50_minutes", "min", "median wait to be opened, minutes; unopened charts at their age", False, "lower"),
+    Metric("wait_p90_minutes", "min", "90th percentile wait to be opened, minutes; unopened at their age",
+           False, "lower"),
+    Metric("wait_p95_minutes", "min", "95th percentile wait to be opened, minutes; unopened at their age",
+           True, "lower"),
+    Metric("share_started_within_target", "share",
+           "share of charts opened by a coder within start_target_hours of arrival", True, "higher"),
+    Metric("p_wait", "share", "share of charts that waited before a coder opened them", False, "lower"),
+    Metric("overtime_hours", "hours", "overtime hours worked in the run", True, "lower"),
+    Metric("labour_cost", "$", "pay for the paid hours of the run, $", False, "lower"),
+    Metric("cost_per_chart", "$", "labour cost per coded chart, $", True, "lower"),
+)
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
+def type_metric(kind: str) -> Metric:
+    """Per-type productivity of one chart type."""
+    return Metric(f"{_TYPE_PREFIX}{kind}{_TYPE_SUFFIX}", "charts", f"{kind} charts coded per coder per working day",
+                  True, "higher")
+
+
+def metrics_for(kinds: Iterable[str]) -> list[Metric]:
+    """Every metric a run with these chart types reports, in reading order."""
+    per_type = [type_metric(k) for k in kinds]
+    return [METRICS[0], *per_type, *METRICS[1:]]
+
+
+def metric_names(kinds: Iterable[str]) -> list[str]:
+    return [m.name for m in metrics_for(kinds)]
+
+
+def headline_names(kinds: Iterable[str]) -> list[str]:
+    return [m.name for m in metrics_for(kinds) if m.headline]
+
+
+def lookup(name: str) -> Metric:
+    """The metric called ``name`` (per-type rates too); an unknown name gets a plain description."""
+    if name in BY_NAME:
+        return BY_NAME[name]
+    if name.startswith(_TYPE_PREFIX) and name.endswith(_TYPE_SUFFIX):
+        return type_metric(name[len(_TYPE_PREFIX): -len(_TYPE_SUFFIX)])
+    return Metric(name, "", name.replace("_", " "))
+
+
+def fmt(value: float | None, metric: str = "", signed: bool = False) -> str:
+    """A number as a manager reads it: shares as %, dollars to cents, counts with thousands separators.
+
+    Never scientific notation; NaN and None are a dash.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    sign = "+" if signed else ""
+    u = lookup(metric).unit if metric else ""
+    if u == "share":
+        return f"{value * 100:{sign}.1f}%"
+    if u == "$":
+        lead = "-" if value < 0 else sign
+        return f"{lead}${abs(value):,.2f}"
+    a = abs(value)
+    if a >= 1000:
+        return f"{value:{sign},.0f}"
+    if a >= 100:
+        return f"{value:{sign}.1f}"
+    if a >= 10 or a == 0:
+        return f"{value:{sign}.2f}" if a else f"{value:{sign}.0f}"
+    if a >= 0.01:
+        return f"{value:{sign}.3f}"
+    return f"{value:{sign}.2g}" if a >= 1e-4 else f"{value:{sign}.6f}".rstrip("0").rstrip(".")
