@@ -4,6 +4,10 @@ Each row is one setting as the run used it, with its unit and where the
 number comes from: ``documented`` (with its source) or ``assumption``, read
 from the scenario's ``sources`` map by the longest dotted path that covers
 the setting. A setting no source covers is shown as ``not stated``.
+
+Where the sources cite ``docs/sources.md`` (the bundled scenarios do), a last
+row says what that file is, so that a reader of the report knows where the
+cited IDs lead.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ UNITS = {
     "level": "experience level",
 }
 COUNT_UNITS = {"at_login_per_coder": "charts per coder", "backlog": "charts", "count": "charts per day"}
+SOURCES_DOC = "docs/sources.md"
+SOURCES_NOTE = (
+    "Documented values are cited from docs/sources.md in the chartsim repository, which gives each fact's "
+    "publisher, title and date; an ID such as S1 there is a documented fact, A1 a labelled assumption."
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class Input:
     path: str
     value: str
     unit: str
-    status: str  # documented | documented in part | assumption | not stated | run setting
+    status: str  # documented | documented in part | assumption | not stated | run setting | reference
     source: str
 
 
@@ -144,7 +153,11 @@ def _value(path: str, value: Any) -> str:
 
 
 def inputs_table(scenario: dict[str, Any]) -> list[Input]:
-    """Every setting the run used (null and empty settings left out), in file order."""
+    """Every setting the run used (null and empty settings left out), in file order.
+
+    A last ``reference`` row (not a setting) says where the cited sources are,
+    when the scenario's sources cite ``docs/sources.md``.
+    """
     sources = scenario.get("sources") or {}
     rows = []
     for path, value in _leaves(scenario, ""):
@@ -152,4 +165,6 @@ def inputs_table(scenario: dict[str, Any]) -> list[Input]:
         if status == "not stated" and path in RUN_SETTINGS:
             status = "run setting"
         rows.append(Input(path, _value(path, value), _unit(path, value), status, source))
+    if any(SOURCES_DOC in str(text) for text in sources.values()):
+        rows.append(Input("sources", SOURCES_DOC, "", "reference", SOURCES_NOTE))
     return rows
