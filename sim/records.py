@@ -6,20 +6,33 @@ from dataclasses import dataclass, field
 
 from sim.model.charts import Chart
 
+BREAK, BILLING_QUESTION = 0, 1  # kinds of Activity
+ACTIVITY_NAMES = ("break", "billing_question")
+
 
 class CoderDay:
-    """How one coder spent one working day (minutes), filled by the coder process."""
+    """How one coder spent one working day (minutes), filled by the coder process.
+
+    ``login`` to ``logout`` is the time at work; ``paid`` equals it, and the
+    time-use fields (coding, query_writing, interrupted, on_break, idle) add
+    up to it. ``overtime`` is the extra time granted that morning and
+    ``after_shift`` the time past the end of shift and overtime spent
+    finishing the chart in hand or answering questions.
+    """
 
     __slots__ = (
-        "day", "coder", "paid", "overtime", "coding", "query_writing",
+        "day", "coder", "login", "logout", "paid", "overtime", "after_shift", "coding", "query_writing",
         "interrupted", "on_break", "idle", "interruptions", "queries_sent", "coded",
     )
 
-    def __init__(self, day: int, coder: int, paid: float, overtime: float, n_types: int) -> None:
+    def __init__(self, day: int, coder: int, login: float, overtime: float, n_types: int) -> None:
         self.day = day
         self.coder = coder
-        self.paid = paid
+        self.login = login
+        self.logout = login
+        self.paid = 0.0
         self.overtime = overtime
+        self.after_shift = 0.0
         self.coding = 0.0
         self.query_writing = 0.0
         self.interrupted = 0.0
@@ -30,11 +43,22 @@ class CoderDay:
         self.coded = [0] * n_types
 
 
+# One break taken or one billing question answered: (coder, day, kind, start, minutes, arrived).
+# ``arrived`` is when a question came (a break's set time for a break); ``start`` when it was dealt with.
+Activity = tuple[int, int, int, float, float, float]
+
+
 @dataclass
 class Records:
-    """Everything one replication produced: its charts and its coder-days."""
+    """Everything one replication produced: its charts, coder-days, breaks and billing questions.
+
+    ``end`` is when the run stopped: midnight after the last day, or later if
+    a coder was still finishing work then (the last shift is never cut).
+    """
 
     replication: int
     horizon: float
     charts: list[Chart]
     coder_days: list[CoderDay] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    end: float = 0.0

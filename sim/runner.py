@@ -22,7 +22,7 @@ from sim.model import Department, coder_specs
 from sim.scenario import Scenario
 from sim.stats import compare, mser5, summarise
 from sim.streams import stream_key
-from sim.tables import Columns, charts_frame, coder_days_frame, days_frame
+from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame
 
 BASE = "base"
 CHUNK = 50  # replications per task: large enough to amortise process overhead
@@ -48,6 +48,7 @@ class Results:
     variants: dict[str, Scenario] = field(default_factory=dict)
     streams: Streams = "common"
     precision: pd.DataFrame | None = None  # set by run_to_precision
+    activities: pd.DataFrame | None = None  # breaks and billing questions, kept with the charts
 
     @property
     def metrics(self) -> list[str]:
@@ -175,7 +176,13 @@ def _assemble(
             frame["warmup"] = frame["day"] < warmup
         return _with_variant(frame)
 
+    activities = None
+    if keep_charts:
+        activities = _with_variant(pd.concat(
+            [activities_frame(collected[name]).assign(variant=name) for name in scenarios], ignore_index=True
+        ))
     return Results(
+        activities=activities,
         scenario=scenario,
         seed=seed,
         reps=reps,
@@ -218,12 +225,25 @@ def run_to_precision(
 ) -> Results:
     """Add replications in batches until the key metrics are precise enough (see sim.analysis).
 
-    Replication r is the same whenever it is run, so each batch simulates only
-    the new replications and the final results equal ``run`` with the
-    number of replications reached. ``metrics`` defaults to every metric the
-    first batch observes; each (variant, metric) must converge.
-    ``Results.precision`` has one row per variant and metric.
+    The first check is at ``plan.min_reps`` replications, then every
+    ``plan.batch`` up to the budget ``plan.max_reps``. Replication r is the
+    same whenever it is run, so each batch simulates only the new
+    replications and the final results equal ``run`` with the number of
+    replications reached. ``metrics`` (names from ``sim.registry``; an
+    unknown one is a ValueError) defaults to every metric the first batch
+    observes; a metric with fewer than two values at the first check cannot
+    be judged and is left out. Each (variant, metric) must converge.
+    ``Results.precision`` has one row per variant and metric checked, with
+    the rule that set its limit (``criterion``: relative | absolute).
     """
+    if metrics is not None:
+        from sim.registry import metric_names
+
+        known = metric_names(scenario.chart_types)
+        unknown = [m for m in metrics if m not in known]
+        if unknown:
+            raise ValueError(f"unknown metric {', '.join(unknown)}; known: {', '.join(known)}")
+        metrics = list(dict.fromkeys(metrics))
     started = time.perf_counter()
     scenarios = {BASE: scenario, **scenario.expanded()}
     seeds = {name: scenario_seed(seed, name, streams) for name in scenarios}
@@ -232,18 +252,21 @@ def run_to_precision(
     chosen: list[str] = []
 
     def sample(n: int, pool: Executor | None) -> pd.DataFrame:
-        have = len(latest["r"].replications) // len(scenarios) if latest else 0
+        first = not latest
+        have = 0 if first else len(latest["r"].replications) // len(scenarios)
         _simulate_into(collected, scenarios, seeds, range(have, n), pool, None)
         if progress:
             progress(n, plan.max_reps)
         latest["r"] = _assemble(scenario, scenarios, collected, n, seed, workers, keep_charts, streams, started)
         reps = latest["r"].replications
-        if not chosen:
-            observed = [m for m in latest["r"].metrics if reps[m].notna().sum() >= 2]
-            chosen.extend(observed if metrics is None else [m for m in metrics if m in observed])
-        wide = reps.pivot(index="replication", columns="variant", values=chosen)
+        names = latest["r"].metrics if metrics is None else [m for m in metrics if m in latest["r"].metrics]
+        if not names:
+            return pd.DataFrame(index=range(n))
+        wide = reps.pivot(index="replication", columns="variant", values=names)
         wide.columns = [f"{v}\t{m}" for m, v in wide.columns]
-        return wide
+        if first:  # a (variant, metric) with fewer than two values cannot be judged: left out
+            chosen.extend(c for c in wide.columns if wide[c].notna().sum() >= 2)
+        return wide[chosen]
 
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -251,7 +274,7 @@ def run_to_precision(
     else:
         outcome = sequential_precision(lambda n: sample(n, None), plan)
     table = outcome.table
-    keys = table["metric"].str.split("\t", expand=True)
+    keys = table["metric"].str.split("\t", n=1, expand=True).reindex(columns=[0, 1])
     table = table.assign(variant=keys[0], metric=keys[1])
     results = latest["r"]
     results.precision = _with_variant(table)

@@ -12,14 +12,15 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from sim.model.charts import DAY
-from sim.records import Records
+from sim.calendar import DAY
+from sim.records import ACTIVITY_NAMES, Records
 
 CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",
     "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
 )
-_TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime")
+_TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime", "after_shift")
+ACTIVITY_COLUMNS = ("replication", "coder", "day", "activity", "start", "minutes", "arrived_at")
 
 
 _CHART_FIELDS = (
@@ -42,18 +43,24 @@ class Columns:
         self.chart_reps: list[tuple[int, int]] = []  # (replication, rows)
         self.day_rows: list[tuple] = []
         self.day_reps: list[tuple[int, int]] = []
+        self.activity_rows: list[tuple] = []
+        self.activity_reps: list[tuple[int, int]] = []
 
     def add(self, rec: Records) -> None:
         self.chart_rows.extend(map(attrgetter(*_CHART_FIELDS), rec.charts))
         self.chart_reps.append((rec.replication, len(rec.charts)))
         self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
         self.day_reps.append((rec.replication, len(rec.coder_days)))
+        self.activity_rows.extend(rec.activities)
+        self.activity_reps.append((rec.replication, len(rec.activities)))
 
     def extend(self, other: Columns) -> None:
         self.chart_rows.extend(other.chart_rows)
         self.chart_reps.extend(other.chart_reps)
         self.day_rows.extend(other.day_rows)
         self.day_reps.extend(other.day_reps)
+        self.activity_rows.extend(other.activity_rows)
+        self.activity_reps.extend(other.activity_reps)
 
     @property
     def replications(self) -> list[int]:
@@ -121,6 +128,7 @@ def coder_days_frame(cols: Columns, charts: pd.DataFrame, teams: list[str], leve
     frame["interruptions"] = d["interruptions"].astype(int)
     frame["paid_minutes"] = d["paid"]
     frame["overtime_minutes"] = d["overtime"]
+    frame["after_shift_minutes"] = d["after_shift"]
     frame["coding_minutes"] = d["coding"]
     frame["query_minutes"] = d["query_writing"]
     frame["interrupted_minutes"] = d["interrupted"]
@@ -156,11 +164,33 @@ def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.nda
     return joined["n"].fillna(0).to_numpy(dtype=int)
 
 
+def activities_frame(cols: Columns) -> pd.DataFrame:
+    """One row per break taken and billing question answered (the ``activities.csv`` table).
+
+    ``start`` is when the coder dealt with it, ``arrived_at`` when the
+    question came (for a break, its set time), both in run minutes.
+    """
+    rows = np.array(cols.activity_rows, dtype=float).reshape(-1, 6)
+    return pd.DataFrame(
+        {
+            "replication": Columns._replications(cols.activity_reps),
+            "coder": rows[:, 0].astype(int),
+            "day": rows[:, 1].astype(int),
+            "activity": pd.Categorical.from_codes(rows[:, 2].astype(int), categories=list(ACTIVITY_NAMES)),
+            "start": rows[:, 3],
+            "minutes": rows[:, 4],
+            "arrived_at": rows[:, 5],
+        }
+    )
+
+
 def days_frame(charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: int) -> pd.DataFrame:
     """One row per replication × day: arrivals, charts coded, backlog at the end of the day.
 
     Backlog is every chart that has arrived and is not yet coded (waiting, in
     hand, or on query hold); ``on_hold`` is the part waiting for a physician.
+    Work finished after midnight of the last day (the last shift is never
+    cut) counts on the last day.
     """
     rep_index = {r: i for i, r in enumerate(reps)}
     n_reps, n_kinds = len(reps), len(kinds)
@@ -169,7 +199,7 @@ def days_frame(charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: 
 
     def per_day(times: np.ndarray) -> np.ndarray:
         grid = np.zeros((n_reps, n_days + 1, n_kinds))
-        day = np.where(np.isnan(times), n_days, np.minimum(times // DAY, n_days)).astype(int)
+        day = np.where(np.isnan(times), n_days, np.minimum(times // DAY, n_days - 1)).astype(int)
         np.add.at(grid, (r, day, k), 1)
         return grid[:, :n_days, :]
 

@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.calendar import DAY
 from sim.model import simulate
-from sim.model.charts import DAY
 from sim.scenario import WEEKDAYS, Scenario, parse_scenario
 from sim.theory import erlang_c, mmc_mean_wait
 

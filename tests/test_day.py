@@ -96,13 +96,14 @@ def test_interruptions_extend_the_work_in_hand() -> None:
     assert desk.finish(480.0, 20.0) == 505.0
     assert (desk.count, desk.minutes) == (2, 5.0)
     # idle from 505 to 540: the 530 question is answered while waiting, done at 534
-    assert desk.while_idle(505.0, 540.0) == 540.0
+    assert desk.answer_until(505.0, 540.0) == 534.0
     assert (desk.count, desk.minutes) == (3, 9.0)
+    assert desk.begun == [490.0, 495.0, 530.0]
 
 
 def test_question_overlapping_the_end_of_idle_delays_the_next_chart() -> None:
     desk = Desk(times=[538.0], durations=[5.0])
-    assert desk.while_idle(500.0, 540.0) == 543.0
+    assert desk.answer_until(500.0, 540.0) == 543.0
 
 
 def test_charts_arriving_together_are_not_queued_by_type() -> None:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import sim
-from sim.model.charts import DAY
+from sim.calendar import DAY
 from sim.scenario import WEEKDAYS, parse_scenario
 from sim.staffing import expected_charts, with_coders
 from sim.stats import t_interval, welch_difference

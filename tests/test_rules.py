@@ -7,12 +7,12 @@ import math
 import pytest
 
 import sim
+from sim.calendar import DAY, Calendar
 from sim.metrics import pay_per_minute
 from sim.model import simulate
 from sim.model.physician import answered_at
 from sim.scenario import Window, parse_scenario
 
-DAY = 1440.0
 OFFICE = Window(start="08:00", end="17:00", weekdays=["mon", "tue", "wed", "thu", "fri"])
 
 
@@ -27,11 +27,11 @@ OFFICE = Window(start="08:00", end="17:00", weekdays=["mon", "tue", "wed", "thu"
     ],
 )
 def test_answers_count_only_physician_working_time(sent: float, delay: float, expected: float) -> None:
-    assert answered_at(sent, delay, OFFICE, first_weekday=0) == expected
+    assert answered_at(sent, delay, OFFICE, Calendar(14, "mon")) == expected
 
 
 def test_answers_without_working_hours_use_the_clock() -> None:
-    assert answered_at(4 * DAY + 1020, 480, None, first_weekday=0) == 4 * DAY + 1500
+    assert answered_at(4 * DAY + 1020, 480, None, Calendar(14, "mon")) == 4 * DAY + 1500
 
 
 # One coder, 20-minute charts, a two-hour shift and 30 charts waiting: overtime

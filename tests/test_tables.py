@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from sim.model.charts import DAY
+from sim.calendar import DAY
 from sim.scenario import parse_scenario
 
 WEEK = {

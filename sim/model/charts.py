@@ -14,11 +14,10 @@ import math
 
 import numpy as np
 
+from sim.calendar import DAY, Calendar
 from sim.distributions import TimeDistribution
 from sim.scenario import ChartType, Scenario
 from sim.streams import stream
-
-DAY = 1440.0
 
 # Columns of a chart's row of uniforms; a new draw gets a new column at the end.
 U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER, U_TYPE = range(7)
@@ -55,6 +54,10 @@ class Chart:
         self.coder = -1
         self.started_by = -1
 
+    def __lt__(self, other: Chart) -> bool:
+        """Queue order: a chart that arrived earlier (or earlier in its batch) comes first."""
+        return self.id < other.id
+
 
 def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int) -> dict[str, np.ndarray]:
     """Arrival minutes of the charts of one type that arrive during the run, by source.
@@ -65,25 +68,22 @@ def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int) -> dict[s
     """
     arrivals = scenario.arrivals
     sources = {}
-    first = _weekday_index(scenario.start_weekday)
+    calendar = Calendar(scenario.days, scenario.start_weekday)
     if kind in arrivals.daily:
         volume = arrivals.daily[kind]
         rng = stream(seed, rep, f"arrivals.daily.{kind}")
-        counts = [volume.count.draw(rng, volume.factor((first + d) % 7)) for d in range(scenario.days)]
+        counts = [volume.count.draw(rng, volume.factor(calendar.weekday(d))) for d in range(scenario.days)]
         sources["daily"] = np.repeat(np.arange(scenario.days) * DAY, counts)
     rate = arrivals.per_hour.get(kind, 0.0)
     if rate > 0:
         rng = stream(seed, rep, f"arrivals.hourly.{kind}")
         w = arrivals.window
-        open_days = {_weekday_index(d) for d in w.weekdays}
         parts = []
-        for d in range(scenario.days):
-            if (first + d) % 7 not in open_days:
-                continue
+        for d in calendar.days_on(w.weekdays):
             n = int(rng.poisson(rate * (w.end_min - w.start_min) / 60))
             times = rng.uniform(w.start_min, w.end_min, size=n)
             times.sort()
-            parts.append(d * DAY + times)
+            parts.append(calendar.at(d, times))
         sources["hourly"] = np.concatenate(parts) if parts else np.zeros(0)
     return sources
 
@@ -160,6 +160,3 @@ def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
         chart.id = i
     return charts
 
-
-def _weekday_index(name: str) -> int:
-    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(name)

@@ -1,14 +1,17 @@
 """A coder's working day.
 
-At shift start the coder logs in and, until the shift ends, takes the next
-chart by the department's policy and codes it. Finding the documentation
-ambiguous, the coder writes a physician query and sets the chart aside; the
-answered chart comes back and needs only a short completion. Breaks are taken
-at their set time once the chart in hand is finished (a coder does not drop a
-half-read record). Billing questions interrupt whatever the coder is doing and
-add their minutes to it; those that arrive while the coder is away are
-answered on return. The chart in hand at shift end is finished; no new one is
-started.
+At shift start the coder logs in and, until the shift (and any overtime the
+department granted that morning) ends, takes the next chart by the
+department's policy and codes it. Finding the documentation ambiguous, the
+coder writes a physician query and sets the chart aside; the answered chart
+comes back and needs only a short completion. Breaks are taken at their set
+time once the chart in hand is finished (a coder does not drop a half-read
+record); a break that would run past the end of the shift ends with it.
+Billing questions interrupt whatever the coder is doing and add their minutes
+to it; those that arrive while the coder is away are answered on return. At
+shift end no new chart is started: the chart in hand is finished and any
+question still waiting is answered, and that time is recorded as after-shift
+time. Every minute from login to logout is in exactly one time-use column.
 
 Breaks and interruptions are computed, not simulated as events: a chart costs
 one timeout, which keeps a coder-day to a few dozen events.
@@ -21,11 +24,12 @@ from dataclasses import dataclass
 
 import simpy
 
-from sim.model.charts import DAY
+from sim.calendar import Shift
 from sim.model.worklist import Worklist
-from sim.records import CoderDay
+from sim.records import BILLING_QUESTION, BREAK, Activity, CoderDay
 
-_NO_BREAK = (float("inf"), 0.0)  # (clock minute, minutes) once the day's breaks are taken
+_NEVER = float("inf")
+_NO_BREAK = (_NEVER, 0.0)  # (run minute, minutes) once the day's breaks are taken
 
 
 @dataclass(frozen=True)
@@ -42,94 +46,105 @@ class CoderSpec:
 
 
 class Desk:
-    """One coder's billing questions for one day: arrival minutes and durations."""
+    """One coder's billing questions for one day: arrival minutes (run time, sorted) and durations.
 
-    __slots__ = ("times", "durations", "next", "minutes", "count")
+    Questions are answered in order of arrival; ``begun`` records when each
+    answered one was dealt with.
+    """
+
+    __slots__ = ("times", "durations", "next", "minutes", "begun")
 
     def __init__(self, times: list[float], durations: list[float]) -> None:
         self.times = times
         self.durations = durations
         self.next = 0
         self.minutes = 0.0
-        self.count = 0
+        self.begun: list[float] = []
+
+    @property
+    def count(self) -> int:
+        return self.next
 
     def finish(self, start: float, work: float) -> float:
-        """When ``work`` minutes begun at ``start`` end, counting questions answered meanwhile."""
+        """When ``work`` minutes begun at ``start`` end, counting questions answered meanwhile.
+
+        A question that arrives before the work is done pauses it; questions
+        that came while the coder was away are answered first.
+        """
         end = start + work
         times, i = self.times, self.next
         if i == len(times) or times[i] >= end:
             return end  # no question arrives before the work is done
+        cursor = start  # when the coder can next turn to a question
         while i < len(times) and times[i] < end:
-            end += self.durations[i]
-            self.minutes += self.durations[i]
+            d = self.durations[i]
+            cursor = max(cursor, times[i])
+            self.begun.append(cursor)
+            cursor += d
+            end += d
+            self.minutes += d
             i += 1
-        self.count += i - self.next
         self.next = i
         return end
 
-    def while_idle(self, since: float, until: float) -> float:
-        """Answer questions that came while waiting; returns when the coder is free again."""
+    def answer_until(self, since: float, until: float) -> float:
+        """Answer questions arriving before ``until`` while free from ``since``; returns when free again."""
         free = since
         times, i = self.times, self.next
         while i < len(times) and times[i] < until:
-            free = max(free, times[i]) + self.durations[i]
+            free = max(free, times[i])
+            self.begun.append(free)
+            free += self.durations[i]
             self.minutes += self.durations[i]
             i += 1
-        self.count += i - self.next
         self.next = i
-        return max(free, until)
+        return free
 
-
-@dataclass(frozen=True)
-class Workday:
-    """One working day of one coder, as clock minutes from the start of the run."""
-
-    day: int
-    start: float
-    end: float
-    breaks: tuple[tuple[float, float], ...]  # (clock minute, minutes)
-    desk: Desk
+    def log(self, coder: int, day: int, into: list[Activity]) -> None:
+        """Append the questions answered today to the activity records."""
+        for t, start, d in zip(self.times, self.begun, self.durations):
+            into.append((coder, day, BILLING_QUESTION, start, d, t))
 
 
 def code_charts(
     env: simpy.Environment,
     me: CoderSpec,
-    days: list[Workday],
+    shifts: list[Shift],
+    desks: list[Desk],
     worklist: Worklist,
     answer_at: Callable[[float, float], float],
-    overtime: tuple[int, float] | None,
+    overtime_on: Callable[[int], float],
     log: list[CoderDay],
+    activities: list[Activity],
     n_types: int,
 ) -> Generator[simpy.Event, object, None]:
-    """The coder's process over the whole horizon."""
+    """The coder's process over the whole horizon: one pass of the loop per working day."""
     speed, kinds, skills, me_index = me.speed, me.kinds, frozenset(me.kinds), me.index
     take, timeout = worklist.taker(kinds), env.timeout
-    for workday in days:
-        if env.now < workday.start:
-            yield timeout(workday.start - env.now)
-        end = workday.end
-        extra = 0.0
-        if overtime is not None and worklist.waiting > overtime[0]:
-            extra = overtime[1]
-            end += extra
-        day = CoderDay(workday.day, me_index, end - workday.start, extra, n_types)
-        desk = workday.desk
-        breaks = iter(workday.breaks)
+    for shift, desk in zip(shifts, desks):
+        if env.now < shift.start:
+            yield timeout(shift.start - env.now)
+        extra = overtime_on(shift.day)
+        end = shift.end + extra
+        day = CoderDay(shift.day, me_index, env.now, extra, n_types)
+        breaks = iter(shift.breaks)
         break_at, break_minutes = next(breaks, _NO_BREAK)
         while (now := env.now) < end:
             if now >= break_at:
-                day.on_break += break_minutes
-                yield timeout(break_minutes)
+                away = min(break_minutes, end - now)  # a break ends with the shift at the latest
+                activities.append((me_index, shift.day, BREAK, now, away, break_at))
+                day.on_break += away
+                yield timeout(away)
                 break_at, break_minutes = next(breaks, _NO_BREAK)
                 continue
             chart = take()
             if chart is None:
                 yield worklist.wait(skills, min(end, break_at))
                 answered = desk.minutes
-                free = desk.while_idle(now, env.now)
+                free = desk.answer_until(now, env.now)
                 if free > env.now:
                     yield timeout(free - env.now)
-                day.idle += (free - now) - (desk.minutes - answered)
+                day.idle += (env.now - now) - (desk.minutes - answered)
                 continue
             if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
                 chart.started_at = now
@@ -153,23 +168,14 @@ def code_charts(
             chart.coded_at = env.now
             chart.coder = me_index
             day.coded[chart.kind] += 1
+        # Questions still waiting (they came during the last break or the last chart).
+        free = desk.answer_until(env.now, _NEVER)
+        if free > env.now:
+            yield timeout(free - env.now)
+        day.logout = env.now
+        day.paid = day.logout - day.login
+        day.after_shift = max(0.0, day.logout - end)
         day.interrupted = desk.minutes
         day.interruptions = desk.count
+        desk.log(me_index, shift.day, activities)
         log.append(day)
-
-
-def workdays_for(
-    scenario_days: int, first_weekday: int, workdays: set[int], start: float, end: float,
-    breaks: tuple[tuple[float, float], ...], desks: list[Desk],
-) -> list[Workday]:
-    """The coder's calendar: one Workday per working day, with that day's desk."""
-    out = []
-    di = 0
-    for d in range(scenario_days):
-        if (first_weekday + d) % 7 in workdays:
-            base = d * DAY
-            out.append(
-                Workday(d, base + start, base + end, tuple((base + at, m) for at, m in breaks), desks[di])
-            )
-            di += 1
-    return out

@@ -1,6 +1,6 @@
 """One replication of a coding department: coders, work queues, physicians.
 
-A :class:`Department` is built once from a scenario (coders, calendars,
+A :class:`Department` is built once from a scenario (coders, shifts,
 breaks: everything that does not change between replications). Its
 ``simulate`` draws one replication's charts and interruptions, starts one
 process per coder and one that releases charts as they arrive, runs the clock
@@ -13,12 +13,13 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.model.charts import DAY, Chart, draw_charts
-from sim.model.coder import CoderSpec, Desk, Workday, code_charts, workdays_for
+from sim.calendar import Calendar
+from sim.model.charts import Chart, draw_charts
+from sim.model.coder import CoderSpec, Desk, code_charts
 from sim.model.physician import answered_at
 from sim.model.worklist import Worklist
-from sim.records import CoderDay, Records
-from sim.scenario import WEEKDAYS, Scenario
+from sim.records import Activity, CoderDay, Records
+from sim.scenario import Overtime, Scenario
 from sim.streams import stream
 
 
@@ -55,57 +56,55 @@ def _release(env: simpy.Environment, charts: list[Chart], worklist: Worklist) ->
 
 
 class Department:
-    """A scenario made ready to simulate: coders, their calendars and the rules of work."""
+    """A scenario made ready to simulate: coders, their shifts and the rules of work."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.coders = coder_specs(scenario)
         self.n_types = len(scenario.chart_types)
-        self.first_weekday = WEEKDAYS.index(scenario.start_weekday)
-        self.workdays = {WEEKDAYS.index(d) for d in scenario.shift.workdays}
-        self.n_workdays = sum((self.first_weekday + d) % 7 in self.workdays for d in range(scenario.days))
-        self.breaks = tuple((b.at_min, b.minutes) for b in sorted(scenario.breaks, key=lambda b: b.at_min))
-        self.shift = (scenario.shift.start_min, scenario.shift.end_min)
-        overtime = scenario.overtime
-        self.overtime = (overtime.backlog_threshold, overtime.minutes) if overtime else None
-        self.horizon = scenario.days * DAY
-        first_workday = next(
-            (d for d in range(scenario.days) if (self.first_weekday + d) % 7 in self.workdays), None
+        self.calendar = Calendar(scenario.days, scenario.start_weekday)
+        shift = scenario.shift
+        self.shifts = self.calendar.shifts(
+            shift.start_min, shift.end_min, shift.workdays, [(b.at_min, b.minutes) for b in scenario.breaks]
         )
+        self.horizon = self.calendar.horizon
         # The clock starts when the first coder logs in: nothing happens before
         # that but charts arriving, and those can simply be waiting at login.
-        self.login = 0.0 if first_workday is None else first_workday * DAY + self.shift[0]
+        self.login = self.calendar.first_login(shift.start_min, shift.workdays)
 
     def answer_at(self, sent: float, delay: float) -> float:
-        """Clock minute at which a query sent at ``sent`` is answered."""
-        return answered_at(sent, delay, self.scenario.queries.physician_hours, self.first_weekday)
+        """Run minute at which a query sent at ``sent`` is answered."""
+        return answered_at(sent, delay, self.scenario.queries.physician_hours, self.calendar)
 
     def desks(self, seed: int, replication: int, coder: CoderSpec) -> list[Desk]:
-        """Billing questions for each of a coder's working days, from the coder's own stream.
+        """Billing questions for each of a coder's shifts, from the coder's own stream.
 
-        The stream is named by the coder's team and place in it, so adding a
+        Each question comes at a uniform time within its own day's shift. The
+        stream is named by the coder's team and place in it, so adding a
         coder to one team leaves every other coder's questions unchanged.
         """
         rate = self.scenario.interruptions.per_day
         if rate <= 0:
-            return [Desk([], []) for _ in range(self.n_workdays)]
+            return [Desk([], []) for _ in self.shifts]
         rng = stream(seed, replication, f"interruptions.{coder.seat}")
-        start, end = self.shift
+        shift = self.scenario.shift
         duration = self.scenario.interruptions.duration
-        counts = rng.poisson(rate, size=self.n_workdays)
-        times = rng.uniform(start, end, size=int(counts.sum()))
-        lengths = duration.minutes(rng.random(len(times))).tolist()
+        counts = rng.poisson(rate, size=len(self.shifts))
+        clock = rng.uniform(shift.start_min, shift.end_min, size=int(counts.sum()))
+        lengths = duration.minutes(rng.random(len(clock))).tolist()
         desks, i = [], 0
-        for n in counts.tolist():
-            desks.append(Desk(sorted(times[i : i + n].tolist()), lengths[i : i + n]))
+        for day, n in zip(self.shifts, counts.tolist()):
+            times = sorted(self.calendar.at(day.day, clock[i : i + n]).tolist())
+            desks.append(Desk(times, lengths[i : i + n]))
             i += n
         return desks
 
-    def calendar(self, desks: list[Desk]) -> list[Workday]:
-        return workdays_for(self.scenario.days, self.first_weekday, self.workdays, *self.shift, self.breaks, desks)
-
     def simulate(self, seed: int, replication: int) -> Records:
-        """Run one replication and return its raw records."""
+        """Run one replication and return its raw records.
+
+        The run ends at midnight after its last day, or when the last coder
+        has logged out if later: the last shift is finished, never cut.
+        """
         env = simpy.Environment(initial_time=self.login)
         charts = draw_charts(self.scenario, seed, replication)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
@@ -116,12 +115,39 @@ class Department:
         if waiting < len(charts):
             env.process(_release(env, charts[waiting:], worklist))
         log: list[CoderDay] = []
-        for spec in self.coders:
-            days = self.calendar(self.desks(seed, replication, spec))
-            env.process(code_charts(env, spec, days, worklist, self.answer_at, self.overtime, log, self.n_types))
-        env.run(until=self.horizon)
+        activities: list[Activity] = []
+        overtime = OvertimeDecision(self.scenario.overtime, worklist)
+        coders = [
+            env.process(code_charts(
+                env, spec, self.shifts, self.desks(seed, replication, spec), worklist, self.answer_at,
+                overtime.minutes_on, log, activities, self.n_types,
+            ))
+            for spec in self.coders
+        ]
+        env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         log.sort(key=lambda d: (d.day, d.coder))
-        return Records(replication=replication, horizon=self.horizon, charts=charts, coder_days=log)
+        activities.sort()
+        return Records(replication, self.horizon, charts, log, activities, end=env.now)
+
+
+class OvertimeDecision:
+    """Overtime is granted once per working day, for every coder alike, from the backlog at the first login.
+
+    The first coder to log in asks, before anyone takes a chart; the others
+    get the same answer.
+    """
+
+    def __init__(self, rule: Overtime | None, worklist: Worklist) -> None:
+        self.rule = rule
+        self.worklist = worklist
+        self.granted: dict[int, float] = {}
+
+    def minutes_on(self, day: int) -> float:
+        if self.rule is None:
+            return 0.0
+        if day not in self.granted:
+            self.granted[day] = self.rule.minutes if self.worklist.waiting > self.rule.backlog_threshold else 0.0
+        return self.granted[day]
 
 
 def simulate(scenario: Scenario, seed: int, replication: int) -> Records:

@@ -1,8 +1,9 @@
 """The work queues coders pull from: one per chart type, plus answered queries.
 
 New charts wait in their type's queue in order of arrival; a chart whose query
-has been answered comes back to a second queue of its type. Which chart a
-coder takes next is a named policy:
+has been answered comes back to a second queue of its type, kept in order of
+first arrival (a heap: answers come back in any order). Which chart a coder
+takes next is a named policy:
 
 - ``oldest_first``: the chart that arrived earliest, answered or not (charts
   that arrived together in their random queue order: ids follow it);
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from heapq import heappop, heappush
 
 import simpy
 
@@ -32,7 +34,7 @@ class Worklist:
     def __init__(self, env: simpy.Environment, n_types: int, policy: str) -> None:
         self.env = env
         self.new: list[deque[Chart]] = [deque() for _ in range(n_types)]
-        self.returned: list[deque[Chart]] = [deque() for _ in range(n_types)]
+        self.returned: list[list[Chart]] = [[] for _ in range(n_types)]  # heaps by chart id
         self.waiting = 0  # charts in the queues (not those on query hold)
         self._idle: list[tuple[simpy.Event, frozenset[int]]] = []
         self.policy = {
@@ -59,7 +61,7 @@ class Worklist:
     def give_back(self, chart: Chart) -> None:
         """A physician answered this chart's query: it is ready to finish."""
         chart.query_answered_at = self.env.now
-        self.returned[chart.kind].append(chart)
+        heappush(self.returned[chart.kind], chart)
         self._arrived(chart.kind)
 
     def _arrived(self, kind: int) -> None:
@@ -85,22 +87,17 @@ class Worklist:
         self.env.timeout(until - self.env.now).callbacks.append(timeout)
         return wake
 
-    # -- policies: each takes the coder's types in order and returns a chart or None
-    def _pop(self, queue: deque[Chart]) -> Chart:
-        self.waiting -= 1
-        return queue.popleft()
-
-    def _queues(self, kinds: tuple[int, ...]) -> tuple[deque[Chart], ...]:
-        """The queues of the coder's types in the coder's order: answered, then new, per type."""
+    def _queues(self, kinds: tuple[int, ...]) -> tuple[list[Chart] | deque[Chart], ...]:
+        """The queues of the coder's types in the coder's order: answered (even places), then new, per type."""
         return tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
 
     # -- policies: each takes a coder's queues (see _queues) and returns a chart or None
-    def _pop(self, queue: deque[Chart]) -> Chart:
+    def _pop(self, queue: list[Chart] | deque[Chart]) -> Chart:
         self.waiting -= 1
-        return queue.popleft()
+        return queue.popleft() if type(queue) is deque else heappop(queue)
 
-    def _oldest_first(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
-        best: deque[Chart] | None = None
+    def _oldest_first(self, queues: tuple[list[Chart] | deque[Chart], ...]) -> Chart | None:
+        best: list[Chart] | deque[Chart] | None = None
         oldest = _NEVER
         for queue in queues:
             if queue:
@@ -109,10 +106,10 @@ class Worklist:
                     best, oldest = queue, head
         return self._pop(best) if best is not None else None
 
-    def _returns_first(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
+    def _returns_first(self, queues: tuple[list[Chart] | deque[Chart], ...]) -> Chart | None:
         return self._oldest_first(queues[0::2]) or self._oldest_first(queues[1::2])
 
-    def _type_priority(self, queues: tuple[deque[Chart], ...]) -> Chart | None:
+    def _type_priority(self, queues: tuple[list[Chart] | deque[Chart], ...]) -> Chart | None:
         for queue in queues:
             if queue:
                 return self._pop(queue)
