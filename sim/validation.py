@@ -79,11 +79,12 @@ class MMcCase:
             "p_wait": erlang_c(self.coders, lam, mu),
             "in_system_mean": lam / 60 * (wq + self.mean_minutes),
             "little_gap": 0.0,
+            "utilisation": self.rho,
         }
 
 
 # Relative half-width bounds (at the family level) an interval must meet to count.
-BOUNDS = {"wait_mean_minutes": 0.06, "p_wait": 0.03, "in_system_mean": 0.05, "little_gap": 0.005}
+BOUNDS = {"wait_mean_minutes": 0.06, "p_wait": 0.03, "in_system_mean": 0.05, "little_gap": 0.005, "utilisation": 0.02}
 
 # Effort: replications × days sized from a pilot (another seed) so that each
 # interval is expected at ≤ 80 % of its bound. Near saturation the waiting
@@ -128,6 +129,7 @@ def mmc_scenario(case: MMcCase) -> Scenario:
 def replication_estimates(case: MMcCase, seed: int, rep: int) -> dict[str, float]:
     """Mean wait, P(wait), time-average L and the Little's-law gap of one replication."""
     rec = simulate(mmc_scenario(case), seed, rep)
+    _check_coder_days(case, rec)
     arrived = np.array([c.arrived_at for c in rec.charts])
     started = np.array([c.started_at for c in rec.charts])
     coded = np.array([c.coded_at for c in rec.charts])
@@ -141,7 +143,9 @@ def replication_estimates(case: MMcCase, seed: int, rep: int) -> dict[str, float
     leave = np.where(np.isnan(coded), np.inf, coded)
     in_system = np.clip(np.minimum(leave, hi) - np.maximum(arrived, lo), 0, None).sum() / (hi - lo)
     arrival_rate = counted.sum() / (hi - lo)
+    window = [d for d in rec.coder_days if case.warmup <= d.day < case.days - 1]
     return {
+        "utilisation": sum(d.coding for d in window) / sum(d.paid for d in window),
         "replication": rep,
         "wait_mean_minutes": float(wait.mean()),
         "p_wait": float((wait > 1e-9).mean()),
@@ -149,6 +153,15 @@ def replication_estimates(case: MMcCase, seed: int, rep: int) -> dict[str, float
         "little_gap": float(in_system - arrival_rate * sojourn.mean()),
         "charts": int(counted.sum()),
     }
+
+
+def _check_coder_days(case: MMcCase, rec) -> None:
+    """The coder-day records cover every day of every coder and agree with the chart records."""
+    if len(rec.coder_days) != case.days * case.coders:
+        raise AssertionError(f"{case.name}: {len(rec.coder_days)} coder-days recorded, {case.days * case.coders} worked")
+    coded = sum(1 for c in rec.charts if c.coded_at == c.coded_at)
+    if sum(sum(d.coded) for d in rec.coder_days) != coded:
+        raise AssertionError(f"{case.name}: coder-days count other charts than the chart records ({coded} coded)")
 
 
 def _chunk(case: MMcCase, seed: int, reps: range) -> list[dict[str, float]]:
@@ -258,6 +271,8 @@ def render(checks: pd.DataFrame, expected: dict, observed: dict) -> str:
         "One chart type, exponential coding times, Poisson arrivals round the clock, c coders on a 24/7",
         "shift with no breaks, interruptions or queries. Each replication starts empty; warm-up days are",
         "discarded and only charts arriving before the last day count (all of them are finished).",
+        "Utilisation is read from the coder-day records (coding ÷ paid minutes), which must also cover every",
+        "coder on every day and count the same charts as the chart records (checked in every replication).",
         f"Intervals are t intervals over independent replications at the simultaneous {FAMILY_LEVEL:.0%} level",
         f"(Bonferroni over the {N_CHECKS} checks: each at {CHECK_LEVEL:.4%}). A check passes when theory lies",
         "inside the interval *and* the relative half-width is below the bound. Seed "
@@ -272,6 +287,7 @@ def render(checks: pd.DataFrame, expected: dict, observed: dict) -> str:
         "p_wait": "P(wait)",
         "in_system_mean": "L = λ(Wq + 1/μ)",
         "little_gap": "L − λW (Little, sample path)",
+        "utilisation": "utilisation ρ (coder-day records)",
     }
     for _, r in checks.iterrows():
         c = cases[r["case"]]
