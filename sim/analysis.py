@@ -43,27 +43,46 @@ def half_width(values: np.ndarray, level: float = 0.95) -> float:
     return (high - low) / 2 if not math.isnan(low) else math.nan
 
 
+ZERO_HALF_WIDTH = 1e-9  # the absolute half-width without --half-width: only a metric that is (numerically) constant
+
+
+def precision_limit(mean: float, precision: float, absolute: float | None = None) -> tuple[float, str]:
+    """The half-width a metric must reach, and which rule sets it (``relative`` or ``absolute``).
+
+    limit = max(γ·|x̄|, H): the relative target γ·|x̄|, unless the absolute
+    half-width H is larger, which it is exactly when |x̄| < H/γ — metrics
+    near zero, where a relative target shrinks to nothing. Since γ < 1 every
+    metric whose mean is within H of 0 is judged on H. Without H only the
+    relative rule applies.
+    """
+    relative = precision * abs(mean)
+    if absolute is not None and absolute > relative:
+        return absolute, "absolute"
+    return relative, "relative"
+
+
 def precise_enough(mean: float, half: float, precision: float, absolute: float | None = None) -> bool:
-    """Is ``half`` ≤ precision · |mean|, or ≤ the absolute bound when one is given?
+    """Is ``half`` ≤ max(precision · |mean|, absolute)? (see :func:`precision_limit`)
 
     The absolute bound rescues metrics whose mean is near zero, where a
     relative target can never be met.
     """
     if math.isnan(half) or math.isnan(mean):
         return False
-    limit = precision * abs(mean)
-    if absolute is not None:
-        limit = max(limit, absolute)
-    return half <= limit
+    return half <= precision_limit(mean, precision, absolute)[0]
 
 
 @dataclass(frozen=True)
 class PrecisionPlan:
     """Settings of the sequential procedure (validated on creation).
 
-    precision: relative half-width target (0.02 = within 2 % of the mean).
-    half_width: optional absolute half-width that also counts as precise enough.
-    min_reps: replications before the first check (at least 2).
+    precision: relative half-width target γ, 0 < γ < 1 (0.02 = within 2 % of the mean).
+    half_width: absolute half-width H in the metrics' own units; a metric is
+        precise enough when h ≤ max(γ·|x̄|, H), so metrics near zero
+        (|x̄| < H/γ, in particular |x̄| ≤ H) are judged on H. Without it
+        H = ``ZERO_HALF_WIDTH`` (1e-9): a metric that is the same, e.g. 0,
+        in every replication converges, any other near-zero metric does not.
+    min_reps: replications at the first check (at least 2; ``--reps``).
     batch: replications added between checks.
     look_ahead: further checks a metric must stay precise for before it counts.
     max_reps: budget; the procedure stops here whatever the precision.
@@ -79,20 +98,27 @@ class PrecisionPlan:
     level: float = 0.95
 
     def __post_init__(self) -> None:
-        if not self.precision > 0:
-            raise ValueError(f"--precision must be > 0 (got {self.precision:g})")
-        if self.half_width is not None and not self.half_width > 0:
+        if not 0 < self.precision < 1:
+            raise ValueError(f"--precision must be between 0 and 1, a share of the mean such as 0.02 "
+                             f"(got {self.precision:g})")
+        if self.half_width is not None and not (self.half_width > 0 and math.isfinite(self.half_width)):
             raise ValueError(f"--half-width must be > 0 (got {self.half_width:g})")
         if self.min_reps < 2:
-            raise ValueError(f"the first check needs at least 2 replications (got {self.min_reps})")
+            raise ValueError(f"--precision needs at least 2 replications at the first check (--reps {self.min_reps})")
         if self.batch < 1:
             raise ValueError(f"batch must be at least 1 (got {self.batch})")
         if self.look_ahead < 0:
             raise ValueError(f"look-ahead must be ≥ 0 (got {self.look_ahead})")
         if self.max_reps < self.min_reps:
-            raise ValueError(f"--max-reps must be at least {self.min_reps}, the first check (got {self.max_reps})")
+            raise ValueError(f"--max-reps must be at least {self.min_reps}, the replications of the first check "
+                             f"(--reps; got {self.max_reps})")
         if not 0 < self.level < 1:
             raise ValueError(f"confidence level must be between 0 and 1 (got {self.level:g})")
+
+    @property
+    def absolute(self) -> float:
+        """The absolute half-width H in force: ``half_width``, or ``ZERO_HALF_WIDTH`` without it."""
+        return self.half_width if self.half_width is not None else ZERO_HALF_WIDTH
 
 
 @dataclass
@@ -108,6 +134,9 @@ class PrecisionOutcome:
         return bool(self.table["converged"].all())
 
 
+PRECISION_COLUMNS = ["metric", "reps_needed", "mean", "half_width", "relative_half_width", "converged", "criterion"]
+
+
 def sequential_precision(sample: Callable[[int], pd.DataFrame], plan: PrecisionPlan) -> PrecisionOutcome:
     """Add replications until every metric is precise enough, with a look-ahead.
 
@@ -115,13 +144,14 @@ def sequential_precision(sample: Callable[[int], pd.DataFrame], plan: PrecisionP
     metric; it is called with a growing n and should simulate only the new
     replications. At each check (n = min_reps, min_reps + batch, …) a metric
     is precise when its t half-width h = t_{n−1,1−α/2}·s/√n satisfies
-    h ≤ γ·|x̄| (or h ≤ the absolute half-width); this is Law's sequential
-    procedure for relative precision (Law 2015, §9.4.1). Because h is itself
+    h ≤ max(γ·|x̄|, H) (:func:`precision_limit`; H = ``plan.absolute``); this
+    is Law's sequential procedure for relative precision (Law 2015, §9.4.1)
+    with an absolute floor for metrics near zero. Because h is itself
     random, a lucky streak can meet the target early, so a metric counts as
     converged only after it has stayed precise for ``look_ahead`` further
     checks; its ``reps_needed`` is the n at which that run of checks began.
     The procedure stops when every metric has converged at once, or at
-    ``max_reps``.
+    ``max_reps``. ``criterion`` says which rule set the limit at the last check.
     """
     n = plan.min_reps
     streak_start: dict[str, int | None] = {}
@@ -133,9 +163,8 @@ def sequential_precision(sample: Callable[[int], pd.DataFrame], plan: PrecisionP
             raise ValueError(f"sampler returned {len(table)} replications, expected {n}")
         checks.append(n)
         for metric in table.columns:
-            x = table[metric].to_numpy(dtype=float)
-            mean, h = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan, half_width(x, plan.level)
-            if precise_enough(mean, h, plan.precision, plan.half_width):
+            mean, h = _mean_half(table[metric], plan.level)
+            if precise_enough(mean, h, plan.precision, plan.absolute):
                 if streak_start.get(metric) is None:
                     streak_start[metric], streak_len[metric] = n, 0
                 streak_len[metric] += 1
@@ -148,9 +177,7 @@ def sequential_precision(sample: Callable[[int], pd.DataFrame], plan: PrecisionP
 
     rows = []
     for metric in table.columns:
-        x = table[metric].to_numpy(dtype=float)
-        mean = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
-        h = half_width(x, plan.level)
+        mean, h = _mean_half(table[metric], plan.level)
         converged = streak_len.get(metric, 0) > plan.look_ahead
         rows.append(
             {
@@ -160,9 +187,16 @@ def sequential_precision(sample: Callable[[int], pd.DataFrame], plan: PrecisionP
                 "half_width": h,
                 "relative_half_width": h / abs(mean) if mean else math.nan,
                 "converged": converged,
+                "criterion": precision_limit(mean, plan.precision, plan.absolute)[1] if not math.isnan(mean) else "",
             }
         )
-    return PrecisionOutcome(pd.DataFrame(rows), n, checks)
+    return PrecisionOutcome(pd.DataFrame(rows, columns=PRECISION_COLUMNS), n, checks)
+
+
+def _mean_half(column: pd.Series, level: float) -> tuple[float, float]:
+    x = column.to_numpy(dtype=float)
+    mean = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+    return mean, half_width(x, level)
 
 
 # ------------------------------------------------------------------ warm-up

@@ -24,7 +24,10 @@ from sim.analysis import percentile_intervals, warmup_table
 from sim.runner import Results
 from sim.scenario import Scenario
 
-FLOAT_FORMAT = "%.6g"
+# None: pandas writes each float as Python's shortest repr, which reads back to the
+# same float (a minute time on day 3000 keeps its seconds). Rounding happens on
+# screen, in the report and in the workbook, never in the data.
+FLOAT_FORMAT: str | None = None
 
 
 def versions() -> dict[str, str]:
@@ -75,7 +78,7 @@ def new_folder(out: Path) -> Iterator[Path]:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """A table as CSV, floats to six significant digits, NaN as an empty field."""
+    """A table as CSV, floats at full precision (round-trip exact), NaN as an empty field."""
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT)
 
 
@@ -94,6 +97,7 @@ def write_run(results: Results, out: Path) -> Path:
             "summary": results.summary,
             "comparison": None if results.comparison.empty else results.comparison,
             "charts": results.charts,
+            "activities": results.activities,
             "warmup": warmup_table(results.days, results.warmup),
             "percentiles": percentile_intervals(results.coder_days, warmup=results.warmup),
             "precision": results.precision,

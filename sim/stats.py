@@ -11,6 +11,7 @@ when several variants are compared at once (Law §10.3).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -60,17 +61,24 @@ def summarise(table: pd.DataFrame, metrics: list[str], level: float = 0.95) -> p
 def paired_difference(
     variant: np.ndarray, base: np.ndarray, level: float = 0.95
 ) -> tuple[float, float, float, float]:
-    """Mean of (variant − base) over replications, its t interval, and the two-sided p-value."""
+    """Mean of (variant − base) over replications, its t interval, and the two-sided p-value.
+
+    The paired-t test of ``scipy.stats.ttest_rel``, on the replications where
+    both values exist; with no spread in the differences the interval is the
+    point and the p-value 1 (no difference) or 0.
+    """
     d = np.asarray(variant, dtype=float) - np.asarray(base, dtype=float)
     d = d[~np.isnan(d)]
-    mean, low, high = t_interval(d, level)
     if len(d) < 2:
-        return mean, low, high, math.nan
-    sd = d.std(ddof=1)
-    if sd == 0:
+        return (float(d.mean()) if len(d) else math.nan), math.nan, math.nan, math.nan
+    mean = float(d.mean())
+    if d.std(ddof=1) == 0:
         return mean, mean, mean, (1.0 if mean == 0 else 0.0)
-    t = mean / (sd / math.sqrt(len(d)))
-    return mean, low, high, float(2 * stats.t.sf(abs(t), len(d) - 1))
+    with warnings.catch_warnings():  # scipy warns of precision loss on near-constant samples
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = stats.ttest_1samp(d, 0.0)  # = ttest_rel(variant, base) on the complete pairs
+        low, high = test.confidence_interval(level)
+    return mean, float(low), float(high), float(test.pvalue)
 
 
 def welch_difference(
@@ -88,22 +96,25 @@ def welch_difference(
 def welch_test(
     variant: np.ndarray, base: np.ndarray, level: float = 0.95
 ) -> tuple[float, float, float, float]:
-    """Welch interval as in :func:`welch_difference`, plus the two-sided p-value of no difference."""
+    """Welch interval as in :func:`welch_difference`, plus the two-sided p-value of no difference.
+
+    ``scipy.stats.ttest_ind(equal_var=False)`` on the values present; with no
+    spread in either sample the interval is the point and the p-value 1 or 0.
+    """
     a = np.asarray(variant, dtype=float)
     b = np.asarray(base, dtype=float)
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if len(a) < 2 or len(b) < 2:
         diff = float(a.mean() - b.mean()) if len(a) and len(b) else math.nan
         return diff, math.nan, math.nan, math.nan
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     diff = float(a.mean() - b.mean())
-    se = math.sqrt(va + vb)
-    if se == 0:
+    if a.var(ddof=1) == 0 and b.var(ddof=1) == 0:
         return diff, diff, diff, (1.0 if diff == 0 else 0.0)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, df) * se)
-    p = float(2 * stats.t.sf(abs(diff) / se, df))
-    return diff, diff - half, diff + half, p
+    with warnings.catch_warnings():  # scipy warns of precision loss when one sample is constant
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = stats.ttest_ind(a, b, equal_var=False)
+        low, high = test.confidence_interval(level)
+    return diff, float(low), float(high), float(test.pvalue)
 
 
 def compare(
@@ -114,11 +125,19 @@ def compare(
     ``paired``: replications share random numbers, so the paired-t interval on
     the differences is used; otherwise the samples are independent and the
     Welch interval is (column ``method``).
+
+    The family is the k variants compared on one metric: each interval has
+    confidence 1 − α/k (α = 1 − ``level``), ``p_value`` is the test's own
+    p-value and ``p_value_adjusted`` = min(1, k · p_value), its Bonferroni
+    adjustment. ``significant`` is exactly ``p_value_adjusted < α`` (the
+    adjusted interval excluding 0, up to rounding); False where the p-value
+    is undefined.
     """
     variants = [v for v in replications["variant"].unique() if v != base]
     if not variants:
         return pd.DataFrame()
-    adjusted = 1 - (1 - level) / len(variants)
+    alpha, k = 1 - level, len(variants)
+    adjusted = 1 - alpha / k
     base_rows = replications.loc[replications["variant"] == base].set_index("replication")
     rows = []
     for v in variants:
@@ -130,6 +149,7 @@ def compare(
             else:
                 a, b = mine[metric], base_rows[metric]
                 diff, low, high, p = welch_test(a.to_numpy(), b.to_numpy(), adjusted)
+            p_adjusted = min(1.0, k * p) if not math.isnan(p) else math.nan
             rows.append(
                 {
                     "variant": v,
@@ -142,7 +162,8 @@ def compare(
                     "confidence": adjusted,
                     "method": "paired-t" if paired else "welch",
                     "p_value": p,
-                    "significant": bool(low > 0 or high < 0) if not math.isnan(low) else False,
+                    "p_value_adjusted": p_adjusted,
+                    "significant": bool(p_adjusted < alpha),  # NaN < α is False
                 }
             )
     return pd.DataFrame(rows)

@@ -80,6 +80,96 @@ def test_compare_uses_welch_for_independent_streams() -> None:
     assert (welch["ci_low"], welch["ci_high"]) == pytest.approx(welch_difference(a, b)[1:])
 
 
+# A fixed sample and what the hand-written paired-t and Welch formulas gave for it before
+# the scipy.stats tests replaced them (mean difference, CI low, CI high, p-value).
+BASE12 = [17.594, 16.027, 19.255, 21.261, 23.408, 20.329, 18.342, 17.646, 22.246, 24.904, 20.818, 16.3]
+VARIANT12 = [17.436, 18.427, 20.258, 20.329, 24.124, 19.966, 18.513, 17.958, 22.333, 26.258, 21.555, 16.511]
+OTHER12 = [22.639, 24.319, 14.428, 19.973, 17.077, 20.307, 15.842, 21.083, 20.848, 19.783, 16.808, 19.415]
+
+
+@pytest.mark.parametrize(
+    "test, other, level, expected",
+    [
+        (paired_difference, VARIANT12, 0.95,
+         (0.4614999999999994, -0.09052404853774604, 1.0135240485377448, 0.09287630150395174)),
+        (paired_difference, VARIANT12, 0.975,
+         (0.4614999999999994, -0.18886763845758264, 1.1118676384575814, 0.09287630150395174)),
+        (welch_test, OTHER12, 0.95,
+         (-0.46733333333333604, -2.8708937791918494, 1.9362271125251773, 0.6906652756311361)),
+        (welch_test, OTHER12, 0.975,
+         (-0.46733333333333604, -3.2552247206060523, 2.32055805393938, 0.6906652756311361)),
+    ],
+)
+def test_scipy_tests_give_the_numbers_of_the_hand_formulas(test, other, level, expected) -> None:
+    got = test(np.array(other), np.array(BASE12), level)
+    assert got == pytest.approx(expected, rel=1e-10, abs=1e-12)
+
+
+def test_paired_and_welch_edge_cases() -> None:
+    nan = math.nan
+    # a pair with a missing value is dropped from the paired test, not from the Welch one's other sample
+    assert paired_difference(np.array([1.0, 3.0, 2.0, nan]), np.array([0.0, 1.0, 1.0, 5.0])) == pytest.approx(
+        paired_difference(np.array([1.0, 3.0, 2.0]), np.array([0.0, 1.0, 1.0])))
+    # no spread in the differences: the interval is the point, p is 0 or 1
+    assert paired_difference(np.array([3.0, 4.0, 5.0]), np.array([1.0, 2.0, 3.0])) == (2.0, 2.0, 2.0, 0.0)
+    assert paired_difference(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == (0.0, 0.0, 0.0, 1.0)
+    assert welch_test(np.full(4, 3.0), np.full(6, 3.0)) == (0.0, 0.0, 0.0, 1.0)
+    # too few values: no interval, no p-value
+    d, low, high, p = paired_difference(np.array([1.0, nan]), np.array([0.0, 0.0]))
+    assert d == 1.0 and math.isnan(low) and math.isnan(high) and math.isnan(p)
+    assert all(math.isnan(v) for v in welch_test(np.array([1.0]), np.array([1.0, 2.0]))[1:])
+
+
+def crn_replications(differences: dict[str, np.ndarray], seed: int = 9) -> pd.DataFrame:
+    """A base N(10, 1) and variants = base + the given differences, replication by replication."""
+    n = len(next(iter(differences.values())))
+    base = np.random.default_rng(seed).normal(10, 1, n)
+    frames = [pd.DataFrame({"variant": "base", "replication": range(n), "x": base})]
+    frames += [pd.DataFrame({"variant": v, "replication": range(n), "x": base + d}) for v, d in differences.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_comparison_p_values_are_adjusted_like_the_flag() -> None:
+    """Three variants: Bonferroni multiplies each p-value by 3 (capped at 1) and flags p_adjusted < 0.05.
+
+    ``borderline`` has a paired p-value of exactly 0.03 by construction (mean
+    difference t_{0.985, 14}·s/√15 over zero-mean noise): significant alone,
+    not after the adjustment (0.09).
+    """
+    n = 15
+    noise = np.random.default_rng(1).standard_normal(n)
+    noise = (noise - noise.mean()) / noise.std(ddof=1)  # mean 0, sd 1 exactly
+    shift = float(stats.t.ppf(1 - 0.03 / 2, n - 1)) / math.sqrt(n)
+    reps = crn_replications({"borderline": shift + noise, "big": 2 + 0.1 * noise, "none": noise})
+    c = compare(reps, ["x"]).set_index("variant")
+    assert list(c.columns[-3:]) == ["p_value", "p_value_adjusted", "significant"]
+    assert c.at["borderline", "p_value"] == pytest.approx(0.03)
+    assert c.at["borderline", "p_value_adjusted"] == pytest.approx(0.09)
+    assert not c.at["borderline", "significant"]
+    assert c.at["borderline", "ci_low"] < 0 < c.at["borderline", "ci_high"]  # the 1 − 0.05/3 interval agrees
+    assert c.at["big", "significant"] and c.at["big", "p_value_adjusted"] < 1e-6
+    assert c.at["none", "p_value"] == pytest.approx(1.0) and c.at["none", "p_value_adjusted"] == 1.0  # capped
+    assert (c["p_value_adjusted"] == np.minimum(1.0, 3 * c["p_value"])).all()
+    assert (c["significant"] == (c["p_value_adjusted"] < 0.05)).all()
+    # alone, the borderline variant is significant: the family is what changes the answer
+    alone = compare(crn_replications({"borderline": shift + noise}), ["x"]).iloc[0]
+    assert alone["p_value_adjusted"] == alone["p_value"] and alone["significant"]
+
+
+def test_welch_comparison_p_values_are_adjusted_like_the_flag() -> None:
+    rng = np.random.default_rng(12)
+    frames = [pd.DataFrame({"variant": v, "replication": range(20), "x": rng.normal(m, 1, 20), "zero": 0.0})
+              for v, m in (("base", 0.0), ("a", 0.2), ("b", 0.9), ("c", 1.5), ("d", -0.1))]
+    c = compare(pd.concat(frames, ignore_index=True), ["x", "zero"], paired=False)
+    assert (c["method"] == "welch").all()
+    x = c.loc[c["metric"] == "x"]
+    assert (x["p_value_adjusted"] == np.minimum(1.0, 4 * x["p_value"])).all()
+    assert (c["significant"] == (c["p_value_adjusted"] < 0.05)).all()
+    assert x["significant"].any() and not x["significant"].all()
+    zero = c.loc[c["metric"] == "zero"]
+    assert (zero["p_value_adjusted"] == 1.0).all() and not zero["significant"].any()
+
+
 def test_independent_streams_give_variants_their_own_seed() -> None:
     assert scenario_seed(7, "more", "common") == 7
     assert scenario_seed(7, BASE, "independent") == 7
@@ -159,8 +249,9 @@ def test_look_ahead_stops_a_lucky_streak_from_ending_the_run() -> None:
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"precision": 0}, "--precision must be > 0"),
-        ({"precision": -0.1}, "--precision must be > 0"),
+        ({"precision": 0}, "--precision must be between 0 and 1"),
+        ({"precision": -0.1}, "--precision must be between 0 and 1"),
+        ({"precision": 1}, "--precision must be between 0 and 1"),
         ({"precision": 0.02, "max_reps": 5}, "--max-reps must be at least 10"),
         ({"precision": 0.02, "half_width": 0}, "--half-width must be > 0"),
         ({"precision": 0.02, "min_reps": 1}, "at least 2"),
@@ -175,6 +266,9 @@ def test_precise_enough() -> None:
     assert precise_enough(100, 2, 0.02) and not precise_enough(100, 2.01, 0.02)
     assert not precise_enough(0.0, 0.1, 0.02) and precise_enough(0.0, 0.1, 0.02, absolute=0.1)
     assert not precise_enough(math.nan, 0.1, 0.02)
+    # the absolute half-width takes over below |mean| = H/γ = 5, and only there
+    assert precise_enough(4.0, 0.1, 0.02, absolute=0.1) and not precise_enough(4.0, 0.1, 0.02)
+    assert precise_enough(6.0, 0.12, 0.02, absolute=0.1) and not precise_enough(6.0, 0.121, 0.02, absolute=0.1)
 
 
 # ------------------------------------------------------------------ warm-up
@@ -377,8 +471,9 @@ def test_independent_streams_change_variants_only() -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--precision", "0"], "--precision must be > 0"),
-        (["--precision", "-1"], "--precision must be > 0"),
+        (["--precision", "0"], "--precision must be between 0 and 1"),
+        (["--precision", "-1"], "--precision must be between 0 and 1"),
+        (["--precision", "2"], "--precision must be between 0 and 1"),
         (["--precision", "0.02", "--max-reps", "3"], "--max-reps must be at least 10"),
         (["--half-width", "0.1"], "--half-width needs --precision"),
         (["--streams", "shared"], "--streams must be"),
@@ -405,6 +500,40 @@ def test_warmup_longer_than_the_horizon_is_refused(write_scenario, tmp_path) -> 
     assert result.exit_code == 2 and "warmup_days" in result.output
 
 
+def test_tables_are_written_at_full_precision(tmp_path) -> None:
+    from sim.output import write_table
+
+    frame = pd.DataFrame({"chart_id": [0, 1, 2, 3], "coded_at": [100_000.123456, 1 / 3, math.nan, 5_000_000.000001],
+                          "share": [0.1, 1e-300, 123456789.12345679, -2.5e-7]})
+    write_table(frame, tmp_path / "t.csv")
+    assert "100000.123456" in (tmp_path / "t.csv").read_text()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t.csv"), frame, check_exact=True)
+
+
+def test_chart_times_after_day_70_read_back_exactly(tmp_path) -> None:
+    """75 days: times pass 100 000 minutes, where six significant digits would round to the minute."""
+    from sim.output import write_run
+    from sim.runner import run
+    from sim.scenario import parse_scenario
+
+    scenario = parse_scenario({
+        "name": "long", "days": 75,
+        "chart_types": {"chart": {"coding_time": {"dist": "uniform", "low": 10, "high": 20}}},
+        "arrivals": {"daily": {"chart": {"count": {"dist": "fixed", "value": 2}}}},
+    })
+    results = run(scenario, reps=1, seed=4)
+    write_run(results, tmp_path / "out")
+    back = pd.read_csv(tmp_path / "out" / "charts.csv")
+    times = ["arrived_at", "started_at", "coded_at"]
+    assert results.charts is not None and results.charts["coded_at"].max() > 100_000
+    for col in times:
+        mine = results.charts[col].to_numpy(dtype=float)
+        assert np.array_equal(back[col].to_numpy(dtype=float), mine, equal_nan=True), col
+    assert (np.modf(back["coded_at"].dropna())[0] != 0).any()  # minutes keep their fractions
+    reps = pd.read_csv(tmp_path / "out" / "replications.csv")
+    assert reps["coding_minutes"].tolist() == results.replications["coding_minutes"].tolist()
+
+
 def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
     from typer.testing import CliRunner
 
@@ -413,12 +542,13 @@ def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app, ["run", str(write_scenario({**MM1, "warmup_days": "auto"})), "--out", str(out), "--precision", "0.1",
-              "--max-reps", "40", "--no-charts"],
+              "--metric", "cost_per_chart", "--max-reps", "40", "--no-charts"],
     )
     assert result.exit_code == 0, result.output
     precision = pd.read_csv(out / "precision.csv")
     assert list(precision.columns) == ["variant", "metric", "reps_needed", "mean", "half_width",
-                                       "relative_half_width", "converged"]
+                                       "relative_half_width", "converged", "criterion"]
+    assert set(precision["criterion"]) <= {"relative", "absolute"}
     warm = pd.read_csv(out / "warmup.csv")
     assert list(warm.columns) == ["day", "mean_backlog", "warmup", "cut"] and len(warm) == 3
     pct = pd.read_csv(out / "percentiles.csv")
