@@ -6,9 +6,32 @@ Python API::
     scenario = sim.load_scenario("scenarios/baseline.yaml")
     results = sim.run(scenario, reps=200, seed=7)
     results.summary          # pandas DataFrame
+
+Names load on first use, so ``chartsim --help`` and scenario checks do not
+pay for pandas and scipy.
 """
 
-from sim.runner import Results, run
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.runner import Results, run
+    from sim.scenario import Scenario, ScenarioError, load_scenario
+
+_HOMES = {
+    "Results": "sim.runner",
+    "run": "sim.runner",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+}
 
 __all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

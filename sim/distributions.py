@@ -19,7 +19,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy.special import ndtri
 
 MINUTES_PER = {"minutes": 1.0, "hours": 60.0, "days": 1440.0}
 
@@ -133,6 +132,8 @@ class Lognormal(_Time):
     sd: float = Field(ge=0)
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri  # loaded only when a lognormal time is drawn
+
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
         mu = math.log(self.mean) - sigma2 / 2
         return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
