@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from sim.analysis import percentile_intervals, warmup_table
+from sim.chunk import Chunk
 from sim.runner import Results
 from sim.scenario import Scenario
 
@@ -87,24 +88,55 @@ def write_scenario(scenario: Scenario, path: Path) -> None:
     path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
 
 
+def write_tables(results: Results, folder: Path) -> None:
+    """Write every table of ``results`` into an existing folder (per-chart tables if kept)."""
+    tables = {
+        "coder_days": results.coder_days,
+        "days": results.days,
+        "replications": results.replications,
+        "summary": results.summary,
+        "comparison": None if results.comparison.empty else results.comparison,
+        "charts": results.charts,
+        "activities": results.activities,
+        "warmup": warmup_table(results.days, results.warmup),
+        "percentiles": percentile_intervals(results.coder_days, warmup=results.warmup),
+        "precision": results.precision,
+    }
+    for name, frame in tables.items():
+        if frame is not None:
+            write_table(frame, folder / f"{name}.csv")
+    write_scenario(results.scenario, folder / "scenario.yaml")
+    (folder / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
+
+
 def write_run(results: Results, out: Path) -> Path:
     """Write every table of ``results`` into the new folder ``out``."""
     with new_folder(out) as tmp:
-        tables = {
-            "coder_days": results.coder_days,
-            "days": results.days,
-            "replications": results.replications,
-            "summary": results.summary,
-            "comparison": None if results.comparison.empty else results.comparison,
-            "charts": results.charts,
-            "activities": results.activities,
-            "warmup": warmup_table(results.days, results.warmup),
-            "percentiles": percentile_intervals(results.coder_days, warmup=results.warmup),
-            "precision": results.precision,
-        }
-        for name, frame in tables.items():
-            if frame is not None:
-                write_table(frame, tmp / f"{name}.csv")
-        write_scenario(results.scenario, tmp / "scenario.yaml")
-        (tmp / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
+        write_tables(results, tmp)
     return Path(out)
+
+
+class ChartStream:
+    """The per-chart tables (charts.csv, activities.csv) appended task by task as a run goes.
+
+    Given to ``sim.run`` as its ``sink``: each task's rows are written in
+    replication order and dropped, so no process ever holds every chart. The
+    bytes equal those of writing the whole table at once.
+    """
+
+    TABLES = ("charts", "activities")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.started: set[str] = set()
+
+    def __call__(self, chunk: Chunk) -> None:
+        for name in self.TABLES:
+            frame = getattr(chunk, name)
+            if frame is None:
+                continue
+            frame = frame.assign(variant=chunk.variant)
+            frame = frame[["variant", *(c for c in frame.columns if c != "variant")]]
+            frame.to_csv(self.folder / f"{name}.csv", mode="a", header=name not in self.started, index=False,
+                         float_format=FLOAT_FORMAT)
+            self.started.add(name)

@@ -1,32 +1,35 @@
-"""Replications, variants and worker processes → tables.
+"""Replications, variants and executors → results.
 
-``run`` simulates every (variant, replication) pair, in chunks spread over
-worker processes, and builds each table once. Replication r of every variant
-uses the same random streams (common random numbers), and chunks are put back
-in order, so the output is identical whatever the number of workers.
+``run`` simulates every (variant, replication) pair in tasks handed to an
+executor (this process, worker processes or a Dask cluster; see
+sim.executor). Each task reduces its replications where they ran
+(sim.chunk): the parent receives per-replication metrics, days and
+coder-days, and per-chart tables only when kept or streamed to a run folder.
+Replication r of every variant uses the same random streams (common random
+numbers), and tasks are taken back in order, so the output is identical
+whatever the number of workers or the size of the tasks.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 
 from sim.analysis import PrecisionPlan, sequential_precision
-from sim.metrics import replication_metrics
-from sim.model import Department, coder_specs
+from sim.chunk import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
+from sim.executor import Submitter, executing, in_order, workers_of
 from sim.scenario import Scenario
 from sim.stats import compare, mser5, summarise
 from sim.streams import stream_key
-from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame
 
 BASE = "base"
-CHUNK = 50  # replications per task: large enough to amortise process overhead
+PILOT_REPS = 20  # replications of the base that choose an automatic warm-up (MSER-5)
 Streams = Literal["common", "independent"]
+Sink = Callable[[Chunk], None]
 
 
 @dataclass
@@ -55,23 +58,6 @@ class Results:
         return [c for c in self.replications.columns if c not in ("variant", "replication")]
 
 
-def _simulate_chunk(scenario: Scenario, seed: int, reps: range) -> Columns:
-    cols = Columns(list(scenario.chart_types))
-    department = Department(scenario)
-    for r in reps:
-        cols.add(department.simulate(seed, r))
-    return cols
-
-
-def _tables(scenario: Scenario, cols: Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The charts, coder-days and days tables of the replications in ``cols``."""
-    specs = coder_specs(scenario)
-    charts = charts_frame(cols)
-    coder_days = coder_days_frame(cols, charts, [s.team for s in specs], [s.level for s in specs])
-    days = days_frame(charts, list(scenario.chart_types), cols.replications, scenario.days)
-    return charts, coder_days, days
-
-
 def scenario_seed(seed: int, name: str, streams: Streams = "common") -> int:
     """The seed a scenario's streams derive from.
 
@@ -88,6 +74,105 @@ def scenario_seed(seed: int, name: str, streams: Streams = "common") -> int:
     return seed * 2**64 + stream_key(f"variant:{name}")
 
 
+class Experiment:
+    """A scenario and its variants, the replications simulated so far, and the warm-up they share."""
+
+    def __init__(self, scenario: Scenario, seed: int, streams: Streams = "common") -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.streams = streams
+        self.scenarios = {BASE: scenario, **scenario.expanded()}
+        self.seeds = {name: scenario_seed(seed, name, streams) for name in self.scenarios}
+        self.chunks: dict[str, list[Chunk]] = {name: [] for name in self.scenarios}
+        self._warmup: int | None = None
+        self.simulated = 0  # replications of every variant so far
+
+    def warmup(self, executor: Submitter) -> int:
+        """Days left out of statistics: as set, or MSER-5 on the mean daily backlog of a pilot.
+
+        The pilot is the base's first ``PILOT_REPS`` replications, whatever the
+        run's size, so the cut depends only on the scenario and the seed: a
+        run of 30 replications and one that grows to 30 by ``--precision``
+        cut the same days.
+        """
+        if self._warmup is None:
+            if self.scenario.warmup_days != "auto":
+                self._warmup = int(self.scenario.warmup_days)
+            else:
+                base, seed = self.scenarios[BASE], self.seeds[BASE]
+                size = reps_per_chunk(base, PILOT_REPS, 2 * workers_of(executor))
+                tasks = [(base, seed, range(lo, min(lo + size, PILOT_REPS))) for lo in range(0, PILOT_REPS, size)]
+                days = pd.concat(list(in_order(executor, backlog_by_day, tasks)), ignore_index=True)
+                self._warmup = mser5(days.groupby("day")["backlog"].mean().to_numpy(dtype=float))
+        return self._warmup
+
+    def simulate(
+        self, executor: Submitter, reps: int, keep_charts: bool, sink: Sink | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Simulate every variant up to ``reps`` replications (those not simulated yet)."""
+        warmup = self.warmup(executor)
+        todo = range(self.simulated, reps)
+        if not todo:
+            return
+        workers = workers_of(executor)
+        wanted = -(-4 * workers // len(self.scenarios))  # tasks per variant: a few per worker
+        tasks = []
+        for name, scenario in self.scenarios.items():
+            size = reps_per_chunk(scenario, len(todo), wanted)
+            for lo in range(todo.start, todo.stop, size):
+                part = range(lo, min(lo + size, todo.stop))
+                tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts or sink is not None))
+        done, total = 0, len(todo) * len(self.scenarios)
+        for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers + 2):
+            if sink is not None:
+                sink(chunk)
+            if not keep_charts:
+                chunk.charts = chunk.activities = None
+            self.chunks[chunk.variant].append(chunk)
+            done += len(chunk.reps)
+            if progress:
+                progress(done, total)
+        self.simulated = reps
+
+    def results(self, workers: int, keep_charts: bool, started: float) -> Results:
+        """Tables, summary and comparison of the replications simulated so far."""
+        warmup = self._warmup if self._warmup is not None else 0
+
+        def stacked(table: str, mark_warmup: bool = False) -> pd.DataFrame:
+            frames = [getattr(c, table).assign(variant=name) for name, chunks in self.chunks.items() for c in chunks]
+            frame = pd.concat(frames, ignore_index=True)
+            if mark_warmup:
+                frame["warmup"] = frame["day"] < warmup
+            return _with_variant(frame)
+
+        replications = stacked("replications")
+        metric_names = [c for c in replications.columns if c not in ("variant", "replication")]
+        summary = _with_variant(pd.concat(
+            [summarise(replications.loc[replications["variant"] == name], metric_names).assign(variant=name)
+             for name in self.scenarios],
+            ignore_index=True,
+        ))
+        comparison = compare(replications, metric_names, base=BASE, paired=self.streams == "common")
+        return Results(
+            scenario=self.scenario,
+            seed=self.seed,
+            reps=self.simulated,
+            workers=workers,
+            warmup=warmup,
+            coder_days=stacked("coder_days", True),
+            days=stacked("days", True),
+            replications=replications,
+            summary=summary,
+            comparison=comparison,
+            charts=stacked("charts") if keep_charts else None,
+            activities=stacked("activities") if keep_charts else None,
+            wall_seconds=time.perf_counter() - started,
+            variants={k: v for k, v in self.scenarios.items() if k != BASE},
+            streams=self.streams,
+        )
+
+
 def run(
     scenario: Scenario,
     reps: int = 100,
@@ -96,116 +181,24 @@ def run(
     keep_charts: bool = True,
     progress: Callable[[int, int], None] | None = None,
     streams: Streams = "common",
+    executor: Submitter | None = None,
+    sink: Sink | None = None,
 ) -> Results:
-    """Simulate ``reps`` replications of the scenario and of each of its variants."""
+    """Simulate ``reps`` replications of the scenario and of each of its variants.
+
+    ``executor`` (anything with ``submit``, e.g. a ``dask.distributed.Client``)
+    replaces the local pool of ``workers`` processes. ``sink`` receives each
+    task's tables in order as they come (the run folder streams the per-chart
+    tables to disk this way); ``keep_charts`` keeps them in the results too.
+    """
     if reps < 1:
         raise ValueError("reps must be at least 1")
     started = time.perf_counter()
-    scenarios = {BASE: scenario, **scenario.expanded()}
-    seeds = {name: scenario_seed(seed, name, streams) for name in scenarios}
-    collected = {name: Columns(list(s.chart_types)) for name, s in scenarios.items()}
-    if workers > 1 and len(scenarios) * -(-reps // CHUNK) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            _simulate_into(collected, scenarios, seeds, range(reps), pool, progress)
-    else:
-        _simulate_into(collected, scenarios, seeds, range(reps), None, progress)
-    return _assemble(scenario, scenarios, collected, reps, seed, workers, keep_charts, streams, started)
-
-
-def _simulate_into(
-    collected: dict[str, Columns],
-    scenarios: dict[str, Scenario],
-    seeds: dict[str, int],
-    reps: range,
-    pool: Executor | None,
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    """Simulate replications ``reps`` of every scenario and append them, in order, to ``collected``."""
-    tasks = [
-        (name, range(lo, min(lo + CHUNK, reps.stop)))
-        for name in scenarios
-        for lo in range(reps.start, reps.stop, CHUNK)
-    ]
-    done, total = 0, len(reps) * len(scenarios)
-    if pool is not None and len(tasks) > 1:
-        futures = [pool.submit(_simulate_chunk, scenarios[n], seeds[n], r) for n, r in tasks]
-        results = (f.result() for f in futures)
-    else:
-        results = (_simulate_chunk(scenarios[n], seeds[n], r) for n, r in tasks)
-    for (name, r), cols in zip(tasks, results):
-        collected[name].extend(cols)
-        done += len(r)
-        if progress:
-            progress(done, total)
-
-
-def _assemble(
-    scenario: Scenario,
-    scenarios: dict[str, Scenario],
-    collected: dict[str, Columns],
-    reps: int,
-    seed: int,
-    workers: int,
-    keep_charts: bool,
-    streams: Streams,
-    started: float,
-) -> Results:
-    """Tables, warm-up, per-replication metrics, summary and comparison from simulated columns."""
-    tables = {name: _tables(scenarios[name], collected[name]) for name in scenarios}
-    warmup = _warmup(scenario, tables[BASE][2])
-    per_variant = []
-    for name, (charts, coder_days, days) in tables.items():
-        salaries = [s.salary for s in coder_specs(scenarios[name])]
-        metrics = replication_metrics(scenarios[name], charts, coder_days, days, warmup, salaries)
-        per_variant.append(metrics.assign(variant=name))
-    replications = _with_variant(pd.concat(per_variant, ignore_index=True))
-    metric_names = [c for c in replications.columns if c not in ("variant", "replication")]
-    summary = pd.concat(
-        [
-            summarise(replications.loc[replications["variant"] == name], metric_names).assign(variant=name)
-            for name in scenarios
-        ],
-        ignore_index=True,
-    )
-    summary = _with_variant(summary)
-    comparison = compare(replications, metric_names, base=BASE, paired=streams == "common")
-
-    def stacked(i: int, mark_warmup: bool) -> pd.DataFrame:
-        frame = pd.concat([tables[name][i].assign(variant=name) for name in scenarios], ignore_index=True)
-        if mark_warmup:
-            frame["warmup"] = frame["day"] < warmup
-        return _with_variant(frame)
-
-    activities = None
-    if keep_charts:
-        activities = _with_variant(pd.concat(
-            [activities_frame(collected[name]).assign(variant=name) for name in scenarios], ignore_index=True
-        ))
-    return Results(
-        activities=activities,
-        scenario=scenario,
-        seed=seed,
-        reps=reps,
-        workers=workers,
-        warmup=warmup,
-        coder_days=stacked(1, True),
-        days=stacked(2, True),
-        replications=replications,
-        summary=summary,
-        comparison=comparison,
-        charts=stacked(0, False) if keep_charts else None,
-        wall_seconds=time.perf_counter() - started,
-        variants={k: v for k, v in scenarios.items() if k != BASE},
-        streams=streams,
-    )
-
-
-def _warmup(scenario: Scenario, days: pd.DataFrame) -> int:
-    """Days to leave out: as set, or by MSER-5 on the mean daily backlog."""
-    if scenario.warmup_days != "auto":
-        return int(scenario.warmup_days)
-    series = days.groupby("day")["backlog"].mean().to_numpy(dtype=float)
-    return mser5(series)
+    experiment = Experiment(scenario, seed, streams)
+    with executing(workers, executor) as ex:
+        experiment.simulate(ex, reps, keep_charts, sink, progress)
+        n = workers_of(ex)
+    return experiment.results(n, keep_charts, started)
 
 
 def _with_variant(frame: pd.DataFrame) -> pd.DataFrame:
@@ -222,6 +215,8 @@ def run_to_precision(
     keep_charts: bool = True,
     progress: Callable[[int, int], None] | None = None,
     streams: Streams = "common",
+    executor: Submitter | None = None,
+    sink: Sink | None = None,
 ) -> Results:
     """Add replications in batches until the key metrics are precise enough (see sim.analysis).
 
@@ -245,19 +240,16 @@ def run_to_precision(
             raise ValueError(f"unknown metric {', '.join(unknown)}; known: {', '.join(known)}")
         metrics = list(dict.fromkeys(metrics))
     started = time.perf_counter()
-    scenarios = {BASE: scenario, **scenario.expanded()}
-    seeds = {name: scenario_seed(seed, name, streams) for name in scenarios}
-    collected = {name: Columns(list(s.chart_types)) for name, s in scenarios.items()}
+    experiment = Experiment(scenario, seed, streams)
     latest: dict[str, Results] = {}
     chosen: list[str] = []
 
-    def sample(n: int, pool: Executor | None) -> pd.DataFrame:
+    def sample(n: int, ex: Submitter) -> pd.DataFrame:
         first = not latest
-        have = 0 if first else len(latest["r"].replications) // len(scenarios)
-        _simulate_into(collected, scenarios, seeds, range(have, n), pool, None)
+        experiment.simulate(ex, n, keep_charts, sink)
         if progress:
             progress(n, plan.max_reps)
-        latest["r"] = _assemble(scenario, scenarios, collected, n, seed, workers, keep_charts, streams, started)
+        latest["r"] = experiment.results(workers_of(ex), keep_charts, started)
         reps = latest["r"].replications
         names = latest["r"].metrics if metrics is None else [m for m in metrics if m in latest["r"].metrics]
         if not names:
@@ -268,11 +260,8 @@ def run_to_precision(
             chosen.extend(c for c in wide.columns if wide[c].notna().sum() >= 2)
         return wide[chosen]
 
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcome = sequential_precision(lambda n: sample(n, pool), plan)
-    else:
-        outcome = sequential_precision(lambda n: sample(n, None), plan)
+    with executing(workers, executor) as ex:
+        outcome = sequential_precision(lambda n: sample(n, ex), plan)
     table = outcome.table
     keys = table["metric"].str.split("\t", n=1, expand=True).reindex(columns=[0, 1])
     table = table.assign(variant=keys[0], metric=keys[1])
@@ -280,4 +269,3 @@ def run_to_precision(
     results.precision = _with_variant(table)
     results.wall_seconds = time.perf_counter() - started
     return results
-

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sim.analysis import Selection, select_best
-from sim.metrics import metric_names, replication_metrics
-from sim.model import coder_specs
-from sim.runner import BASE, _simulate_chunk, _tables, run
+from sim.chunk import simulate_chunk
+from sim.executor import Inline
+from sim.metrics import metric_names
+from sim.runner import BASE, Experiment
 from sim.scenario import Scenario, ScenarioError
 
 BATCH = 10
@@ -45,9 +46,7 @@ class Plan:
         return self.values[r]
 
     def _simulate(self, reps: range) -> None:
-        charts, coder_days, days = _tables(self.scenario, _simulate_chunk(self.scenario, self.seed, reps))
-        salaries = [s.salary for s in coder_specs(self.scenario)]
-        table = replication_metrics(self.scenario, charts, coder_days, days, self.warmup, salaries)
+        table = simulate_chunk(self.name, self.scenario, self.seed, reps, self.warmup, keep_charts=False).replications
         values = table[self.metric].to_numpy(dtype=float)
         if any(math.isnan(v) for v in values):
             raise ScenarioError(f"--metric: {self.metric} is not observed in every replication of {self.name}")
@@ -104,10 +103,7 @@ def choose_plan(
         raise ScenarioError(f"--n0 must be at least 2 and --max-reps at least --n0 (got {n0} and {max_reps})")
     if metric not in metric_names(scenario):
         raise ScenarioError(f"--metric: unknown metric {metric!r} (known: {', '.join(metric_names(scenario))})")
-    if scenario.warmup_days == "auto":
-        warmup = run(plans_by_name[BASE], reps=n0, seed=seed, keep_charts=False).warmup
-    else:
-        warmup = int(scenario.warmup_days)
+    warmup = Experiment(plans_by_name[BASE], seed).warmup(Inline())
     plans = [Plan(name, s, metric, seed, warmup) for name, s in plans_by_name.items()]
     selection = select_best(
         lambda i, r: plans[i].observation(r), len(plans), delta, alpha=alpha, n0=n0,

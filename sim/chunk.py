@@ -1,0 +1,80 @@
+"""One task of a run: replications simulated and reduced where they ran.
+
+A worker simulates a range of replications of one scenario and sends back
+small tables: each replication's metrics, its days and its coder-days, and
+the per-chart tables (charts, breaks and billing questions) only when they
+were asked for. The parent never holds every chart, so memory stays flat in
+the number of replications and more workers mean more speed.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.metrics import replication_metrics
+from sim.model import Department
+from sim.scenario import Scenario
+from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame
+
+CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
+MAX_REPS_PER_CHUNK = 50
+
+
+@dataclass
+class Chunk:
+    """What one task sends back: per-replication tables of one variant, in replication order."""
+
+    variant: str
+    reps: range
+    replications: pd.DataFrame  # metrics, one row per replication
+    days: pd.DataFrame
+    coder_days: pd.DataFrame
+    charts: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+
+
+def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
+    """Replications per task: enough tasks for every worker, each small enough in memory."""
+    charts = max(1.0, sum(scenario.expected_charts().values()))
+    by_memory = max(1, int(CHARTS_PER_CHUNK // charts))
+    by_spread = max(1, -(-reps // max(1, tasks_wanted)))
+    return max(1, min(MAX_REPS_PER_CHUNK, by_memory, by_spread))
+
+
+def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, Columns]:
+    cols = Columns(list(scenario.chart_types))
+    department = Department(scenario)
+    paused = gc.isenabled()
+    gc.disable()  # the model makes many small objects and no cycles worth collecting mid-run
+    try:
+        for r in reps:
+            cols.add(department.simulate(seed, r))
+    finally:
+        if paused:
+            gc.enable()
+    return department, cols
+
+
+def simulate_chunk(variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool) -> Chunk:
+    """Simulate replications ``reps`` and reduce them to their tables and metrics."""
+    department, cols = _simulate(scenario, seed, reps)
+    kinds = list(scenario.chart_types)
+    charts = charts_frame(cols)
+    coder_days = coder_days_frame(cols, charts, [c.team for c in department.coders], [c.level for c in department.coders])
+    days = days_frame(charts, kinds, list(reps), scenario.days)
+    salaries = [c.salary for c in department.coders]
+    metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
+    return Chunk(
+        variant, reps, metrics, days, coder_days,
+        charts if keep_charts else None,
+        activities_frame(cols) if keep_charts else None,
+    )
+
+
+def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
+    """The days table of replications ``reps`` only (for choosing the warm-up)."""
+    _, cols = _simulate(scenario, seed, reps)
+    return days_frame(charts_frame(cols), list(scenario.chart_types), list(reps), scenario.days)
