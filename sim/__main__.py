@@ -1,0 +1,5 @@
+"""``python -m sim`` is ``chartsim``."""
+
+from sim.cli import main
+
+main()
