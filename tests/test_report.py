@@ -164,18 +164,6 @@ def test_staffing_folder_draws_the_staffing_curve(tmp_path: Path) -> None:
     assert pd.read_excel(folder / "results.xlsx", sheet_name="Staffing")["coders"].tolist() == [2, 3, 4]
 
 
-def test_gantt_gives_a_queried_chart_to_the_coder_who_read_it() -> None:
-    """charts.csv names the finisher; the first part goes to the coder free when it was opened."""
-    from sim.report.gantt import first_part_owners
-
-    charts = pd.DataFrame({
-        "chart_id": [1, 2, 3], "chart_type": ["a", "a", "a"],
-        "started_at": [480.0, 480.0, 500.0], "query_sent_at": [np.nan, np.nan, 520.0],
-        "resumed_at": [np.nan, np.nan, 900.0], "coded_at": [500.0, 530.0, 905.0], "coder": [0, 1, 1],
-    })
-    assert first_part_owners(charts).loc[3] == 0  # coder 1 was busy on chart 2 until 530
-
-
 # ------------------------------------------------------------------ command line
 
 

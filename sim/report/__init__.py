@@ -45,7 +45,7 @@ def plots_for(run: RunFolder) -> list[Plot]:
         backlog_by_day(run.days, warmup),
         turnaround(run.charts, warmup, float(target) if isinstance(target, (int, float)) else None),
         time_use(run.coder_days),
-        coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0]),
+        coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0], activities=run.activities),
     ]
     return plots
 

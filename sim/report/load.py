@@ -15,12 +15,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
-TABLES = ("summary", "replications", "coder_days", "days", "charts", "comparison", "staffing")
+TABLES = ("summary", "replications", "coder_days", "days", "charts", "activities", "comparison", "staffing")
 NEEDED_COLUMNS = {
     "summary": {"variant", "metric", "n", "mean", "ci_low", "ci_high"},
     "coder_days": {"variant", "replication", "day", "coder", "charts_coded"},
     "days": {"variant", "replication", "day", "backlog"},
     "charts": {"variant", "replication", "chart_type", "arrived_at", "started_at", "coded_at", "coder"},
+    "activities": {"variant", "replication", "coder", "day", "activity", "start", "minutes"},
     "comparison": {"variant", "metric", "difference", "ci_low", "ci_high"},
     "staffing": {"coders", "mean", "ci_low", "ci_high"},
 }
@@ -42,6 +43,7 @@ class RunFolder:
     coder_days: pd.DataFrame | None = None
     days: pd.DataFrame | None = None
     charts: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None  # breaks and billing questions (runs since activities.csv)
     comparison: pd.DataFrame | None = None
     staffing: pd.DataFrame | None = None
     staffing_meta: dict[str, Any] | None = None  # staffing.json of a ``chartsim staff`` folder
