@@ -176,7 +176,8 @@ def metrics(
 def staff(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     target: Annotated[str, typer.Option("--target", help="e.g. 'turnaround_p95_days <= 3' (see chartsim metrics)")],
-    confidence: Annotated[float, typer.Option("--confidence", help="confidence of the decision, 0–1")] = 0.9,
+    confidence: Annotated[float, typer.Option(
+        "--confidence", help="confidence c of the decision, 0–1 (the interval shown is the two-sided 2c−1 one)")] = 0.9,
     coders: Annotated[str, typer.Option("--coders", help="range of main-team counts to search, e.g. 2..30")] = "1..60",
     rule: Annotated[str, typer.Option("--rule", help="bound (confidence bound of the mean) | probability (P(met), Wilson)")] = "bound",
     reps: Annotated[int, typer.Option("--reps", min=1, max=100_000, help="replications per count")] = 30,
@@ -201,7 +202,7 @@ def staff(
         fail(str(exc))
     console.print(staffing_report(result))
     write_staffing(result, out)
-    console.print(f"wrote {out}/staffing.csv and staffing.json")
+    console.print(f"wrote {out}/staffing.csv and staffing.json", soft_wrap=True)
     if result.answer is None:
         raise typer.Exit(1)
 
@@ -229,9 +230,11 @@ def select(
                              max_reps=max_reps, seed=seed)
     except ScenarioError as exc:
         fail(str(exc))
+    from pandas import isna
+
     frame = choice.table()
     rows = [[str(r["plan"]), str(r["replications"]), fmt(r["mean"], metric),
-             "" if r["eliminated_at"] != r["eliminated_at"] else f"stage {r['eliminated_at']}",
+             "" if isna(r["eliminated_at"]) else f"stage {r['eliminated_at']}",
              "yes" if r["chosen"] else ""] for _, r in frame.iterrows()]
     cols = [Col("plan", name=True), Col("replications"), Col("mean"), Col("eliminated at"), Col("chosen")]
     console.print(Fit(f"KN++ on {metric} ({goal}), indifference zone {delta:g}, P(correct) ≥ {1 - alpha:.0%}",

@@ -24,6 +24,12 @@ coded within three days?". The answer comes in two steps:
 - ``probability``: the share of replications in which the target is met is at
   least c, judged on the lower end of its 95 % Wilson score interval (Wilson
   1927), so a lucky handful of replications cannot pass.
+
+The interval shown beside each count is the two-sided ``2c − 1`` interval of
+the mean (80 % for c = 0.9): its unfavourable end is the one-sided c bound.
+When no count in the range meets the target, :meth:`Staffing.shortfall` says
+whether the curve is flat at the top of the range (more coders will not fix
+it, and what bounds it) or still improving (widen ``--coders``).
 """
 
 from __future__ import annotations
@@ -40,8 +46,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics import metric_names as known_metrics
 from sim.output import new_folder, write_scenario, write_table
+from sim.registry import fmt, lookup, metrics_for
+from sim.registry import metric_names as _registry_names
 from sim.runner import run
 from sim.scenario import WEEKDAYS, Scenario, ScenarioError
 from sim.theory import erlang_c, mmc_mean_wait
@@ -49,11 +56,21 @@ from sim.theory import erlang_c, mmc_mean_wait
 Rule = Literal["bound", "probability"]
 RULES: tuple[str, ...] = ("bound", "probability")
 WILSON_LEVEL = 0.95  # two-sided level of the Wilson interval on P(target met)
-STAFFING_COLUMNS = ["coders", "mean", "ci_low", "ci_high", "p_met", "p_met_low", "p_met_high", "met"]
-SHOWN = [
-    "backlog_mean", "backlog_end", "turnaround_mean_days", "turnaround_p95_days", "share_within_target",
-    "utilisation", "overtime_hours", "labour_cost", "cost_per_chart",
+STAFFING_COLUMNS = [
+    "coders", "total_coders", "mean", "ci_low", "ci_high", "ci_level", "p_met", "p_met_low", "p_met_high", "met",
 ]
+MAIN_TEAM = "coders"  # Scenario.all_teams() name of the main team, the one the search varies
+
+
+def known_metrics(scenario: Scenario) -> list[str]:
+    """Every metric a run of this scenario reports (names usable in ``--target``; see sim.registry)."""
+    return _registry_names(scenario.chart_types)
+
+
+def shown_metrics(scenario: Scenario, target: str) -> list[str]:
+    """The metrics compared at N and N−1: the target's, then the registry's headline metrics that have a better direction."""
+    rest = [m.name for m in metrics_for(scenario.chart_types) if m.headline and m.better and m.name != target]
+    return [target, *rest]
 
 
 # ---------------------------------------------------------------- targets
@@ -228,7 +245,9 @@ def wilson(successes: int, n: int, level: float = WILSON_LEVEL) -> tuple[float, 
     centre = p + z * z / (2 * n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     denom = 1 + z * z / n
-    return max(0.0, (centre - half) / denom), min(1.0, (centre + half) / denom)
+    low = 0.0 if successes == 0 else max(0.0, (centre - half) / denom)  # exact ends, no rounding residue
+    high = 1.0 if successes == n else min(1.0, (centre + half) / denom)
+    return low, high
 
 
 def min_reps_for_probability(confidence: float, level: float = WILSON_LEVEL) -> int:
@@ -275,6 +294,32 @@ class Staffing:
     answer: int | None
     notes: list[str]
 
+    @property
+    def ci_level(self) -> float:
+        """Two-sided level of the interval shown beside each count (its ends are one-sided ``confidence`` bounds)."""
+        return 2 * self.confidence - 1
+
+    def ci_text(self) -> str:
+        """What the interval beside each count is, with its real level."""
+        side = "upper" if self.target.op == "<=" else "lower"
+        return (f"{self.ci_level:.0%} two-sided t interval of the mean over {self.reps} replications; "
+                f"its {side} end is the one-sided {self.confidence:.0%} bound")
+
+    @property
+    def fixed_teams(self) -> dict[str, int]:
+        """The teams the search does not vary, by name, with their coder counts."""
+        return fixed_teams(self.scenario)
+
+    def headcount(self, n: int) -> str:
+        """'5 main team + 3 specialists + 2 outpatient = 10 coders' for ``n`` main-team coders."""
+        return headcount_text(n, self.fixed_teams)
+
+    def shortfall(self) -> Shortfall | None:
+        """Why no count in the range meets the target (None when one does)."""
+        if self.answer is not None:
+            return None
+        return shortfall(self)
+
     def rule_text(self) -> str:
         c = f"{self.confidence:.0%}"
         if self.rule == "bound":
@@ -283,9 +328,115 @@ class Staffing:
         return f"probability: P(target met) ≥ {c}, judged on the lower end of the {WILSON_LEVEL:.0%} Wilson interval"
 
     def table(self) -> pd.DataFrame:
-        """The staffing curve: one row per simulated count (``staffing.csv``)."""
-        rows = [{c: getattr(p, c) for c in STAFFING_COLUMNS} for _, p in sorted(self.points.items())]
+        """The staffing curve: one row per simulated count (``staffing.csv``).
+
+        ``coders`` is the main team, ``total_coders`` everyone (fixed teams
+        included); ``ci_low``–``ci_high`` is the two-sided ``ci_level``
+        interval of the mean.
+        """
+        rows = [{c: self.ci_level if c == "ci_level" else getattr(p, c) for c in STAFFING_COLUMNS}
+                for _, p in sorted(self.points.items())]
         return pd.DataFrame(rows, columns=STAFFING_COLUMNS)
+
+
+def fixed_teams(scenario: Scenario) -> dict[str, int]:
+    """Coder counts of every team but the main one, by team name."""
+    return {name.removeprefix("coders.teams."): t.count for name, t in scenario.all_teams() if name != MAIN_TEAM}
+
+
+def headcount_text(n: int, teams: dict[str, int]) -> str:
+    """Total headcount by team: '5 main team + 3 specialists = 8 coders' (just '5 coders' without other teams)."""
+    if not teams:
+        return f"{n} coder{'s' if n != 1 else ''}"
+    total = n + sum(teams.values())
+    parts = [f"{n} main team", *(f"{c} {name}" for name, c in teams.items())]
+    return f"{' + '.join(parts)} = {total} coder{'s' if total != 1 else ''}"
+
+
+# ---------------------------------------------------------------- when no count meets the target
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why the searched range holds no answer.
+
+    ``kind``: ``flat`` (adding coders hardly moves the metric at the top of
+    the range), ``improving`` (it still moves: a wider range may meet it),
+    ``uncertain`` (the mean meets the target, the decision rule does not yet)
+    or ``unknown`` (a single count was simulated).
+    """
+
+    kind: Literal["flat", "improving", "uncertain", "unknown"]
+    text: str
+    per_coder: float = math.nan  # favourable change of the mean per added coder at the top of the range
+    more_coders: int | None = None  # coders beyond the range at that rate (improving only)
+
+
+def _floors(scenario: Scenario, metric: str) -> list[str]:
+    """What, besides coder capacity, keeps ``metric`` where it is (plain words, for a flat curve)."""
+    out = []
+    days_like = metric.startswith(("turnaround_", "backlog_")) or metric in (
+        "share_within_target", "on_hold_end", "share_open_end")
+    wait_like = metric.startswith("wait_") or metric in ("p_wait", "share_started_within_target")
+    expected = scenario.expected_charts()
+    total = sum(expected.values())
+    queried = sum(n * scenario.chart_types[k].query.probability for k, n in expected.items()) / total if total else 0.0
+    if days_like and queried > 0:
+        delay = scenario.queries.answer_delay.mean_minutes() / 60
+        when = " counted in physician working hours" if scenario.queries.physician_hours else ""
+        amount = f"{delay / 24:.1f} days" if delay >= 48 else f"{delay:.0f} hours"
+        out.append(f"the physician's answer to a query (mean {amount}{when}), which {queried:.0%} of charts wait for")
+    shift = scenario.shift
+    off_days = [d for d in WEEKDAYS if d not in shift.workdays]
+    if (days_like or wait_like) and (off_days or shift.end_min - shift.start_min < 24 * 60):
+        hours = f"outside {shift.start}–{shift.end}" + (f" and on {', '.join(off_days)}" if off_days else "")
+        out.append(f"the wait for the next shift of charts that arrive when no coder works ({hours})")
+    if metric in ("charts_per_coder_day", "utilisation", "cost_per_chart", "labour_cost") or (
+        metric.startswith("coded_") and metric.endswith("_per_coder_day")
+    ):
+        out.append("the work that arrives: more coders share the same charts, so output per coder falls "
+                   "and cost per chart rises with every coder added")
+    if metric in ("overtime_hours", "after_shift_minutes", "paid_minutes"):
+        out.append("each coder's own day: the chart in hand at shift end, and overtime granted to every coder")
+    return out or ["something other than the number of coders (the scenario's delays, calendar or arrival pattern)"]
+
+
+def shortfall(result: Staffing) -> Shortfall:
+    """Classify an unmet search by the curve's slope at the top of the range (see :class:`Shortfall`)."""
+    target, points = result.target, result.points
+    lo, hi = result.coder_range
+    counts = sorted(points)
+    top = counts[-1]
+    p = points[top]
+    sign = 1.0 if target.op == ">=" else -1.0
+    gap = sign * (target.value - p.mean)  # favourable change still needed by the mean
+    if not math.isnan(p.mean) and gap <= 0:
+        return Shortfall("uncertain", (
+            f"at {top} main-team coders the mean ({_num(p.mean, target.metric)}) meets {target} but not with "
+            f"{result.confidence:.0%} confidence; run more replications (--reps) or widen --coders beyond {hi}"))
+    if len(counts) < 2 or math.isnan(p.mean):
+        return Shortfall("unknown", f"only {top} main-team coders were simulated; widen --coders (e.g. {lo}..{2 * hi + 2})")
+    below = counts[-2]
+    step = sign * (p.mean - points[below].mean) / (top - below)
+    u = p.replications["utilisation"].mean() if "utilisation" in p.replications else math.nan
+    idle = f"; utilisation is {u:.0%} at {top}" if not math.isnan(u) else ""
+    if step <= 0 or gap / step > max(top, 1):
+        moved = (f"{_num(abs(step), target.metric)} per added coder" if step > 0 else "not at all") + \
+            f" between {below} and {top} main-team coders"
+        return Shortfall("flat", (
+            f"the curve is flat: {target.metric} moves {moved}{idle}, so more coders will not meet {target}. "
+            f"It is bounded by {'; and by '.join(_floors(result.scenario, target.metric))}"), step)
+    more = math.ceil(gap / step)
+    return Shortfall("improving", (
+        f"still improving at the top of the range ({_num(step, target.metric)} per added coder between {below} "
+        f"and {top}); at that rate about {more} more would be needed — widen --coders (e.g. {lo}..{hi + 2 * more})"),
+        step, more)
+
+
+def _num(value: float, metric: str) -> str:
+    u = lookup(metric).unit
+    text = fmt(value, metric)
+    return text if u in ("share", "$", "") else f"{text} {u}"
 
 
 def evaluate(
@@ -386,6 +537,8 @@ def search(
                     answer = mid
                 else:
                     failed = mid
+    if answer is None and hi - 1 >= lo and hi - 1 not in points:
+        met(hi - 1)  # the slope at the top of the range tells a flat curve from one still improving
     notes = []
     bad = [n for n, p in points.items() if answer is not None and ((n < answer and p.met) or (n > answer and not p.met))]
     if bad:
@@ -403,11 +556,16 @@ def search(
 # ---------------------------------------------------------------- output folder
 
 
+def _plain(d: dict) -> dict:
+    """NaN as null, so staffing.json stays valid JSON."""
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in d.items()}
+
+
 def write_staffing(result: Staffing, out: Path) -> Path:
     """Write the staffing curve and everything needed to re-report it into the new folder ``out``.
 
-    ``staffing.csv`` (one row per count: coders, mean, ci_low, ci_high, p_met,
-    p_met_low, p_met_high, met), ``staffing_metrics.csv`` (every metric's
+    ``staffing.csv`` (one row per count: coders (main team), total_coders,
+    mean, ci_low, ci_high, ci_level (two-sided), p_met, p_met_low, p_met_high, met), ``staffing_metrics.csv`` (every metric's
     summary per count), ``staffing_replications.csv``, ``staffing.json`` (the
     question and the answer) and ``scenario.yaml``.
     """
@@ -425,14 +583,18 @@ def write_staffing(result: Staffing, out: Path) -> Path:
             "rule": result.rule,
             "rule_text": result.rule_text(),
             "confidence": result.confidence,
-            "ci_level_two_sided": 2 * result.confidence - 1,
+            "ci_level_two_sided": result.ci_level,
+            "ci_text": result.ci_text(),
             "wilson_level": WILSON_LEVEL,
             "replications": result.reps,
             "seed": result.seed,
             "coder_range": list(result.coder_range),
             "varied": "coders.count (main team)",
+            "fixed_teams": result.fixed_teams,
             "answer": result.answer,
             "answer_total_coders": result.points[result.answer].total_coders if result.answer is not None else None,
+            "answer_headcount": result.headcount(result.answer) if result.answer is not None else None,
+            "shortfall": _plain(asdict(short)) if (short := result.shortfall()) is not None else None,
             "analytic": {**asdict(result.workload), "coders": result.workload.coders, "minimum": result.workload.minimum},
             "erlang_c": asdict(result.erlang),
             "notes": result.notes,

@@ -161,7 +161,97 @@ def test_staffing_folder_draws_the_staffing_curve(tmp_path: Path) -> None:
     html = build_report(folder).read_text(encoding="utf-8")
     _check_page(html)
     assert "Smallest main team meeting turnaround_p95_days &lt;= 3: 4 coders" in html
+    assert "CI (level not recorded)" in html and "95% CI" not in html  # an old folder: no level, none invented
     assert pd.read_excel(folder / "results.xlsx", sheet_name="Staffing")["coders"].tolist() == [2, 3, 4]
+
+
+# ------------------------------------------------------------------ staffing folders written by chartsim staff
+
+
+def _staff_folder(out: Path, target: str, coders: tuple[int, int], data: dict | None = None,
+                  confidence: float = 0.9) -> Path:
+    """A real staffing search on a tiny department (main team starts at 10, one fixed team of 2)."""
+    from sim.staffing import parse_target, search, write_staffing
+
+    raw = data or {
+        "name": "tiny department", "days": 7, "target_days": 1,
+        "chart_types": {"chart": {"coding_time": {"dist": "fixed", "value": 12}}},
+        "arrivals": {"daily": {"chart": {"count": {"dist": "fixed", "value": 100}}}},
+        "coders": {"count": 10, "teams": {"nights": {"count": 2, "speed": 0.5}}},
+        "shift": {"start": "08:00", "end": "16:30", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+        "breaks": [{"at": "12:00", "minutes": 30}], "interruptions": {"per_day": 0},
+    }
+    scenario = parse_scenario(raw)
+    goal = parse_target(target, [m for m in sim.registry.metric_names(scenario.chart_types)])
+    write_staffing(search(scenario, goal, coders, confidence=confidence, reps=3), out)
+    return out
+
+
+def test_staffing_report_states_interval_level_and_headcount_not_the_base_count(tmp_path: Path) -> None:
+    """1,200 min a day; the fixed team (2 × speed 0.5) gives 480: 2 main-team coders (4 in all), not the file's 10."""
+    folder = _staff_folder(tmp_path / "staff", "backlog_end <= 0", (1, 4))
+    html = build_report(folder).read_text(encoding="utf-8")
+    _check_page(html)
+    assert "Smallest main team meeting backlog_end &lt;= 0: 2 coders (2 main team + 2 nights = 4 coders in all)" in html
+    assert "<th class=\"num\">80% CI</th>" in html and "[95% CI]" not in html
+    assert "80% two-sided t interval of the mean" in html and "one-sided 90% bound" in html
+    assert "The staffing search varies the main team (coders.count) from 1 to 4 coders" in html
+    assert "the other teams are fixed: nights 2" in html
+    assert "12 coders" not in html and "10 coders" not in html  # the scenario file's count is not the answer
+    plot = plots_for(load_run(folder))[0]
+    assert "2 coders (4 in all" in plot.reading
+    sheet = pd.read_excel(folder / "results.xlsx", sheet_name="Staffing")
+    assert sheet["ci_level"].tolist() == pytest.approx([0.8] * len(sheet))
+    assert (sheet["total_coders"] == sheet["coders"] + 2).all()
+
+
+def test_staffing_report_says_when_the_curve_is_flat(tmp_path: Path) -> None:
+    data = {
+        "name": "slow queries", "days": 7, "target_days": 1,
+        "chart_types": {"chart": {"coding_time": {"dist": "fixed", "value": 10}, "query": {"probability": 0.3}}},
+        "arrivals": {"daily": {"chart": {"count": {"dist": "fixed", "value": 60}}}},
+        "queries": {"answer_delay": {"dist": "fixed", "value": 3, "unit": "days"}},
+        "shift": {"start": "08:00", "end": "16:30", "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+        "interruptions": {"per_day": 0},
+    }
+    folder = _staff_folder(tmp_path / "staff", "turnaround_p95_days <= 2", (1, 5), data)
+    html = build_report(folder).read_text(encoding="utf-8")
+    assert "No team size searched (1..5 main-team coders) meets turnaround_p95_days &lt;= 2: the curve is flat" in html
+    assert "more coders will not meet" in html and "physician&#39;s answer to a query" in html
+    assert "flat" in plots_for(load_run(folder))[0].reading
+
+
+def test_key_results_clip_a_negative_count_bound_with_a_note(multi_day: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(multi_day, folder)
+    summary = pd.read_csv(folder / "summary.csv")
+    row = (summary["variant"] == "base") & (summary["metric"] == "on_hold_end")
+    summary.loc[row, ["mean", "ci_low", "ci_high"]] = [3.0, -1.5, 7.5]
+    summary.to_csv(folder / "summary.csv", index=False)
+    html = build_report(folder).read_text(encoding="utf-8")
+    assert "3.000 [0ᵃ – 7.500]" in html and "-1.5" not in html
+    assert "ᵃ interval truncated at 0" in html
+
+
+def test_report_reads_the_registry_for_names_and_units(multi_day: Path) -> None:
+    from sim.registry import headline_names, lookup
+
+    html = (multi_day / "report.html").read_text(encoding="utf-8")
+    shown = set(pd.read_csv(multi_day / "summary.csv").dropna(subset=["mean"])["metric"])
+    for name in headline_names(["inpatient", "outpatient", "surgical"]):
+        if name in shown:
+            assert f'title="{name}"' in html, name  # every headline metric, named by the registry
+    assert lookup("cost_per_chart").meaning in html
+    book = pd.read_excel(multi_day / "results.xlsx", sheet_name="Summary")
+    assert book.loc[book["metric"] == "cost_per_chart", "better"].iloc[0] == "lower"
+
+
+def test_plots_use_the_calendar_day() -> None:
+    import inspect
+
+    import sim.report.plots as plots
+
+    assert "1440" not in inspect.getsource(plots)
 
 
 # ------------------------------------------------------------------ command line

@@ -52,6 +52,11 @@ def staff(args: list[str]):
     return CliRunner().invoke(app, ["staff", *args])
 
 
+def said(result) -> str:
+    """The command's output with line breaks undone (the console wraps paragraphs at 80 columns)."""
+    return " ".join(result.stdout.split())
+
+
 @pytest.mark.parametrize("rule", ["bound", "probability"])
 def test_staff_finds_the_analytic_answer_on_a_deterministic_department(rule: str, write_scenario, tmp_path: Path) -> None:
     """100 charts × 12 min = 1200 min a day ÷ 480 min per coder = 2.5 → 3 coders.
@@ -64,9 +69,9 @@ def test_staff_finds_the_analytic_answer_on_a_deterministic_department(rule: str
     result = staff([str(path), "--target", "share_within_target >= 1", "--coders", "1..10", "--rule", rule,
                     "--confidence", "0.8", "--reps", "16", "--out", str(out)])
     assert result.exit_code == 0, result.output + result.stderr
-    assert "= 2.50 → at least 3 coders" in result.stdout
-    assert "simulated answer: 3 main-team coders" in result.stdout
-    assert f"rule — {rule}" in result.stdout
+    assert "= 2.50 → at least 3 coders" in said(result)
+    assert "simulated answer: 3 main-team coders" in said(result)
+    assert f"rule — {rule}" in said(result)
     curve = pd.read_csv(out / "staffing.csv")
     assert list(curve.columns) == STAFFING_COLUMNS
     at = curve.set_index("coders")
@@ -85,10 +90,100 @@ def test_other_teams_count_towards_the_work(write_scenario, tmp_path: Path) -> N
     out = tmp_path / "staff"
     result = staff([str(path), "--target", "backlog_end <= 0", "--coders", "0..5", "--reps", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output + result.stderr
-    assert "= 0.50 → at least 1 coders" in result.stdout
-    assert "simulated answer: 1 main-team coders (2 in all)" in result.stdout
+    assert "= 0.50 → at least 1 coders" in said(result)
+    assert "simulated answer: 1 main-team coders — headcount 1 main team + 1 fast = 2 coders" in said(result)
     at = pd.read_csv(out / "staffing.csv").set_index("coders")
     assert at.loc[0, "mean"] == 14 * (100 - 80)  # the specialist alone falls 20 charts behind a day
+    assert at.loc[0, "total_coders"] == 1 and at.loc[1, "total_coders"] == 2
+    meta = json.loads((out / "staffing.json").read_text())
+    assert meta["fixed_teams"] == {"fast": 1}
+    assert meta["answer"] == 1 and meta["answer_total_coders"] == 2
+    assert meta["answer_headcount"] == "1 main team + 1 fast = 2 coders"
+
+
+def test_staff_output_states_the_real_interval_level(write_scenario, tmp_path: Path) -> None:
+    """--confidence 0.8 decides on one-sided 80 % bounds: the two-sided interval shown is 60 %, not "95 % CI"."""
+    path = write_scenario(fixed_department(others={"fast": {"count": 2, "speed": 0.5}}))
+    out = tmp_path / "staff"
+    result = staff([str(path), "--target", "backlog_end <= 0", "--coders", "1..4", "--confidence", "0.8",
+                    "--reps", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    text = said(result)
+    assert "60% CI" in text and "60% two-sided t interval of the mean" in text and "one-sided 80% bound" in text
+    assert "95% CI" not in text and "80% CI" not in text
+    assert "in all = main team + fixed teams (fast 2)" in text
+    curve = pd.read_csv(out / "staffing.csv")
+    assert curve["ci_level"].to_numpy() == pytest.approx(0.6)
+    assert (curve["total_coders"] == curve["coders"] + 2).all()
+    meta = json.loads((out / "staffing.json").read_text())
+    assert meta["ci_level_two_sided"] == pytest.approx(0.6) and "60% two-sided" in meta["ci_text"]
+    assert meta["answer_headcount"].endswith(f"= {meta['answer_total_coders']} coders")
+
+
+# ---------------------------------------------------------------- targets no count in the range meets
+
+
+def slow_queries(days: int = 7) -> dict:
+    """A third of the charts wait 3 days for a physician: the 95th-percentile turnaround cannot drop to 2 days."""
+    data = fixed_department(daily=60, minutes=10)
+    data.update(days=days, name="slow queries")
+    data["chart_types"]["chart"]["query"] = {"probability": 0.3}
+    data["queries"] = {"answer_delay": {"dist": "fixed", "value": 3, "unit": "days"}}
+    return data
+
+
+def test_flat_curve_says_more_coders_will_not_fix_it_and_names_the_bound() -> None:
+    result = search(parse_scenario(slow_queries()), Target("turnaround_p95_days", "<=", 2), (1, 6), reps=3)
+    assert result.answer is None
+    short = result.shortfall()
+    assert short is not None and short.kind == "flat", short
+    assert "more coders will not meet" in short.text
+    assert "physician's answer to a query (mean 3.0 days)" in short.text
+    assert "widen --coders" not in short.text
+    assert {5, 6} <= set(result.points)  # the slope is measured on the top step of the range
+
+
+def test_curve_still_improving_at_the_top_suggests_widening_the_range() -> None:
+    """Three coders are needed (2.5 by workload); searching only 1..2 falls short while still improving."""
+    result = search(parse_scenario(fixed_department()), Target("backlog_end", "<=", 0), (1, 2), reps=2)
+    assert result.answer is None
+    short = result.shortfall()
+    assert short is not None and short.kind == "improving", short
+    assert "widen --coders" in short.text and "will not" not in short.text
+    assert short.more_coders is not None and short.more_coders >= 1
+
+
+def test_unreachable_target_is_said_plainly_by_the_command(write_scenario, tmp_path: Path) -> None:
+    path = write_scenario(slow_queries())
+    out = tmp_path / "staff"
+    result = staff([str(path), "--target", "turnaround_p95_days <= 2", "--coders", "1..5", "--reps", "3",
+                    "--out", str(out)])
+    assert result.exit_code == 1, result.output + result.stderr
+    text = said(result)
+    assert "not met with any main team of 1..5 coders: the curve is flat" in text
+    assert "more coders will not meet turnaround_p95_days <= 2" in text
+    meta = json.loads((out / "staffing.json").read_text())
+    assert meta["answer"] is None and meta["shortfall"]["kind"] == "flat"
+
+
+def test_improving_curve_is_said_by_the_command(write_scenario, tmp_path: Path) -> None:
+    path = write_scenario(fixed_department())
+    out = tmp_path / "staff"
+    result = staff([str(path), "--target", "backlog_end <= 0", "--coders", "1..2", "--reps", "2", "--out", str(out)])
+    assert result.exit_code == 1, result.output + result.stderr
+    assert "still improving at the top of the range" in said(result) and "widen --coders" in said(result)
+    assert json.loads((out / "staffing.json").read_text())["shortfall"]["kind"] == "improving"
+
+
+def test_n_and_n_minus_1_compare_registry_headline_metrics(write_scenario, tmp_path: Path) -> None:
+    from sim.registry import lookup
+    from sim.staffing import shown_metrics
+
+    scenario = parse_scenario(fixed_department())
+    shown = shown_metrics(scenario, "backlog_end")
+    assert shown[0] == "backlog_end" and shown.count("backlog_end") == 1
+    assert all(lookup(m).headline and lookup(m).better for m in shown)
+    assert "cost_per_chart" in shown and "coded_chart_per_coder_day" in shown
 
 
 def test_staff_matches_erlang_c_when_it_applies() -> None:

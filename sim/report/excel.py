@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sim.report.labels import doc, unit
+from sim.registry import lookup
 from sim.report.load import RunFolder
 
 MAX_ROWS = 50_000  # coder-day rows written (all are in coder_days.csv); keeps the workbook quick to write and open
@@ -76,9 +76,21 @@ def _write(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None = 
 
 
 def _summary_sheet(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with each metric's unit, better direction and meaning from the registry."""
     out = summary.copy()
-    out.insert(2, "unit", [unit(m) for m in out["metric"]])
-    out.insert(3, "meaning", [doc(m) for m in out["metric"]])
+    metrics = [lookup(m) for m in out["metric"]]
+    out.insert(2, "unit", [m.unit for m in metrics])
+    out.insert(3, "meaning", [m.meaning for m in metrics])
+    out.insert(4, "better", [m.better or "" for m in metrics])
+    return out
+
+
+def _staffing_sheet(staffing: pd.DataFrame, meta: dict | None) -> pd.DataFrame:
+    """The staffing curve; the interval's two-sided level as a column when the folder predates it."""
+    out = staffing.copy()
+    level = (meta or {}).get("ci_level_two_sided")
+    if "ci_level" not in out and isinstance(level, (int, float)):
+        out.insert(out.columns.get_loc("ci_high") + 1, "ci_level", float(level))
     return out
 
 
@@ -91,7 +103,8 @@ def write_workbook(run: RunFolder, path: Path) -> Path:
     if run.comparison is not None and not run.comparison.empty:
         _write(wb.create_sheet("Comparison"), run.comparison)
     if run.staffing is not None:
-        _write(wb.create_sheet("Staffing"), run.staffing)
+        _write(wb.create_sheet("Staffing"), _staffing_sheet(run.staffing, run.staffing_meta),
+               {"ci_level": PERCENT, "p_met": PERCENT, "p_met_low": PERCENT, "p_met_high": PERCENT})
     notes = [
         ("scenario", run.name),
         ("replications", run.manifest.get("replications")),
@@ -99,6 +112,15 @@ def write_workbook(run: RunFolder, path: Path) -> Path:
         ("warm-up days", run.manifest.get("warmup_days")),
         ("confidence intervals", "95% Student-t over replication means; comparisons paired-t, Bonferroni-adjusted"),
     ]
+    meta = run.staffing_meta or {}
+    if run.staffing is not None:
+        notes += [
+            ("staffing target", meta.get("target")),
+            ("staffing interval", meta.get("ci_text") or "two-sided level in the ci_level column"),
+            ("main team varied", f"coders.count over {meta.get('coder_range')}"),
+            ("fixed teams", ", ".join(f"{k} {v}" for k, v in (meta.get("fixed_teams") or {}).items()) or "none"),
+            ("staffing answer", meta.get("answer_headcount") or (meta.get("shortfall") or {}).get("text")),
+        ]
     if run.coder_days is not None:
         cd = run.coder_days
         if len(cd) > MAX_ROWS:

@@ -13,16 +13,15 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from sim.console import NOTES, interval
 from sim.report.figures import Plot
 from sim.report.inputs import inputs_table
-from sim.report.labels import HEADLINE, doc, fmt, unit
+from sim.report.labels import doc, fmt, headline_names, outcome_names, unit
 from sim.report.load import RunFolder
-from sim.report.story import experimentation, model_logic
+from sim.report.story import experimentation, model_logic, staffing_headcount
 
 TEMPLATES = Path(__file__).parent / "templates"
 PER_TABLE = 4  # variants side by side in one results table
-COMPARED = ["charts_per_coder_day", "utilisation", "backlog_end", "turnaround_p95_days", "share_within_target",
-            "overtime_hours", "cost_per_chart"]
 
 
 def _environment() -> jinja2.Environment:
@@ -45,34 +44,41 @@ def _questions(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _cell(row: pd.Series, metric: str) -> str:
+def _kinds(run: RunFolder) -> list[str]:
+    return [str(k) for k in (run.scenario.get("chart_types") or {})]
+
+
+def _cell(row: pd.Series, metric: str, marks: set[str] | None = None) -> str:
+    """'mean [low – high]'; a bound beyond what the metric can be is clipped and marked (see sim.console)."""
     mean = fmt(float(row["mean"]), metric)
     low, high = float(row["ci_low"]), float(row["ci_high"])
     if math.isnan(low):
         return mean
-    return f"{mean} [{fmt(low, metric)} – {fmt(high, metric)}]"
+    text, clipped = interval(low, high, metric)
+    if marks is not None:
+        marks |= clipped
+    return f"{mean} [{text}]"
 
 
 def _result_tables(run: RunFolder) -> list[dict[str, Any]]:
     if run.summary is None:
         return []
     s = run.summary
-    kinds = [m for m in dict.fromkeys(s["metric"]) if m.startswith("coded_") and m.endswith("_per_coder_day")]
-    metrics = [m for m in HEADLINE[:1] + kinds + HEADLINE[1:] if m in set(s["metric"])]
+    metrics = [m for m in headline_names(_kinds(run)) if m in set(s["metric"])]
     variants = run.variants
     blocks = []
     for lo in range(0, len(variants), PER_TABLE):
         chunk = variants[lo : lo + PER_TABLE]
-        rows = []
+        rows, marks = [], set()
         for metric in metrics:
             cells = []
             for v in chunk:
                 r = s.loc[(s["variant"] == v) & (s["metric"] == metric)]
-                cells.append("–" if r.empty or pd.isna(r.iloc[0]["mean"]) else _cell(r.iloc[0], metric))
+                cells.append("–" if r.empty or pd.isna(r.iloc[0]["mean"]) else _cell(r.iloc[0], metric, marks))
             if any(c != "–" for c in cells):
-                rows.append({"doc": doc(metric), "unit": unit(metric), "cells": cells})
+                rows.append({"name": metric, "doc": doc(metric), "unit": unit(metric), "cells": cells})
         title = "Key results" if len(variants) <= PER_TABLE else f"Key results ({lo + 1}–{lo + len(chunk)} of {len(variants)})"
-        blocks.append({"title": title, "variants": chunk, "rows": rows})
+        blocks.append({"title": title, "variants": chunk, "rows": rows, "notes": [NOTES[k] for k in sorted(marks)]})
     return blocks
 
 
@@ -81,43 +87,75 @@ def _comparison(run: RunFolder) -> tuple[list[dict[str, Any]], str]:
     if c is None or c.empty:
         return [], ""
     level = float(c["confidence"].iloc[0]) if "confidence" in c else 0.95
+    compared = outcome_names(_kinds(run), per_type=False)
     rows = []
-    for _, r in c.loc[c["metric"].isin(COMPARED)].iterrows():
-        m = str(r["metric"])
-        rows.append({
-            "variant": r["variant"], "metric": doc(m),
-            "base": fmt(float(r.get("base_mean", math.nan)), m), "value": fmt(float(r.get("variant_mean", math.nan)), m),
-            "difference": fmt(float(r["difference"]), m, signed=True),
-            "ci": f"{fmt(float(r['ci_low']), m, signed=True)} … {fmt(float(r['ci_high']), m, signed=True)}",
-            "significant": str(r.get("significant", "")).lower() == "true",
-        })
+    for variant in dict.fromkeys(c["variant"]):
+        cv = c.loc[c["variant"] == variant].drop_duplicates("metric").set_index("metric")
+        for m in (m for m in compared if m in cv.index):
+            r = cv.loc[m]
+            rows.append({
+                "variant": variant, "metric": doc(m),
+                "base": fmt(float(r.get("base_mean", math.nan)), m), "value": fmt(float(r.get("variant_mean", math.nan)), m),
+                "difference": fmt(float(r["difference"]), m, signed=True),
+                "ci": f"{fmt(float(r['ci_low']), m, signed=True)} … {fmt(float(r['ci_high']), m, signed=True)}",
+                "significant": str(r.get("significant", "")).lower() == "true",
+            })
     return rows, f"{level:.1%}"
 
 
 def _staffing(run: RunFolder) -> dict[str, Any] | None:
+    """The staffing curve with its interval's real level, the headcount by team and the answer in words."""
     if run.staffing is None:
         return None
     meta = run.staffing_meta or {}
     target = str(meta.get("target", "the target"))
     metric = target.split()[0] if target.split() else ""
-    rows = []
+    level = meta.get("ci_level_two_sided")
+    if level is None and "ci_level" in run.staffing and run.staffing["ci_level"].notna().any():
+        level = float(run.staffing["ci_level"].dropna().iloc[0])
+    ci_head = f"{float(level):.0%} CI" if isinstance(level, (int, float)) else "CI (level not recorded)"
+    teams = staffing_headcount(run.scenario, meta)
+    rows, marks = [], set()
     for _, r in run.staffing.sort_values("coders").iterrows():
-        ci = f"{fmt(float(r['mean']), metric)} [{fmt(float(r['ci_low']), metric)} – {fmt(float(r['ci_high']), metric)}]"
+        ci, clipped = interval(float(r["ci_low"]), float(r["ci_high"]), metric)
+        marks |= clipped
         p_met = "–"
         if "p_met" in r and not pd.isna(r["p_met"]):
             p_met = f"{float(r['p_met']):.0%}"
             if "p_met_low" in r and not pd.isna(r["p_met_low"]):
                 p_met += f" [{float(r['p_met_low']):.0%} – {float(r['p_met_high']):.0%}]"
-        rows.append({"coders": int(r["coders"]), "mean": ci, "p_met": p_met,
+        n = int(r["coders"])
+        total = int(r["total_coders"]) if "total_coders" in r and not pd.isna(r["total_coders"]) else n + sum(teams.values())
+        rows.append({"coders": n, "total": total, "mean": fmt(float(r["mean"]), metric), "ci": ci, "p_met": p_met,
                      "met": str(r.get("met", "")).lower() == "true"})
     answer = meta.get("answer")
-    text = (
-        f"Smallest main team meeting {target}: {answer} coders" if answer is not None
-        else f"No team size searched meets {target}"
-    )
+    if answer is not None:
+        text = f"Smallest main team meeting {target}: {answer} coders"
+        if teams:
+            text += f" ({meta.get('answer_headcount') or _headcount(int(answer), teams)} in all)"
+    else:
+        lo, hi = (meta.get("coder_range") or [None, None])[:2]
+        searched = f" ({lo}..{hi} main-team coders)" if lo is not None else ""
+        text = f"No team size searched{searched} meets {target}"
+        short = (meta.get("shortfall") or {}).get("text")
+        if short:
+            text += f": {short}"
     if meta.get("rule_text"):
-        text += f" ({meta['rule_text']})"
-    return {"target": target, "rows": rows, "answer": text + "."}
+        text += f" (decision rule — {meta['rule_text']})"
+    fixed = ", ".join(f"{name} {c}" for name, c in teams.items())
+    return {
+        "target": target, "rows": rows, "answer": text + ".", "ci_head": ci_head,
+        "ci_text": str(meta.get("ci_text") or ""),
+        "teams": (f"Coders = the main team (coders.count), the only count varied; in all = main team + the fixed "
+                  f"teams ({fixed})." if fixed else "Coders = the main team (coders.count), the only team."),
+        "notes": [NOTES[k] for k in sorted(marks)],
+    }
+
+
+def _headcount(n: int, teams: dict[str, int]) -> str:
+    from sim.staffing import headcount_text
+
+    return headcount_text(n, teams)
 
 
 def _implementation(m: dict[str, Any]) -> list[tuple[str, str]]:
@@ -136,8 +174,12 @@ def _implementation(m: dict[str, Any]) -> list[tuple[str, str]]:
 def _staff_experiment(meta: dict[str, Any] | None) -> list[tuple[str, str]]:
     if not meta:
         return []
-    rows = [("staffing search", f"{meta.get('varied', 'coders.count')} over {meta.get('coder_range', '?')}, "
+    span = meta.get("coder_range") or ["?", "?"]
+    rows = [("staffing search", f"{meta.get('varied', 'coders.count')} from {span[0]} to {span[-1]}, "
              f"{meta.get('replications', '?')} replications per count, the same seed for every count")]
+    teams = meta.get("fixed_teams")
+    if teams:
+        rows.append(("fixed teams", ", ".join(f"{k}: {v} coders" for k, v in teams.items())))
     if meta.get("rule_text"):
         rows.append(("decision rule", str(meta["rule_text"])))
     return rows
@@ -184,10 +226,11 @@ def render_html(run: RunFolder, plots: list[Plot]) -> str:
         description=str(s.get("description") or "").strip(),
         questions=_questions(s),
         glance=_glance(run),
-        logic=model_logic(s),
+        logic=model_logic(s, run.staffing_meta if run.staffing is not None else None),
         inputs=inputs,
         counts=counts,
-        experiment=experimentation(s, m, float(run.comparison["confidence"].iloc[0]) if comparison else None)
+        experiment=experimentation(s, m, float(run.comparison["confidence"].iloc[0]) if comparison else None,
+                                   run.staffing_meta if run.staffing is not None else None)
         + _staff_experiment(run.staffing_meta),
         implementation=_implementation(m),
         result_tables=_result_tables(run),

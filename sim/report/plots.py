@@ -12,15 +12,13 @@ import textwrap
 import numpy as np
 import pandas as pd
 
+from sim.calendar import DAY
 from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
-from sim.report.labels import doc, fmt, unit
+from sim.report.labels import doc, fmt, outcome_names, unit
 
 NO_CODER_DAYS = "Not drawn: this folder has no coder_days.csv (a staffing search keeps only its curve)."
 MAX_LINES = 8  # variants drawn in one panel before the plot says it shows only the first ones
-FOREST_METRICS = [
-    "charts_per_coder_day", "utilisation", "backlog_end", "turnaround_p95_days", "share_within_target",
-    "cost_per_chart", "idle_minutes", "overtime_hours",
-]
+MAX_PANELS = 6  # metrics in the forest plot: those where a variant differs first, in the registry's order
 TIME_USE = [
     ("coding_minutes", "coding", "#4c78a8"),
     ("query_minutes", "writing queries", "#f2a541"),
@@ -118,7 +116,7 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
     if comparison is None or comparison.empty:
         return omitted(key, title, "This run has no variants, so there is nothing to compare with the base.")
     comp = comparison.loc[np.isfinite(comparison["difference"].astype(float))]
-    metrics = [m for m in FOREST_METRICS if m in set(comp["metric"])][:6]
+    metrics = _forest_metrics(comp)
     if not metrics:
         return omitted(key, title, "No headline metric has a finite difference to show.")
     variants = list(dict.fromkeys(comp["variant"]))
@@ -161,6 +159,15 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
     return Plot(key, title, reading, to_png(fig))
 
 
+def _forest_metrics(comp: pd.DataFrame) -> list[str]:
+    """Up to MAX_PANELS outcome metrics (registry: headline, with a better direction); those a variant moves first."""
+    have = set(comp["metric"])
+    names = [m for m in outcome_names([], per_type=False) if m in have]
+    differs = set(comp.loc[comp["significant"].astype(str).str.lower().eq("true"), "metric"]) if "significant" in comp else set()
+    chosen = sorted(names, key=lambda m: m not in differs)[:MAX_PANELS]
+    return [m for m in names if m in chosen]
+
+
 def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
     """Backlog at the end of each day: median and 5–95th percentile band across replications."""
     key, title = "backlog", "Backlog at the end of each day"
@@ -201,11 +208,11 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     key, title = "turnaround", "Turnaround: arrival to coded"
     if charts is None:
         return omitted(key, title, "Not drawn: this folder has no charts.csv (chartsim run keeps it unless --no-charts).")
-    ch = charts.loc[charts["arrived_at"] >= warmup * 1440]
+    ch = charts.loc[charts["arrived_at"] >= warmup * DAY]
     coded = ch.dropna(subset=["coded_at"])
     if coded.empty:
         return omitted(key, title, "Not drawn: no chart was coded after the warm-up.")
-    t_days = (coded["coded_at"] - coded["arrived_at"]) / 1440
+    t_days = (coded["coded_at"] - coded["arrived_at"]) / DAY
     in_hours = t_days.quantile(0.95) < 2
     scale, unit_name = (24, "hours") if in_hours else (1, "days")
     variants, cut = _shown(list(dict.fromkeys(ch["variant"])))
@@ -270,12 +277,27 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
     return Plot(key, title, reading, to_png(fig))
 
 
-def staffing_curve(staffing: pd.DataFrame | None, target: dict | None = None) -> Plot:
-    """Coders against the target metric (mean and CI) and the chance the target is met."""
+def staffing_curve(
+    staffing: pd.DataFrame | None, target: dict | None = None, meta: dict | None = None, level: float | None = None,
+) -> Plot:
+    """Main-team coders against the target metric (mean and interval) and the chance the target is met.
+
+    The interval is labelled with its real level: ``level``, else the
+    ``ci_level`` column or ``meta['ci_level_two_sided']`` (a staffing search
+    at confidence c shows the two-sided 2c − 1 interval, 80 % for c = 0.9).
+    ``meta`` (staffing.json) also gives the fixed teams, for the headcount in
+    all, and why the target was not met.
+    """
     key, title = "staffing", "Staffing curve: coders against the target"
     if staffing is None or staffing.empty:
         return omitted(key, title, "Not drawn: this folder holds no staffing search (made by chartsim staff).")
+    meta = meta or {}
     s = staffing.sort_values("coders")
+    if level is None and "ci_level" in s and s["ci_level"].notna().any():
+        level = float(s["ci_level"].dropna().iloc[0])
+    if level is None and isinstance(meta.get("ci_level_two_sided"), (int, float)):
+        level = float(meta["ci_level_two_sided"])
+    ci_label = f"{level:.0%} CI" if level is not None else "CI (level not recorded)"
     has_p = {"p_met", "p_met_low", "p_met_high"} <= set(s.columns)
     fig = new_figure(8, 5.6 if has_p else 3.8)
     axes = fig.subplots(2 if has_p else 1, 1, sharex=True, squeeze=False).ravel()
@@ -286,7 +308,7 @@ def staffing_curve(staffing: pd.DataFrame | None, target: dict | None = None) ->
     value = (target or {}).get("value")
     ax = axes[0]
     err = [mean - s["ci_low"].to_numpy(dtype=float), s["ci_high"].to_numpy(dtype=float) - mean]
-    ax.errorbar(x, mean, yerr=err, fmt="-o", color=PALETTE[0], capsize=3, label="mean, 95% CI")
+    ax.errorbar(x, mean, yerr=err, fmt="-o", color=PALETTE[0], capsize=3, label=f"mean, {ci_label}")
     if met.any():
         ax.plot(x[met], mean[met], "o", ms=9, mfc="none", mec="#3a8f4a", mew=2, label="target met")
     if isinstance(value, (int, float)):
@@ -299,13 +321,19 @@ def staffing_curve(staffing: pd.DataFrame | None, target: dict | None = None) ->
         p = s["p_met"].to_numpy(dtype=float) * 100
         perr = [p - s["p_met_low"].to_numpy(dtype=float) * 100, s["p_met_high"].to_numpy(dtype=float) * 100 - p]
         axes[1].errorbar(x, p, yerr=perr, fmt="-o", color=PALETTE[1], capsize=3)
-        axes[1].set_ylabel("replications meeting target (%)", fontsize=9)
+        axes[1].set_ylabel("replications meeting target (%)\n(95% Wilson interval)", fontsize=9)
         axes[1].set_ylim(-2, 102)
-    axes[-1].set_xlabel("coders (headcount)")
+    teams = meta.get("fixed_teams") or {}
+    fixed = ", ".join(f"{k} {v}" for k, v in teams.items())
+    axes[-1].set_xlabel("main-team coders" + (f" (fixed teams: {text(fixed, 60)})" if fixed else ""))
     axes[-1].xaxis.get_major_locator().set_params(integer=True)
-    reading = (
-        f"The smallest staff that meets the target is {int(x[met].min())} coders."
-        if met.any()
-        else "No staffing level tried meets the target."
-    )
+    if met.any():
+        n = int(x[met].min())
+        row = s.loc[s["coders"] == n].iloc[0]
+        total = int(row["total_coders"]) if "total_coders" in s and not pd.isna(row["total_coders"]) else None
+        extra = f" ({total} in all with the fixed teams)" if total is not None and teams else ""
+        reading = f"The smallest main team tried that meets the target is {n} coders{extra}."
+    else:
+        short = (meta.get("shortfall") or {}).get("text")
+        reading = "No staffing level tried meets the target" + (f": {short}." if short else ".")
     return Plot(key, title, reading, to_png(fig))

@@ -19,11 +19,41 @@ def _dist(d: Any, default_unit: str = "minutes") -> str:
     return f"{describe_distribution(d)} {d.get('unit', default_unit)}"
 
 
-def model_logic(s: dict[str, Any]) -> list[str]:
-    """Paragraphs describing the coder's day and the department as this scenario sets them."""
+def staffing_headcount(s: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, int]:
+    """Coder counts of the teams a staffing search holds fixed, by name (from staffing.json, else the scenario)."""
+    fixed = (meta or {}).get("fixed_teams")
+    if isinstance(fixed, dict):
+        return {str(k): int(v) for k, v in fixed.items()}
+    teams = (s.get("coders") or {}).get("teams") or {}
+    return {str(k): int((t or {}).get("count", 1)) for k, t in teams.items()}
+
+
+def _department(s: dict[str, Any], staffing: dict[str, Any] | None) -> str:
+    """Who works: the scenario's headcount, or for a staffing search the varied main team and the fixed teams."""
     coders = s.get("coders") or {}
     teams = coders.get("teams") or {}
+    if staffing is not None:
+        span = staffing.get("coder_range") or ["?", "?"]
+        fixed = staffing_headcount(s, staffing)
+        others = (
+            "; the other teams are fixed: " + ", ".join(f"{name} {c}" for name, c in fixed.items())
+            if fixed else "; there are no other teams"
+        )
+        return (f"The staffing search varies the main team (coders.count) from {span[0]} to {span[-1]} coders{others}. "
+                "The scenario file's own coders.count is only where the search starts, not its answer. The coders work")
     n = int(coders.get("count", 1)) + sum(int(t.get("count", 1)) for t in teams.values())
+    if n == 1:
+        return "The department's one coder works"
+    return f"The department's {n} coders" + (f" (in {len(teams) + 1} teams)" if teams else "") + " work"
+
+
+def model_logic(s: dict[str, Any], staffing: dict[str, Any] | None = None) -> list[str]:
+    """Paragraphs describing the coder's day and the department as this scenario sets them.
+
+    ``staffing`` (staffing.json of a ``chartsim staff`` folder) replaces the
+    scenario's headcount, which the search varied, by the range searched.
+    """
+    coders = s.get("coders") or {}
     shift = s.get("shift") or {}
     breaks = s.get("breaks") or []
     queries = s.get("queries") or {}
@@ -31,9 +61,8 @@ def model_logic(s: dict[str, Any]) -> list[str]:
     arrivals = s.get("arrivals") or {}
     types = ", ".join(s.get("chart_types") or {})
     paras = [
-        f"The department has {n} coder{'s' if n != 1 else ''}"
-        + (f" in {len(teams) + 1} teams" if teams else "")
-        + f" working {shift.get('start', '08:00')}–{shift.get('end', '16:30')} on "
+        _department(s, staffing)
+        + f" {shift.get('start', '08:00')}–{shift.get('end', '16:30')} on "
         + f"{', '.join(shift.get('workdays') or [])}. Charts are of {len(s.get('chart_types') or {})} types ({types}); "
         "each chart's type, coding time and whether it will need a physician query are drawn when it arrives.",
         "Work arrives as "
@@ -76,12 +105,15 @@ def model_logic(s: dict[str, Any]) -> list[str]:
     return paras
 
 
-def experimentation(s: dict[str, Any], m: dict[str, Any], comparison_level: float | None) -> list[tuple[str, str]]:
-    """(item, value) rows of the experimentation section."""
+def experimentation(
+    s: dict[str, Any], m: dict[str, Any], comparison_level: float | None, staffing: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """(item, value) rows of the experimentation section (``staffing``: staffing.json of a staffing search)."""
     warmup = m.get("warmup_days", s.get("warmup_days", 0))
     how = "chosen by MSER-5 on the mean daily backlog" if s.get("warmup_days") == "auto" else "set in the scenario"
     rows = [
-        ("replications", f"{m.get('replications', '?')} per scenario and variant"),
+        ("replications", f"{m.get('replications', '?')} per "
+         + ("main-team count searched" if staffing is not None else "scenario and variant")),
         ("master seed", str(m.get("seed", "?"))),
         ("random streams", str(m.get("random_generator", "not recorded"))
          + "; replication r uses the same streams in every variant (common random numbers)"),
@@ -89,7 +121,9 @@ def experimentation(s: dict[str, Any], m: dict[str, Any], comparison_level: floa
         ("warm-up", f"{warmup} day(s) left out of the statistics ({how})"),
         ("turnaround target", f"{s.get('target_days', '?')} days (for the share coded within target)"),
         ("confidence intervals",
-         "95% Student-t interval over replication means (Law, Simulation Modeling and Analysis, 5th ed., §9.4.1)"),
+         (f"staffing curve: {staffing['ci_text']}" if staffing and staffing.get("ci_text") else
+          "95% Student-t interval over replication means")
+         + " (Law, Simulation Modeling and Analysis, 5th ed., §9.4.1)"),
     ]
     if comparison_level is not None:
         rows.append(

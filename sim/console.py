@@ -1,0 +1,443 @@
+"""Console tables of ``chartsim``: summary, comparison, precision, metrics list, staffing curve, N vs N−1.
+
+Every table reads the metric registry (:mod:`sim.registry`) for which metrics
+to show, their units and their number format (``registry.fmt``: dollars to
+cents, shares as %, never scientific notation), so the console matches the
+report and the workbook.
+
+Each table is a :class:`Fit`: it lays itself out for the width it is printed
+at — all columns when they fit, fewer when not, and at the narrowest one
+block per row with the name on a line of its own — so a metric or variant
+name is never cut or wrapped mid-word, in an 80-column terminal or in a
+file. A count-like metric (``Metric.count``) never shows a negative lower
+confidence bound: it is shown as 0 with a footnote, as is a share's bound
+beyond 0 % or 100 %.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from sim.registry import METRICS, fmt, headline_names, lookup, metrics_for, type_metric
+
+WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is not set
+GAP = 2  # spaces between table columns
+MIN_NAME = 16  # narrowest a name column is squeezed to (longer names get a line of their own)
+LOW_MARK, HIGH_MARK = "ᵃ", "ᵇ"
+NOTES = {
+    LOW_MARK: f"{LOW_MARK} interval truncated at 0: its lower end fell below 0, which this quantity cannot",
+    HIGH_MARK: f"{HIGH_MARK} interval truncated at 100%: its upper end rose above 100%, which a share cannot",
+}
+Cell = str | Text
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console as wide as the terminal; 80 columns (or ``COLUMNS``) when the output is a file or a pipe."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    columns = os.environ.get("COLUMNS", "")
+    return Console(stderr=stderr, width=int(columns) if columns.isdigit() and int(columns) > 0 else WIDTH)
+
+
+# ---------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column: a name column (metric, variant) is left-aligned and never cut."""
+
+    header: str
+    name: bool = False
+
+
+class Fit:
+    """A table that fits the width it is printed at, without cutting or wrapping any cell.
+
+    ``layouts`` lists the column sets to try, richest first (indices into
+    ``columns``). The first whose natural width fits is drawn. Failing that,
+    the leanest is drawn with its widest name column narrowed: a longer name
+    gets a line of its own, its numbers on the line below. Failing that too
+    (a very narrow terminal), each row becomes a block: its names on one
+    line, then ``header value`` pairs wrapped between pairs, never inside one.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        columns: Sequence[Col],
+        rows: Sequence[Sequence[Cell]],
+        layouts: Sequence[Sequence[int]] | None = None,
+        notes: Iterable[str] = (),
+    ) -> None:
+        self.title = title
+        self.columns = list(columns)
+        self.rows = [[c if isinstance(c, Text) else Text(str(c)) for c in r] for r in rows]
+        self.layouts = [list(x) for x in layouts] if layouts else [list(range(len(self.columns)))]
+        self.notes = list(notes)
+
+    # -- planning
+
+    def widths(self, keep: Sequence[int]) -> list[int]:
+        """Natural width of each kept column: its header or its widest cell."""
+        return [max([cell_len(self.columns[i].header)] + [r[i].cell_len for r in self.rows]) for i in keep]
+
+    def natural(self, layout: int) -> int:
+        keep = self.layouts[layout]
+        return sum(self.widths(keep)) + GAP * (len(keep) - 1)
+
+    def squeeze(self, layout: int, width: int) -> tuple[int, int] | None:
+        """(column position, width) narrowing the widest name column so ``layout`` fits; None if it cannot."""
+        keep = self.layouts[layout]
+        w = self.widths(keep)
+        names = [j for j, i in enumerate(keep) if self.columns[i].name]
+        if not names:
+            return None
+        j = max(names, key=lambda k: w[k])
+        room = width - (self.natural(layout) - w[j])
+        return (j, room) if room >= max(MIN_NAME, cell_len(self.columns[keep[j]].header)) else None
+
+    def plan(self, width: int, layouts: Sequence[int] | None = None) -> tuple[int | None, tuple[int, int] | None]:
+        """(layout, squeeze) for ``width``: the richest natural fit, else the leanest squeezed, else (None, None)."""
+        order = list(range(len(self.layouts))) if layouts is None else list(layouts)
+        for i in order:
+            if self.natural(i) <= width:
+                return i, None
+        lean = order[-1]
+        squeeze = self.squeeze(lean, width)
+        return (lean, squeeze) if squeeze is not None else (None, None)
+
+    # -- drawing
+
+    def render(self, layout: int | None, squeeze: tuple[int, int] | None, width: int) -> RenderResult:
+        if self.title:
+            yield Text(self.title, style="bold")
+        if layout is None:
+            yield from self._blocks(width)
+        else:
+            yield from self._table(self.layouts[layout], squeeze)
+        for note in self.notes:
+            yield Text(note, style="dim")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.render(*self.plan(options.max_width), options.max_width)
+
+    def _line(self, keep: Sequence[int], w: Sequence[int], cells: Sequence[Text]) -> Text:
+        line = Text(no_wrap=True)
+        for j, (i, cell) in enumerate(zip(keep, cells)):
+            if j:
+                line.append(" " * GAP)
+            pad = " " * max(0, w[j] - cell.cell_len)
+            last = j == len(keep) - 1
+            if self.columns[i].name:
+                line.append_text(cell)
+                if not last:
+                    line.append(pad)
+            else:
+                line.append(pad)
+                line.append_text(cell)
+        return line
+
+    def _table(self, keep: Sequence[int], squeeze: tuple[int, int] | None) -> RenderResult:
+        w = self.widths(keep)
+        if squeeze is not None:
+            w[squeeze[0]] = squeeze[1]
+        yield self._line(keep, w, [Text(self.columns[i].header, style="bold") for i in keep])
+        yield Text("─" * (sum(w) + GAP * (len(keep) - 1)), style="dim")
+        for row in self.rows:
+            cells = [row[i] for i in keep]
+            if squeeze is not None and cells[squeeze[0]].cell_len > w[squeeze[0]]:
+                yield Text.assemble(cells[squeeze[0]], no_wrap=True)  # the long name alone, its numbers below
+                cells[squeeze[0]] = Text("")
+            yield self._line(keep, w, cells)
+
+    def _blocks(self, width: int) -> RenderResult:
+        names = [i for i, c in enumerate(self.columns) if c.name]
+        values = [i for i, c in enumerate(self.columns) if not c.name]
+        for row in self.rows:
+            yield Text("  ").join(row[i] for i in names) if names else Text("")
+            line = Text("   ")
+            for i in values:
+                pair = Text.assemble(Text(self.columns[i].header, style="dim"), " ", row[i])
+                if line.cell_len > 3 and line.cell_len + 3 + pair.cell_len > width:
+                    yield line
+                    line = Text("   ")
+                line.append_text(Text("   ") if line.cell_len > 3 else Text(""))
+                line.append_text(pair)
+            if line.cell_len > 3:
+                yield line
+
+
+class Fits:
+    """Several tables with the same columns (one per variant), drawn alike: the richest layout that fits them all."""
+
+    def __init__(self, head: Sequence[RenderableType], fits: Sequence[Fit], tail: Sequence[RenderableType] = ()) -> None:
+        self.head, self.fits, self.tail = list(head), list(fits), list(tail)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.head
+        width = options.max_width
+        if self.fits:
+            n = len(self.fits[0].layouts)
+            common = [i for i in range(n) if all(f.natural(i) <= width for f in self.fits)]
+            for f in self.fits:
+                if common:
+                    yield from f.render(common[0], None, width)
+                else:
+                    yield from f.render(*f.plan(width, [n - 1]), width)
+        yield from self.tail
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def interval(low: float, high: float, metric: str, signed: bool = False) -> tuple[str, set[str]]:
+    """'lo – hi' in the metric's format; a bound beyond what the quantity can be is clipped and marked."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "–", set()
+    m = lookup(metric)
+    marks: set[str] = set()
+    lo_mark = hi_mark = ""
+    if not signed and (m.count or m.unit == "share") and low < 0:
+        low, lo_mark = 0.0, LOW_MARK
+        marks.add(LOW_MARK)
+    if not signed and m.unit == "share" and high > 1:
+        high, hi_mark = 1.0, HIGH_MARK
+        marks.add(HIGH_MARK)
+    return f"{fmt(low, metric, signed)}{lo_mark} – {fmt(high, metric, signed)}{hi_mark}", marks
+
+
+def notes_for(marks: set[str]) -> list[str]:
+    return [NOTES[k] for k in (LOW_MARK, HIGH_MARK) if k in marks]
+
+
+def unit_label(metric: str) -> str:
+    u = lookup(metric).unit
+    return "%" if u == "share" else u
+
+
+def _present(frame: pd.DataFrame, names: Iterable[str]) -> list[str]:
+    have = set(frame["metric"])
+    return [m for m in names if m in have]
+
+
+# ---------------------------------------------------------------- run
+
+
+def summary_table(results, variant: str = "base") -> Fit:
+    """The headline metrics of one variant: mean, 95 % CI, sd and percentiles across replications."""
+    s = results.summary.loc[results.summary["variant"] == variant].set_index("metric")
+    name = results.scenario.name if variant == "base" else variant
+    title = f"{name} — {results.reps} replications, seed {results.seed}"
+    cols = [Col("metric", name=True), Col("unit"), Col("mean"), Col("95% CI"), Col("sd"),
+            Col("p5"), Col("p50"), Col("p95")]
+    rows, marks = [], set()
+    for metric in headline_names(results.scenario.chart_types):
+        if metric not in s.index or pd.isna(s.at[metric, "mean"]):
+            continue
+        r = s.loc[metric]
+        ci, m = interval(float(r["ci_low"]), float(r["ci_high"]), metric)
+        marks |= m
+        rows.append([metric, unit_label(metric), fmt(r["mean"], metric), ci, fmt(r["sd"], metric),
+                     fmt(r["p5"], metric), fmt(r["p50"], metric), fmt(r["p95"], metric)])
+    notes = [*notes_for(marks),
+             "mean over replications with its 95% CI (Student t); sd and percentiles (where shown) across "
+             "replications; every metric: summary.csv (chartsim metrics explains each)"]
+    layouts = [range(8), [0, 2, 3, 4, 5, 6, 7], [0, 2, 3, 5, 7], [0, 2, 3]]
+    return Fit(title, cols, rows, layouts, notes)
+
+
+def comparison_table(results) -> Fits:
+    """Each variant against the base: headline metrics, difference and its (Bonferroni-adjusted) CI."""
+    c = results.comparison
+    how = "paired, common random numbers" if results.streams == "common" else "Welch, independent streams"
+    level = float(c["confidence"].iloc[0]) if "confidence" in c and len(c) else 0.95
+    heading = Text(f"Variants against the base ({how}; {level:.1%} intervals, Bonferroni-adjusted)", style="bold")
+    names = _present(c, headline_names(results.scenario.chart_types))
+    parts: list[Fit] = []
+    cols = [Col("metric", name=True), Col("base"), Col("variant"), Col("difference"), Col(f"{level:.1%} CI"),
+            Col("differs")]
+    for variant in dict.fromkeys(c["variant"]):
+        v = c.loc[c["variant"] == variant].set_index("metric")
+        rows = []
+        for metric in names:
+            if metric not in v.index:
+                continue
+            r = v.loc[metric]
+            ci, _ = interval(float(r["ci_low"]), float(r["ci_high"]), metric, signed=True)
+            differs = Text("yes", style="bold red") if bool(r["significant"]) else Text("no")
+            rows.append([metric, fmt(r["base_mean"], metric), fmt(r["variant_mean"], metric),
+                         fmt(r["difference"], metric, signed=True), ci, differs])
+        parts.append(Fit(str(variant), cols, rows, [range(6), [0, 1, 3, 4, 5], [0, 3, 4, 5]]))
+    tail = Text("difference = variant − base (shares in percentage points); every metric: comparison.csv",
+                style="dim")
+    return Fits([heading], parts, [tail])
+
+
+def precision_table(results) -> Fit:
+    """Replications each metric needed to reach the precision asked for."""
+    p = results.precision
+    assert p is not None
+    several = p["variant"].nunique() > 1
+    cols = [Col("variant", name=True), Col("metric", name=True), Col("reps needed"), Col("mean"), Col("half-width"),
+            Col("relative"), Col("rule"), Col("converged")]
+    rows = []
+    for _, r in p.iterrows():
+        metric = str(r["metric"])
+        needed = "–" if pd.isna(r["reps_needed"]) else str(int(r["reps_needed"]))
+        rel = "–" if pd.isna(r["relative_half_width"]) else f"{r['relative_half_width']:.2%}"
+        ok = Text("yes") if bool(r["converged"]) else Text("no", style="bold red")
+        rows.append([str(r["variant"]), metric, needed, fmt(r["mean"], metric), fmt(r["half_width"], metric), rel,
+                     str(r.get("criterion", "")) if not pd.isna(r.get("criterion", "")) else "", ok])
+    first = 0 if several else 1
+    has_rule = "criterion" in p
+    full = [i for i in range(first, 8) if has_rule or i != 6]
+    layouts = [full, [i for i in full if i != 6], [i for i in full if i not in (5, 6)]]
+    return Fit("Replications to precision (95% CI half-width)", cols, rows, layouts)
+
+
+def metrics_table(kinds: Sequence[str] = ()) -> MetricsList:
+    """Every metric: name, unit, which direction is better, meaning (``chartsim metrics``)."""
+    return MetricsList(metrics_for(kinds) if kinds else [METRICS[0], type_metric("<type>"), *METRICS[1:]])
+
+
+class MetricsList:
+    """The metrics list: a table whose meaning column wraps between words, or two lines per metric when narrow."""
+
+    title = "Metrics (names usable in --target, --metric and comparisons)"
+    notes = ("* shown in the console summary of chartsim run; every metric is in summary.csv",
+             "better: the direction that is better for the department (– where neither is)")
+
+    def __init__(self, metrics: Sequence) -> None:
+        self.metrics = list(metrics)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        names = [("* " if m.headline else "  ") + m.name for m in self.metrics]
+        fixed = max(map(cell_len, names)) + max(cell_len(m.unit or "–") for m in self.metrics) + len("better") + 3 * GAP
+        yield Text(self.title, style="bold")
+        if fixed + 40 <= options.max_width:  # else two lines per metric reads better
+            table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), expand=True)
+            table.add_column("metric", no_wrap=True)
+            table.add_column("unit", no_wrap=True)
+            table.add_column("better", no_wrap=True)
+            table.add_column("meaning", ratio=1)
+            for name, m in zip(names, self.metrics):
+                table.add_row(name, m.unit or "–", m.better or "–", m.meaning)
+            yield table
+        else:
+            for name, m in zip(names, self.metrics):
+                how = f"{m.unit or 'no unit'}; " + (f"{m.better} is better" if m.better else "no better direction")
+                yield Text.assemble(Text(name, style="bold"), "  ", Text(f"({how})", style="dim"))
+                yield Padding(Text(m.meaning), (0, 0, 0, 4))
+        for note in self.notes:
+            yield Text(note, style="dim")
+
+
+# ---------------------------------------------------------------- staffing
+
+
+def staffing_curve(result) -> Fit:
+    """One row per simulated count: main team, headcount in all, mean, interval at its real level, P(met)."""
+    t = result.target
+    metric = t.metric
+    ci_head = f"{result.ci_level:.0%} CI"
+    cols = [Col("coders"), Col("in all"), Col("mean"), Col(ci_head), Col("P(met)"), Col("95% Wilson"), Col("met")]
+    rows, marks = [], set()
+    for n, p in sorted(result.points.items()):
+        ci, m = interval(p.ci_low, p.ci_high, metric)
+        marks |= m
+        met = Text("yes", style="bold green") if p.met else Text("no", style="red")
+        rows.append([str(n), str(p.total_coders), fmt(p.mean, metric), ci, f"{p.p_met:.0%}",
+                     f"{p.p_met_low:.0%} – {p.p_met_high:.0%}", met])
+    teams = result.fixed_teams
+    fixed = ", ".join(f"{name} {c}" for name, c in teams.items())
+    notes = [
+        "coders = main team (coders.count, varied); in all = main team + fixed teams"
+        + (f" ({fixed})" if fixed else " (none)"),
+        f"{ci_head}: {result.ci_text()}",
+        "P(met): replications meeting the target, with its 95% Wilson interval",
+        *notes_for(marks),
+    ]
+    layouts = [range(7), [0, 1, 2, 3, 4, 6], [0, 1, 2, 3, 6]]
+    return Fit(f"Staffing curve: {t} ({unit_label(metric) or 'metric units'})", cols, rows, layouts, notes)
+
+
+def staffing_at(result) -> Fit | None:
+    """Means at the answer N and N−1, and the paired change from N to N−1."""
+    n = result.answer
+    if n is None:
+        return None
+    have = [m for m in (n - 1, n) if m in result.points]
+    cols = [Col("metric", name=True), *(Col(f"N={m} ({result.points[m].total_coders} in all)") for m in have)]
+    if len(have) == 2:
+        cols.append(Col("N−1 minus N"))
+    rows = []
+    for metric in shown_metrics(result):
+        if any(metric not in result.points[m].replications for m in have):
+            continue
+        cells = [fmt(result.points[m].replications[metric].mean(), metric) for m in have]
+        if len(have) == 2:
+            a = result.points[have[0]].replications[metric].to_numpy(dtype=float)
+            b = result.points[have[1]].replications[metric].to_numpy(dtype=float)
+            diff = float(pd.Series(a - b).mean())
+            cells.append(fmt(diff, metric, signed=True))
+        rows.append([metric, *cells])
+    notes = ["N = main-team coders; means over replications; N−1 minus N paired over replications "
+             "(common random numbers)"]
+    return Fit("At N and N−1", cols, rows, notes=notes)
+
+
+def shown_metrics(result) -> list[str]:
+    from sim.staffing import shown_metrics as shown  # sim.staffing loads the simulator: only when asked
+
+    return shown(result.scenario, result.target.metric)
+
+
+def staffing_report(result) -> Group:
+    """Everything ``chartsim staff`` prints: the question, the estimates, the curve and the answer."""
+    w, e, t = result.workload, result.erlang, result.target
+    name = Text(result.scenario.name, style="bold")
+    teams = result.fixed_teams
+    fixed = (", ".join(f"{k} {c}" for k, c in teams.items()) + " fixed") if teams else "no other teams"
+    lines: list[RenderableType] = [
+        Text.assemble(name, f": smallest main team meeting {t} with {result.confidence:.0%} confidence "
+                            f"(main team varied over {result.coder_range[0]}..{result.coder_range[1]}; {fixed})"),
+        Text(f"rule — {result.rule_text()}; {result.reps} replications per count, seed {result.seed}, "
+             "same seed for every count"),
+        Text(f"analytic estimate: {w.work_per_workday:.0f} min of work per working day − {w.other_capacity:.0f} from "
+             f"other teams ÷ ({w.main_speed:g} × {w.productive_minutes:.0f} productive min per coder-day) = "
+             f"{w.coders:.2f} → at least {w.minimum} coders (main team; {result.headcount(w.minimum)})"),
+        Text(f"Erlang C: {e.coders} main-team coders ({e.note})" if e.coders is not None else f"Erlang C: {e.note}"),
+        staffing_curve(result),
+    ]
+    lo, hi = result.coder_range
+    if result.answer is None:
+        short = result.shortfall()
+        lines.append(Text.assemble(Text("not met", style="bold red"),
+                                   f" with any main team of {lo}..{hi} coders: {short.text if short else ''}"))
+    else:
+        p = result.points[result.answer]
+        cost = p.replications["cost_per_chart"].mean() if "cost_per_chart" in p.replications else math.nan
+        lines.append(Text.assemble(
+            "simulated answer: ", Text(f"{result.answer} main-team coders", style="bold"),
+            f" — headcount {result.headcount(result.answer)} — beside the analytic {w.minimum}; "
+            f"cost per chart {fmt(cost, 'cost_per_chart')}"))
+        if result.answer == lo:
+            lines.append(Text(f"(met at the bottom of --coders {lo}..{hi}; N−1 was not simulated)"))
+        at = staffing_at(result)
+        if at is not None:
+            lines.append(at)
+    lines += [Text(f"note: {note}") for note in result.notes]
+    return Group(*lines)
