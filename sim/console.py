@@ -6,10 +6,11 @@ cents, shares as %, never scientific notation), so the console matches the
 report and the workbook.
 
 Each table is a :class:`Fit`: it lays itself out for the width it is printed
-at — all columns when they fit, fewer when not, and at the narrowest one
-block per row with the name on a line of its own — so a metric or variant
-name is never cut or wrapped mid-word, in an 80-column terminal or in a
-file. A count-like metric (``Metric.count``) never shows a negative lower
+at — all columns when they fit, fewer when not, then a narrower name column
+with a longer name on a line of its own, and in a very narrow terminal one
+block per row — so a metric or variant name is never cut or wrapped
+mid-word, in an 80-column terminal or in a file (80 columns, or
+``COLUMNS``, when stdout is not a terminal). A count-like metric (``Metric.count``) never shows a negative lower
 confidence bound: it is shown as 0 with a footnote, as is a share's bound
 beyond 0 % or 100 %.
 """
@@ -22,7 +23,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import pandas as pd
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -228,7 +228,17 @@ def unit_label(metric: str) -> str:
     return "%" if u == "share" else u
 
 
-def _present(frame: pd.DataFrame, names: Iterable[str]) -> list[str]:
+def missing(x: object) -> bool:
+    """None, NaN or pandas' NA (without loading pandas: ``chartsim metrics`` stays quick)."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x)
+    except TypeError:  # pandas.NA
+        return True
+
+
+def _present(frame, names: Iterable[str]) -> list[str]:
     have = set(frame["metric"])
     return [m for m in names if m in have]
 
@@ -245,7 +255,7 @@ def summary_table(results, variant: str = "base") -> Fit:
             Col("p5"), Col("p50"), Col("p95")]
     rows, marks = [], set()
     for metric in headline_names(results.scenario.chart_types):
-        if metric not in s.index or pd.isna(s.at[metric, "mean"]):
+        if metric not in s.index or missing(s.at[metric, "mean"]):
             continue
         r = s.loc[metric]
         ci, m = interval(float(r["ci_low"]), float(r["ci_high"]), metric)
@@ -286,26 +296,28 @@ def comparison_table(results) -> Fits:
     return Fits([heading], parts, [tail])
 
 
-def precision_table(results) -> Fit:
-    """Replications each metric needed to reach the precision asked for."""
+def precision_table(results) -> Fits:
+    """Replications each metric needed to reach the precision asked for, one table per variant."""
     p = results.precision
     assert p is not None
-    several = p["variant"].nunique() > 1
-    cols = [Col("variant", name=True), Col("metric", name=True), Col("reps needed"), Col("mean"), Col("half-width"),
-            Col("relative"), Col("rule"), Col("converged")]
-    rows = []
-    for _, r in p.iterrows():
-        metric = str(r["metric"])
-        needed = "–" if pd.isna(r["reps_needed"]) else str(int(r["reps_needed"]))
-        rel = "–" if pd.isna(r["relative_half_width"]) else f"{r['relative_half_width']:.2%}"
-        ok = Text("yes") if bool(r["converged"]) else Text("no", style="bold red")
-        rows.append([str(r["variant"]), metric, needed, fmt(r["mean"], metric), fmt(r["half_width"], metric), rel,
-                     str(r.get("criterion", "")) if not pd.isna(r.get("criterion", "")) else "", ok])
-    first = 0 if several else 1
     has_rule = "criterion" in p
-    full = [i for i in range(first, 8) if has_rule or i != 6]
-    layouts = [full, [i for i in full if i != 6], [i for i in full if i not in (5, 6)]]
-    return Fit("Replications to precision (95% CI half-width)", cols, rows, layouts)
+    cols = [Col("metric", name=True), Col("reps needed"), Col("mean"), Col("half-width"), Col("relative"),
+            Col("rule"), Col("converged")]
+    full = [i for i in range(7) if has_rule or i != 5]
+    layouts = [full, [i for i in full if i != 5], [i for i in full if i not in (4, 5)]]
+    fits = []
+    for variant in sorted(dict.fromkeys(p["variant"]), key=lambda v: v != "base"):  # the base first
+        rows = []
+        for _, r in p.loc[p["variant"] == variant].iterrows():
+            metric = str(r["metric"])
+            needed = "–" if missing(r["reps_needed"]) else str(int(r["reps_needed"]))
+            rel = "–" if missing(r["relative_half_width"]) else f"{r['relative_half_width']:.2%}"
+            rule = str(r["criterion"]) if has_rule and not missing(r["criterion"]) else ""
+            ok = Text("yes") if bool(r["converged"]) else Text("no", style="bold red")
+            rows.append([metric, needed, fmt(r["mean"], metric), fmt(r["half_width"], metric), rel, rule, ok])
+        fits.append(Fit(str(variant), cols, rows, layouts))
+    head = Text("Replications to precision (95% CI half-width)", style="bold")
+    return Fits([head], fits)
 
 
 def metrics_table(kinds: Sequence[str] = ()) -> MetricsList:
@@ -391,7 +403,9 @@ def staffing_at(result) -> Fit | None:
         if len(have) == 2:
             a = result.points[have[0]].replications[metric].to_numpy(dtype=float)
             b = result.points[have[1]].replications[metric].to_numpy(dtype=float)
-            diff = float(pd.Series(a - b).mean())
+            d = a - b
+            d = d[d == d]  # paired over replications where both are observed
+            diff = float(d.mean()) if d.size else math.nan
             cells.append(fmt(diff, metric, signed=True))
         rows.append([metric, *cells])
     notes = ["N = main-team coders; means over replications; N−1 minus N paired over replications "
