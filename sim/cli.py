@@ -22,7 +22,7 @@ from sim.console import (
     staffing_report,
     summary_table,
 )
-from sim.output import new_folder, write_run, write_table
+from sim.output import ChartStream, new_folder, write_table, write_tables
 from sim.registry import fmt, headline_names, metric_names
 from sim.runner import run as run_scenario
 from sim.runner import run_to_precision
@@ -115,19 +115,20 @@ def run(
     with Progress(
         TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
         TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
-    ) as bar:
+    ) as bar, new_folder(out) as folder:
         task = bar.add_task("run", total=None)
+        stream = ChartStream(folder) if charts else None  # per-chart rows go to disk, task by task
         if plan is None:
             results = run_scenario(
-                config, reps=reps if reps is not None else 100, seed=seed, workers=workers, keep_charts=charts,
-                streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
+                config, reps=reps if reps is not None else 100, seed=seed, workers=workers, keep_charts=False,
+                sink=stream, streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         else:
             results = run_to_precision(
-                config, plan, metrics=chosen, seed=seed, workers=workers, keep_charts=charts, streams=streams,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                config, plan, metrics=chosen, seed=seed, workers=workers, keep_charts=False, sink=stream,
+                streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    write_run(results, out)
+        write_tables(results, folder)
     console.print(summary_table(results))
     if not results.comparison.empty:
         console.print(comparison_table(results))
