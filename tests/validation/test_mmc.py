@@ -14,6 +14,8 @@ from sim import validation
 from sim.theory import erlang_c, mmc_mean_wait
 
 CASES = {c.name: c for c in validation.CASES}
+# Each case is simulated once per test process: its checks run together on one xdist worker.
+BY_CASE = [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in CASES]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_erlang_c_reference_values() -> None:
     assert mmc_mean_wait(2, 1, 1) == pytest.approx((1 / 3) / 1)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", BY_CASE)
 @pytest.mark.parametrize("quantity", ["wait_mean_minutes", "p_wait"])
 def test_erlang_c(checks: dict[str, pd.DataFrame], name: str, quantity: str) -> None:
     r = case_checks(checks, name).loc[quantity]
@@ -49,7 +51,7 @@ def test_erlang_c(checks: dict[str, pd.DataFrame], name: str, quantity: str) -> 
     assert r["inside"], f"{name} {quantity}: theory {r['theory']:.4f} outside {r['ci_low']:.4f} – {r['ci_high']:.4f}"
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", BY_CASE)
 @pytest.mark.parametrize("quantity", ["in_system_mean", "little_gap", "utilisation"])
 def test_littles_law_and_utilisation(checks: dict[str, pd.DataFrame], name: str, quantity: str) -> None:
     r = case_checks(checks, name).loc[quantity]
