@@ -22,7 +22,7 @@ import yaml
 
 from sim.analysis import percentile_intervals, warmup_table
 from sim.chunk import Chunk
-from sim.runner import Results
+from sim.runner import PILOT_REPS, Results
 from sim.scenario import Scenario
 
 # None: pandas writes each float as Python's shortest repr, which reads back to the
@@ -49,7 +49,8 @@ def manifest(results: Results) -> dict:
         "replications": results.reps,
         "workers": results.workers,
         "warmup_days": results.warmup,
-        "warmup_method": "MSER-5" if results.scenario.warmup_days == "auto" else "set",
+        "warmup_method": (f"MSER-5 on the mean daily backlog of the base's first {PILOT_REPS} replications"
+                          if results.scenario.warmup_days == "auto" else "set"),
         "streams": results.streams,
         "variants": list(results.variants),
         "random_generator": "numpy PCG64, one stream per (seed, replication, process name) via SeedSequence",
