@@ -11,7 +11,6 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
-from sim.analysis import PrecisionPlan
 from sim.console import (
     Col,
     Fit,
@@ -22,14 +21,10 @@ from sim.console import (
     staffing_report,
     summary_table,
 )
-from sim.output import ChartStream, new_folder, write_table, write_tables
 from sim.registry import fmt, headline_names, metric_names
-from sim.runner import run as run_scenario
-from sim.runner import run_to_precision
-from sim.scenario import ScenarioError, load_scenario
-from sim.selection import choose_plan
-from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing
-from sim.staffing import search as staff_search
+
+# Simulation, statistics and the scenario schema load inside the commands that
+# use them, so --help, metrics and error messages answer at once.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
 console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
@@ -43,6 +38,8 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _load(path: Path):
+    from sim.scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError as exc:
@@ -94,6 +91,8 @@ def run(
             if given:
                 fail(f"{name} needs --precision")
     else:
+        from sim.analysis import PrecisionPlan
+
         first = reps if reps is not None else PrecisionPlan.min_reps
         try:
             plan = PrecisionPlan(precision=precision, half_width=half_width, min_reps=first,
@@ -112,6 +111,10 @@ def run(
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
     if out.exists():
         fail(f"--out: {out} already exists; choose a new folder")
+    from sim.output import ChartStream, new_folder, write_tables
+    from sim.runner import run as run_scenario
+    from sim.runner import run_to_precision
+
     with Progress(
         TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
         TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
@@ -187,6 +190,10 @@ def staff(
     out: Annotated[Path | None, typer.Option("--out", help="new folder for staffing.csv (default runs/NAME-staff-TIME)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
+    from sim.scenario import ScenarioError
+    from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing
+    from sim.staffing import search as staff_search
+
     config = _load(scenario)
     if out is None:
         out = Path("runs") / f"{scenario.stem}-staff-{datetime.now():%Y%m%d-%H%M%S}"
@@ -221,6 +228,10 @@ def select(
     out: Annotated[Path | None, typer.Option("--out", help="new folder for selection.csv")] = None,
 ) -> None:
     """Choose the best plan among the base and its variants (KN++, indifference zone)."""
+    from sim.output import new_folder, write_table
+    from sim.scenario import ScenarioError
+    from sim.selection import choose_plan
+
     config = _load(scenario)
     if goal not in ("min", "max"):
         fail(f"--goal must be min or max (got {goal!r})")
