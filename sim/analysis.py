@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.stats import t_interval
 
@@ -279,6 +278,8 @@ def _order_statistic_interval(x: np.ndarray, p: float, level: float) -> tuple[fl
     est = float(np.quantile(x, p))
     alpha = 1 - level
     # l = largest with P(B ≤ l−1) ≤ α/2, u = smallest with P(B ≥ u) ≤ α/2, B ~ Bin(n, p) (1-based ranks).
+    from scipy import stats
+
     lo = int(stats.binom.ppf(alpha / 2, n, p))
     hi = int(stats.binom.ppf(1 - alpha / 2, n, p)) + 1
     low = float(x[lo - 1]) if lo >= 1 else math.nan

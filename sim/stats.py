@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # Student t quantile; scipy.stats loads only for tests between variants
 
 PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -33,7 +33,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     mean = float(x.mean())
     if n < 2:
         return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = float(stdtrit(n - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half
 
 
@@ -74,6 +74,8 @@ def paired_difference(
     mean = float(d.mean())
     if d.std(ddof=1) == 0:
         return mean, mean, mean, (1.0 if mean == 0 else 0.0)
+    from scipy import stats
+
     with warnings.catch_warnings():  # scipy warns of precision loss on near-constant samples
         warnings.simplefilter("ignore", RuntimeWarning)
         test = stats.ttest_1samp(d, 0.0)  # = ttest_rel(variant, base) on the complete pairs
@@ -110,6 +112,8 @@ def welch_test(
     diff = float(a.mean() - b.mean())
     if a.var(ddof=1) == 0 and b.var(ddof=1) == 0:
         return diff, diff, diff, (1.0 if diff == 0 else 0.0)
+    from scipy import stats
+
     with warnings.catch_warnings():  # scipy warns of precision loss when one sample is constant
         warnings.simplefilter("ignore", RuntimeWarning)
         test = stats.ttest_ind(a, b, equal_var=False)
