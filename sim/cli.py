@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -75,6 +77,10 @@ def run(
     streams: Annotated[str, typer.Option(
         "--streams", help="common: variants share random numbers (paired-t); independent: own streams (Welch)")] = "common",
     report: Annotated[bool, typer.Option("--report", help="also write report.html and results.xlsx into the run folder")] = False,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", envvar="CHARTSIM_DASK",
+        help="run the replications on a Dask cluster: its scheduler's address (e.g. tcp://10.0.0.5:8786); "
+             "replaces --workers, same numbers")] = None,
 ) -> None:
     """Run a scenario and write a run folder.
 
@@ -118,17 +124,19 @@ def run(
     with Progress(
         TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
         TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
-    ) as bar, new_folder(out) as folder:
+    ) as bar, _cluster(dask) as cluster, new_folder(out) as folder:
         task = bar.add_task("run", total=None)
         stream = ChartStream(folder) if charts else None  # per-chart rows go to disk, task by task
         if plan is None:
             results = run_scenario(
-                config, reps=reps if reps is not None else 100, seed=seed, workers=workers, keep_charts=False,
+                config, reps=reps if reps is not None else 100, seed=seed, workers=workers, executor=cluster,
+                keep_charts=False,
                 sink=stream, streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         else:
             results = run_to_precision(
-                config, plan, metrics=chosen, seed=seed, workers=workers, keep_charts=False, sink=stream,
+                config, plan, metrics=chosen, seed=seed, workers=workers, executor=cluster, keep_charts=False,
+                sink=stream,
                 streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         write_tables(results, folder)
@@ -157,6 +165,24 @@ def run(
         _write_report(out)
     if missed:
         raise typer.Exit(3)
+
+
+@contextmanager
+def _cluster(address: str | None) -> Iterator[object | None]:
+    """A client of the Dask scheduler at ``address`` (None: run locally)."""
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        fail("--dask: needs the distributed package (pip install 'chartsim[dask]')")
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        fail(f"--dask: cannot reach a Dask scheduler at {address!r} ({exc})")
+    with client:
+        yield client
 
 
 @app.command()
