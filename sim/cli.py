@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
 from sim.console import (
     Col,
     Fit,
+    RateColumn,
     comparison_table,
     make_console,
     metrics_table,
@@ -123,7 +124,8 @@ def run(
 
     with Progress(
         TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
-        TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal,
+        RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
     ) as bar, _cluster(dask) as cluster, new_folder(out) as folder:
         task = bar.add_task("run", total=None)
         stream = ChartStream(folder) if charts else None  # per-chart rows go to disk, task by task
@@ -161,6 +163,10 @@ def run(
                           f"{', '.join(missed)} — raise --max-reps, loosen --precision or, for metrics near 0, "
                           "set --half-width", soft_wrap=True)
     console.print(f"wrote {out}/ in {results.wall_seconds:.2f} s of simulation")
+    if not err.is_terminal:  # no progress bar was shown: one closing line for logs
+        n = results.reps * (1 + len(results.variants))
+        err.print(f"simulated {n:,} replications in {results.wall_seconds:.1f} s "
+                  f"({n / max(results.wall_seconds, 1e-9):,.0f} per second)", highlight=False)
     if report:
         _write_report(out)
     if missed:

@@ -27,6 +27,7 @@ from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
+from rich.progress import ProgressColumn, Task
 from rich.table import Table
 from rich.text import Text
 
@@ -455,3 +456,10 @@ def staffing_report(result) -> Group:
             lines.append(at)
     lines += [Text(f"note: {note}") for note in result.notes]
     return Group(*lines)
+
+
+class RateColumn(ProgressColumn):
+    """Replications per second, for the progress bar."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
