@@ -29,6 +29,8 @@ from sim.registry import fmt, headline_names, metric_names
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
 
+CHART_ROWS = 2_000_000  # above this many expected chart rows, per-chart tables only with --charts
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
 console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
 err = make_console(stderr=True)
@@ -58,7 +60,9 @@ def run(
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="new run folder (default runs/NAME-TIME)")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
-    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="write charts.csv")] = True,
+    charts: Annotated[bool | None, typer.Option(
+        "--charts/--no-charts",
+        help=f"write charts.csv and activities.csv (default: when a run expects at most {CHART_ROWS:,} chart rows)")] = None,
     precision: Annotated[float | None, typer.Option(
         "--precision",
         help="0 < P < 1: add replications (10 at a time) until each chosen metric's 95% CI half-width h ≤ max(P·|mean|, "
@@ -121,6 +125,14 @@ def run(
     from sim.output import ChartStream, new_folder, write_tables
     from sim.runner import run as run_scenario
     from sim.runner import run_to_precision
+
+    if charts is None:  # per-chart tables by default only where they stay a manageable file
+        rows = sum(config.expected_charts().values()) * (1 + len(config.expanded()))
+        rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
+        charts = rows <= CHART_ROWS
+        if not charts:
+            err.print(f"note: charts.csv and activities.csv not written (about {rows:,.0f} chart rows expected); "
+                      "--charts writes them", highlight=False, soft_wrap=True)
 
     with Progress(
         TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
