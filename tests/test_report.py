@@ -266,8 +266,9 @@ def test_cli_report_writes_files_and_never_reruns(multi_day: Path, tmp_path: Pat
     def no_run(*args, **kwargs):
         raise AssertionError("the report re-ran the simulation")
 
-    monkeypatch.setattr("sim.runner.run", no_run)
-    monkeypatch.setattr("sim.cli.run_scenario", no_run)
+    monkeypatch.setattr("sim.runner.run", no_run)  # the CLI imports the runner when a command needs it
+    monkeypatch.setattr("sim.runner.run_to_precision", no_run)
+    monkeypatch.setattr("sim.chunk.simulate_chunk", no_run)
     result = CliRunner().invoke(app, ["report", str(folder)])
     assert result.exit_code == 0, result.output
     assert (folder / "report.html").is_file() and (folder / "results.xlsx").is_file()
