@@ -20,7 +20,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MINUTES_PER = {"minutes": 1.0, "hours": 60.0, "days": 1440.0}
+from sim.calendar import DAY
+
+MINUTES_PER = {"minutes": 1.0, "hours": 60.0, "days": DAY}
 
 
 class _Frozen(BaseModel):

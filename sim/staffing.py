@@ -46,11 +46,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.calendar import WEEKDAYS, Calendar
 from sim.output import new_folder, write_scenario, write_table
 from sim.registry import fmt, lookup, metrics_for
 from sim.registry import metric_names as _registry_names
 from sim.runner import run
-from sim.scenario import WEEKDAYS, Scenario, ScenarioError
+from sim.scenario import Scenario, ScenarioError
 from sim.theory import erlang_c, mmc_mean_wait
 
 Rule = Literal["bound", "probability"]
@@ -177,9 +178,7 @@ def expected_charts(scenario: Scenario) -> dict[str, float]:
 
 def workload(scenario: Scenario) -> Workload:
     """Work arriving per working day and what one coder-day can do (skills are pooled)."""
-    first = WEEKDAYS.index(scenario.start_weekday)
-    workdays = {WEEKDAYS.index(d) for d in scenario.shift.workdays}
-    n_workdays = sum((first + d) % 7 in workdays for d in range(scenario.days))
+    n_workdays = len(Calendar(scenario.days, scenario.start_weekday).days_on(scenario.shift.workdays))
     total = sum(n * _work_per_chart(scenario, k) for k, n in expected_charts(scenario).items())
     shift = scenario.shift.end_min - scenario.shift.start_min
     questions = scenario.interruptions.per_day * scenario.interruptions.duration.mean_minutes()
