@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calendar import WEEKDAYS, Calendar
+from sim.executor import Submitter, executing
 from sim.output import new_folder, write_scenario, write_table
 from sim.registry import fmt, lookup, metrics_for
 from sim.registry import metric_names as _registry_names
@@ -439,11 +440,12 @@ def _num(value: float, metric: str) -> str:
 
 
 def evaluate(
-    scenario: Scenario, n: int, target: Target, reps: int, seed: int, confidence: float, rule: Rule, workers: int = 1
+    scenario: Scenario, n: int, target: Target, reps: int, seed: int, confidence: float, rule: Rule, workers: int = 1,
+    executor: Submitter | None = None,
 ) -> Point:
     """Simulate ``n`` main-team coders and decide whether the target is met."""
     s = with_coders(scenario, n)
-    results = run(s, reps=reps, seed=seed, workers=workers, keep_charts=False)
+    results = run(s, reps=reps, seed=seed, workers=workers, keep_charts=False, executor=executor)
     reps_table = results.replications.drop(columns="variant").assign(coders=n)
     x = reps_table[target.metric].to_numpy(dtype=float)
     ok = target.met(x)
@@ -476,6 +478,7 @@ def search(
     seed: int = 0,
     workers: int = 1,
     progress: Callable[[int, Point], None] | None = None,
+    executor: Submitter | None = None,
 ) -> Staffing:
     """The smallest main-team count in ``coders`` that meets ``target``; see the module docstring.
 
@@ -508,36 +511,12 @@ def search(
     estimate = erl.coders if erl.coders is not None else load.minimum
     start = min(max(estimate, lo), hi)
     points: dict[int, Point] = {}
+    with executing(workers, executor) as ex:  # one pool (or cluster) for every count tried
+        answer = _search(lambda n: _met(n, points, base, target, reps, seed, confidence, rule, ex, progress), lo, hi,
+                         start)
+        if answer is None and hi - 1 >= lo and hi - 1 not in points:
+            _met(hi - 1, points, base, target, reps, seed, confidence, rule, ex, progress)  # flat or still improving?
 
-    def met(n: int) -> bool:
-        if n not in points:
-            points[n] = evaluate(base, n, target, reps, seed, confidence, rule, workers)
-            if progress:
-                progress(n, points[n])
-        return points[n].met
-
-    answer: int | None
-    if met(start):
-        answer = start
-        while answer > lo and met(answer - 1):
-            answer -= 1
-    else:
-        failed, step, answer = start, 1, None
-        while failed < hi:
-            n = min(failed + step, hi)
-            if met(n):
-                answer = n
-                break
-            failed, step = n, step * 2
-        if answer is not None:
-            while answer - failed > 1:
-                mid = (answer + failed) // 2
-                if met(mid):
-                    answer = mid
-                else:
-                    failed = mid
-    if answer is None and hi - 1 >= lo and hi - 1 not in points:
-        met(hi - 1)  # the slope at the top of the range tells a flat curve from one still improving
     notes = []
     bad = [n for n, p in points.items() if answer is not None and ((n < answer and p.met) or (n > answer and not p.met))]
     if bad:
@@ -550,6 +529,40 @@ def search(
         scenario=base, target=target, rule=rule, confidence=confidence, reps=reps, seed=seed,
         coder_range=(lo, hi), workload=load, erlang=erl, start=start, points=points, answer=answer, notes=notes,
     )
+
+
+def _met(
+    n: int, points: dict[int, Point], base: Scenario, target: Target, reps: int, seed: int, confidence: float,
+    rule: Rule, executor: Submitter, progress: Callable[[int, Point], None] | None,
+) -> bool:
+    """Whether ``n`` main-team coders meet the target (each count simulated once)."""
+    if n not in points:
+        points[n] = evaluate(base, n, target, reps, seed, confidence, rule, executor=executor)
+        if progress:
+            progress(n, points[n])
+    return points[n].met
+
+
+def _search(met: Callable[[int], bool], lo: int, hi: int, start: int) -> int | None:
+    """The smallest count in [lo, hi] with ``met``: step down from ``start``, or gallop up and bisect."""
+    if met(start):
+        answer = start
+        while answer > lo and met(answer - 1):
+            answer -= 1
+        return answer
+    failed, step = start, 1
+    while failed < hi:
+        n = min(failed + step, hi)
+        if met(n):
+            while n - failed > 1:
+                mid = (n + failed) // 2
+                if met(mid):
+                    n = mid
+                else:
+                    failed = mid
+            return n
+        failed, step = n, step * 2
+    return None
 
 
 # ---------------------------------------------------------------- output folder
