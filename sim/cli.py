@@ -232,6 +232,8 @@ def staff(
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed (the same for every count)")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
     out: Annotated[Path | None, typer.Option("--out", help="new folder for staffing.csv (default runs/NAME-staff-TIME)")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
     from sim.scenario import ScenarioError
@@ -245,11 +247,12 @@ def staff(
         fail(f"--out: {out} already exists; choose a new folder")
     try:
         goal = parse_target(target, known_metrics(config))
-        result = staff_search(
-            config, goal, parse_coders(coders), confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
-            workers=workers,
-            progress=lambda n, p: err.print(f"  {n} main-team coders: mean {fmt(p.mean, goal.metric)}, met: {p.met}"),
-        )
+        with _cluster(dask) as cluster:
+            result = staff_search(
+                config, goal, parse_coders(coders), confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
+                workers=workers, executor=cluster,
+                progress=lambda n, p: err.print(f"  {n} main-team coders: mean {fmt(p.mean, goal.metric)}, met: {p.met}"),
+            )
     except ScenarioError as exc:
         fail(str(exc))
     console.print(staffing_report(result))
