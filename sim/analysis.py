@@ -278,13 +278,18 @@ def _order_statistic_interval(x: np.ndarray, p: float, level: float) -> tuple[fl
     est = float(np.quantile(x, p))
     alpha = 1 - level
     # l = largest with P(B ≤ l−1) ≤ α/2, u = smallest with P(B ≥ u) ≤ α/2, B ~ Bin(n, p) (1-based ranks).
-    from scipy import stats
-
-    lo = int(stats.binom.ppf(alpha / 2, n, p))
-    hi = int(stats.binom.ppf(1 - alpha / 2, n, p)) + 1
+    lo = _binomial_quantile(alpha / 2, n, p)
+    hi = _binomial_quantile(1 - alpha / 2, n, p) + 1
     low = float(x[lo - 1]) if lo >= 1 else math.nan
     high = float(x[hi - 1]) if hi <= n else math.nan
     return est, low, high
+
+
+def _binomial_quantile(q: float, n: int, p: float) -> int:
+    """The smallest k with P(B ≤ k) ≥ q, B ~ Binomial(n, p): ``scipy.stats.binom.ppf`` without loading scipy.stats."""
+    from scipy.special import bdtr
+
+    return int(np.searchsorted(bdtr(np.arange(n + 1), n, p), q, side="left"))
 
 
 # ------------------------------------------------------------------ selection of the best

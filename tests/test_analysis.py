@@ -553,3 +553,14 @@ def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
     assert list(warm.columns) == ["day", "mean_backlog", "warmup", "cut"] and len(warm) == 3
     pct = pd.read_csv(out / "percentiles.csv")
     assert set(pct["percentile"]) == {5, 10, 25, 50, 75, 90, 95}
+
+
+def test_binomial_quantile_equals_scipy_stats() -> None:
+    from scipy import stats
+
+    from sim.analysis import _binomial_quantile
+
+    for n in (1, 2, 7, 30, 200, 3000):
+        for p in (0.05, 0.5, 0.95):
+            for q in (0.005, 0.025, 0.975, 0.995):
+                assert _binomial_quantile(q, n, p) == int(stats.binom.ppf(q, n, p)), (q, n, p)
