@@ -34,6 +34,19 @@ class Chunk:
     coder_days: pd.DataFrame
     charts: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
+    csv: dict[str, tuple[str, str]] | None = None  # table → (header line, rows) as charts.csv-style text
+
+
+def csv_text(frame: pd.DataFrame, variant: str) -> tuple[str, str]:
+    """A per-chart table as CSV text with the variant first: (header line, rows), full precision.
+
+    Rendered where the task ran, so formatting is spread over the workers and
+    the run folder only appends text.
+    """
+    frame = frame.assign(variant=variant)
+    frame = frame[["variant", *(c for c in frame.columns if c != "variant")]]
+    header = ",".join(frame.columns) + "\n"
+    return header, frame.to_csv(index=False, header=False)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
@@ -58,8 +71,13 @@ def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, C
     return department, cols
 
 
-def simulate_chunk(variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool) -> Chunk:
-    """Simulate replications ``reps`` and reduce them to their tables and metrics."""
+def simulate_chunk(
+    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool, as_csv: bool = False,
+) -> Chunk:
+    """Simulate replications ``reps`` and reduce them to their tables and metrics.
+
+    ``keep_charts`` returns the per-chart tables as frames, ``as_csv`` as CSV text.
+    """
     department, cols = _simulate(scenario, seed, reps)
     kinds = list(scenario.chart_types)
     charts = charts_frame(cols)
@@ -67,10 +85,13 @@ def simulate_chunk(variant: str, scenario: Scenario, seed: int, reps: range, war
     days = days_frame(charts, kinds, list(reps), scenario.days)
     salaries = [c.salary for c in department.coders]
     metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
+    activities = activities_frame(cols) if keep_charts or as_csv else None
+    text = {"charts": csv_text(charts, variant), "activities": csv_text(activities, variant)} if as_csv else None
     return Chunk(
         variant, reps, metrics, days, coder_days,
         charts if keep_charts else None,
-        activities_frame(cols) if keep_charts else None,
+        activities if keep_charts else None,
+        text,
     )
 
 

@@ -122,13 +122,12 @@ class Experiment:
             size = reps_per_chunk(scenario, len(todo), wanted)
             for lo in range(todo.start, todo.stop, size):
                 part = range(lo, min(lo + size, todo.stop))
-                tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts or sink is not None))
+                tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts, sink is not None))
         done, total = 0, len(todo) * len(self.scenarios)
         for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers + 2):
             if sink is not None:
                 sink(chunk)
-            if not keep_charts:
-                chunk.charts = chunk.activities = None
+            chunk.csv = None
             self.chunks[chunk.variant].append(chunk)
             done += len(chunk.reps)
             if progress:
