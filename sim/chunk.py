@@ -35,6 +35,7 @@ class Chunk:
     charts: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
     csv: dict[str, tuple[str, str]] | None = None  # table → (header line, rows) as charts.csv-style text
+    warmup: int = 0  # the cut the metrics were computed with
 
 
 def csv_text(frame: pd.DataFrame, variant: str) -> tuple[str, str]:
@@ -92,6 +93,7 @@ def simulate_chunk(
         charts if keep_charts else None,
         activities if keep_charts else None,
         text,
+        warmup,
     )
 
 

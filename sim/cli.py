@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +87,10 @@ def run(
         "--dask", envvar="CHARTSIM_DASK",
         help="run the replications on a Dask cluster: its scheduler's address (e.g. tcp://10.0.0.5:8786); "
              "replaces --workers, same numbers")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        "--resume", metavar="PARTIAL",
+        help="continue the interrupted run in PARTIAL (OUT.partial) with its seed, replications and --out; "
+             "ends with the same bytes as a run never interrupted")] = None,
 ) -> None:
     """Run a scenario and write a run folder.
 
@@ -111,6 +116,19 @@ def run(
         except ValueError as exc:
             fail(str(exc))
     config = _load(scenario)
+    resumed: list = []
+    if resume is not None:
+        from sim.output import RunInterrupted, load_checkpoint
+
+        if plan is not None:
+            fail("--resume continues a run of a fixed number of replications; --precision runs cannot be resumed")
+        try:
+            saved, resumed = load_checkpoint(resume)
+        except RunInterrupted as exc:
+            fail(str(exc))
+        if saved["scenario"] != config:
+            fail(f"--resume: {scenario} is not the scenario of the interrupted run in {resume} (changed since?)")
+        seed, reps, streams, charts, out = saved["seed"], saved["reps"], saved["streams"], saved["charts"], Path(saved["out"])
     chosen: list[str] = []
     if plan is not None:
         allowed = metric_names(config.chart_types)
@@ -122,7 +140,7 @@ def run(
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
     if out.exists():
         fail(f"--out: {out} already exists; choose a new folder")
-    from sim.output import ChartStream, new_folder, write_tables
+    from sim.output import CHECKPOINT, ChartStream, Checkpoint, new_folder, resumable_folder, write_tables
     from sim.runner import run as run_scenario
     from sim.runner import run_to_precision
 
@@ -134,26 +152,39 @@ def run(
             err.print(f"note: charts.csv and activities.csv not written (about {rows:,.0f} chart rows expected); "
                       "--charts writes them", highlight=False, soft_wrap=True)
 
-    with Progress(
-        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
-        RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
-    ) as bar, _cluster(dask) as cluster, new_folder(out) as folder:
-        task = bar.add_task("run", total=None)
-        stream = ChartStream(folder) if charts else None  # per-chart rows go to disk, task by task
-        if plan is None:
-            results = run_scenario(
-                config, reps=reps if reps is not None else 100, seed=seed, workers=workers, executor=cluster,
-                keep_charts=False,
-                sink=stream, streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        else:
-            results = run_to_precision(
-                config, plan, metrics=chosen, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                sink=stream,
-                streams=streams, progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        write_tables(results, folder)
+    n_reps = reps if reps is not None else 100
+    partial = resume if resume is not None else out.with_name(out.name + ".partial")
+    try:
+        target = new_folder(out) if plan is not None else resumable_folder(out, resume)
+        with Progress(
+            TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
+            RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as bar, _cluster(dask) as cluster, target as folder:
+            task = bar.add_task("run", total=None)
+            stream = ChartStream(folder) if charts else None  # per-chart rows go to disk, task by task
+            show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+            if plan is None:
+                settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,
+                            "out": str(out)}
+                results = run_scenario(
+                    config, reps=n_reps, seed=seed, workers=workers, executor=cluster, keep_charts=False,
+                    sink=Checkpoint(folder, settings, stream), resume=resumed or None, streams=streams, progress=show,
+                )
+            else:
+                results = run_to_precision(
+                    config, plan, metrics=chosen, seed=seed, workers=workers, executor=cluster, keep_charts=False,
+                    sink=stream, streams=streams, progress=show,
+                )
+            write_tables(results, folder)
+            shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)
+    except FileExistsError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        if plan is None and partial.exists():
+            err.print(f"interrupted: finished replications are kept in {partial}/; continue with "
+                      f"chartsim run {scenario} --resume {partial}", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     console.print(summary_table(results))
     if not results.comparison.empty:
         console.print(comparison_table(results))

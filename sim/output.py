@@ -9,6 +9,7 @@ when complete, so a failed run never leaves a half-written folder behind.
 from __future__ import annotations
 
 import json
+import pickle
 import platform
 import shutil
 import tempfile
@@ -130,7 +131,9 @@ class ChartStream:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.started: set[str] = set()
+        # a resumed run continues files that already have their header
+        self.started = {t for t in self.TABLES if (self.folder / f"{t}.csv").exists()
+                        and (self.folder / f"{t}.csv").stat().st_size > 0}
 
     def __call__(self, chunk: Chunk) -> None:
         for name, (header, rows) in (chunk.csv or {}).items():
@@ -139,3 +142,101 @@ class ChartStream:
                     f.write(header)
                     self.started.add(name)
                 f.write(rows)
+
+
+# ------------------------------------------------------------------ interrupted runs
+
+CHECKPOINT = ".checkpoint"  # inside a partial run folder: the run's settings, finished tasks, journal
+
+
+class RunInterrupted(Exception):
+    """A partial run folder that cannot be resumed; the message is one line for the user."""
+
+
+@contextmanager
+def resumable_folder(out: Path, partial: Path | None = None) -> Iterator[Path]:
+    """``OUT.partial`` while a run goes, renamed to ``out`` when complete.
+
+    Interrupted (Ctrl-C), the partial folder stays, to be resumed; any other
+    failure removes it, so no half-written folder is ever left as a result.
+    """
+    out = Path(out)
+    if out.exists():
+        raise FileExistsError(f"{out}: already exists; choose a new --out folder")
+    if partial is None:
+        partial = out.with_name(out.name + ".partial")
+        if partial.exists():
+            raise FileExistsError(f"{partial}: an interrupted run is there; continue it with --resume {partial} "
+                                  "or delete it")
+        partial.mkdir(parents=True)
+    try:
+        yield partial
+        partial.rename(out)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+class Checkpoint:
+    """Makes a run resumable: after each finished task its small tables are saved beside the per-chart text.
+
+    A journal line, written last, records the task and the size of each
+    per-chart file after it; resuming trusts only journalled tasks and cuts
+    the files back to the last line's sizes, so a task interrupted half-way
+    is simply done again.
+    """
+
+    def __init__(self, folder: Path, settings: dict, stream: ChartStream | None) -> None:
+        self.folder = Path(folder)
+        self.stream = stream
+        self.dir = self.folder / CHECKPOINT
+        self.dir.mkdir(exist_ok=True)
+        settings_file = self.dir / "settings.pkl"
+        if not settings_file.exists():
+            _write_atomic(settings_file, pickle.dumps(settings))
+        self.journal = self.dir / "journal.jsonl"
+        self.count = len(self.journal.read_text().splitlines()) if self.journal.exists() else 0
+
+    def __call__(self, chunk: Chunk) -> None:
+        if self.stream is not None:
+            self.stream(chunk)
+        small = Chunk(chunk.variant, chunk.reps, chunk.replications, chunk.days, chunk.coder_days, warmup=chunk.warmup)
+        name = f"{self.count:06d}.pkl"
+        _write_atomic(self.dir / name, pickle.dumps(small))
+        sizes = {t: (self.folder / f"{t}.csv").stat().st_size if (self.folder / f"{t}.csv").exists() else 0
+                 for t in ChartStream.TABLES}
+        with open(self.journal, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"task": name, "variant": chunk.variant, "reps": [chunk.reps.start, chunk.reps.stop],
+                                "sizes": sizes}) + "\n")
+        self.count += 1
+
+
+def load_checkpoint(partial: Path) -> tuple[dict, list[Chunk]]:
+    """The settings and finished tasks of an interrupted run; per-chart files cut back to the last task."""
+    partial = Path(partial)
+    where = partial / CHECKPOINT
+    try:
+        settings = pickle.loads((where / "settings.pkl").read_bytes())
+        lines = (where / "journal.jsonl").read_text().splitlines() if (where / "journal.jsonl").exists() else []
+        entries = [json.loads(line) for line in lines if line.strip()]
+        chunks = [pickle.loads((where / e["task"]).read_bytes()) for e in entries]
+    except FileNotFoundError as exc:
+        raise RunInterrupted(f"--resume: {partial} is not an interrupted chartsim run ({Path(exc.filename).name} "
+                             "missing)") from None
+    except (pickle.UnpicklingError, json.JSONDecodeError, EOFError, KeyError, AttributeError) as exc:
+        raise RunInterrupted(f"--resume: {partial}: its checkpoint cannot be read ({type(exc).__name__})") from None
+    sizes = entries[-1]["sizes"] if entries else {}
+    for table in ChartStream.TABLES:
+        path = partial / f"{table}.csv"
+        if path.exists():
+            with open(path, "r+b") as f:
+                f.truncate(sizes.get(table, 0))
+    return settings, chunks
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

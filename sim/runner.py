@@ -85,7 +85,21 @@ class Experiment:
         self.seeds = {name: scenario_seed(seed, name, streams) for name in self.scenarios}
         self.chunks: dict[str, list[Chunk]] = {name: [] for name in self.scenarios}
         self._warmup: int | None = None
-        self.simulated = 0  # replications of every variant so far
+        self.done = dict.fromkeys(self.scenarios, 0)  # replications 0 … done−1 of each variant are in
+
+    @property
+    def simulated(self) -> int:
+        """Replications simulated for every variant."""
+        return min(self.done.values())
+
+    def restore(self, chunks: list[Chunk]) -> None:
+        """Take back tasks finished by an interrupted run, in their order, with the warm-up they used."""
+        for chunk in chunks:
+            self._warmup = chunk.warmup
+            if chunk.reps.start != self.done[chunk.variant]:
+                raise ValueError(f"saved replications of {chunk.variant} are not contiguous at {chunk.reps.start}")
+            self.chunks[chunk.variant].append(chunk)
+            self.done[chunk.variant] = chunk.reps.stop
 
     def warmup(self, executor: Submitter) -> int:
         """Days left out of statistics: as set, or MSER-5 on the mean daily backlog of a pilot.
@@ -110,29 +124,35 @@ class Experiment:
         self, executor: Submitter, reps: int, keep_charts: bool, sink: Sink | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Simulate every variant up to ``reps`` replications (those not simulated yet)."""
+        """Simulate every variant up to ``reps`` replications (those not simulated yet).
+
+        Tasks go variant by variant in replication order, and ``sink`` sees
+        them in that order: a run interrupted and resumed hands it the same
+        sequence as one that never stopped.
+        """
         warmup = self.warmup(executor)
-        todo = range(self.simulated, reps)
-        if not todo:
+        todo = {name: range(self.done[name], reps) for name in self.scenarios}
+        total = sum(len(r) for r in todo.values())
+        if not total:
             return
         workers = workers_of(executor)
         wanted = -(-4 * workers // len(self.scenarios))  # tasks per variant: a few per worker
         tasks = []
         for name, scenario in self.scenarios.items():
-            size = reps_per_chunk(scenario, len(todo), wanted)
-            for lo in range(todo.start, todo.stop, size):
-                part = range(lo, min(lo + size, todo.stop))
+            size = reps_per_chunk(scenario, len(todo[name]), wanted)
+            for lo in range(todo[name].start, todo[name].stop, size):
+                part = range(lo, min(lo + size, reps))
                 tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts, sink is not None))
-        done, total = 0, len(todo) * len(self.scenarios)
+        done = 0
         for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers + 2):
             if sink is not None:
                 sink(chunk)
             chunk.csv = None
             self.chunks[chunk.variant].append(chunk)
+            self.done[chunk.variant] = chunk.reps.stop
             done += len(chunk.reps)
             if progress:
                 progress(done, total)
-        self.simulated = reps
 
     def results(self, workers: int, keep_charts: bool, started: float) -> Results:
         """Tables, summary and comparison of the replications simulated so far."""
@@ -182,6 +202,7 @@ def run(
     streams: Streams = "common",
     executor: Submitter | None = None,
     sink: Sink | None = None,
+    resume: list[Chunk] | None = None,
 ) -> Results:
     """Simulate ``reps`` replications of the scenario and of each of its variants.
 
@@ -189,11 +210,15 @@ def run(
     replaces the local pool of ``workers`` processes. ``sink`` receives each
     task's tables in order as they come (the run folder streams the per-chart
     tables to disk this way); ``keep_charts`` keeps them in the results too.
+    ``resume`` — the finished tasks of an interrupted run — are taken as
+    done, and only the rest is simulated.
     """
     if reps < 1:
         raise ValueError("reps must be at least 1")
     started = time.perf_counter()
     experiment = Experiment(scenario, seed, streams)
+    if resume is not None:
+        experiment.restore(resume)
     with executing(workers, executor) as ex:
         experiment.simulate(ex, reps, keep_charts, sink, progress)
         n = workers_of(ex)
