@@ -90,17 +90,23 @@ def model_logic(s: dict[str, Any], staffing: dict[str, Any] | None = None) -> li
         + ", and the chart returns to the queue needing only a short completion.",
         (
             "Breaks: " + "; ".join(f"{b.get('name', 'break')} at {b.get('at')} for {b.get('minutes'):g} min" for b in breaks)
-            + ". A break is taken at its set time once the chart in hand is finished (a coder does not drop a half-read record)."
+            + ". A break is taken at its set time once the chart in hand is finished (a coder does not drop a half-read "
+            "record), and ends with the shift at the latest (assumption)."
             if breaks else "The scenario sets no breaks."
         ),
         f"Billing questions about coded charts interrupt the coder (Poisson, mean {float(inter.get('per_day', 0)):g} "
         f"per coder per day, each {_dist(inter.get('duration'))}) and add their minutes to the work in hand. "
-        "The chart in hand at shift end is finished; no new chart is started after the shift"
+        "No new chart is started after the shift; the chart in hand is finished and questions still waiting are "
+        "answered, and that after-shift time is paid at "
+        f"{float(s.get('shift', {}).get('after_shift_pay_factor', 1.0)):g}× (assumption)"
         + (
-            f"; on days that start with more than {s['overtime'].get('backlog_threshold')} charts waiting, every coder "
-            f"works {s['overtime'].get('minutes'):g} extra minutes at {s['overtime'].get('pay_factor', 1.5):g}× pay."
+            f"; on days that start with more than {s['overtime'].get('backlog_threshold')} charts waiting at the first "
+            f"login, every coder works {s['overtime'].get('minutes'):g} extra minutes at "
+            f"{s['overtime'].get('pay_factor', 1.5):g}× pay (decided once that morning for all coders)."
             if s.get("overtime") else "; overtime is off."
         ),
+        "Charts still open at the end count in turnaround and waiting times at their age then, so those figures are "
+        "lower bounds when charts remain open (the share still open is reported beside them).",
     ]
     return paras
 
@@ -110,7 +116,7 @@ def experimentation(
 ) -> list[tuple[str, str]]:
     """(item, value) rows of the experimentation section (``staffing``: staffing.json of a staffing search)."""
     warmup = m.get("warmup_days", s.get("warmup_days", 0))
-    how = "chosen by MSER-5 on the mean daily backlog" if s.get("warmup_days") == "auto" else "set in the scenario"
+    how = m.get("warmup_method", "MSER-5") if s.get("warmup_days") == "auto" else "set in the scenario"
     rows = [
         ("replications", f"{m.get('replications', '?')} per "
          + ("main-team count searched" if staffing is not None else "scenario and variant")),
