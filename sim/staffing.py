@@ -512,10 +512,17 @@ def search(
     start = min(max(estimate, lo), hi)
     points: dict[int, Point] = {}
     with executing(workers, executor) as ex:  # one pool (or cluster) for every count tried
-        answer = _search(lambda n: _met(n, points, base, target, reps, seed, confidence, rule, ex, progress), lo, hi,
-                         start)
-        if answer is None and hi - 1 >= lo and hi - 1 not in points:
-            _met(hi - 1, points, base, target, reps, seed, confidence, rule, ex, progress)  # flat or still improving?
+
+        def met(n: int) -> bool:
+            if n not in points:
+                points[n] = evaluate(base, n, target, reps, seed, confidence, rule, executor=ex)
+                if progress:
+                    progress(n, points[n])
+            return points[n].met
+
+        answer = _search(met, lo, hi, start)
+        if answer is None and hi - 1 >= lo:
+            met(hi - 1)  # the slope at the top of the range tells a flat curve from one still improving
 
     notes = []
     bad = [n for n, p in points.items() if answer is not None and ((n < answer and p.met) or (n > answer and not p.met))]
@@ -529,18 +536,6 @@ def search(
         scenario=base, target=target, rule=rule, confidence=confidence, reps=reps, seed=seed,
         coder_range=(lo, hi), workload=load, erlang=erl, start=start, points=points, answer=answer, notes=notes,
     )
-
-
-def _met(
-    n: int, points: dict[int, Point], base: Scenario, target: Target, reps: int, seed: int, confidence: float,
-    rule: Rule, executor: Submitter, progress: Callable[[int, Point], None] | None,
-) -> bool:
-    """Whether ``n`` main-team coders meet the target (each count simulated once)."""
-    if n not in points:
-        points[n] = evaluate(base, n, target, reps, seed, confidence, rule, executor=executor)
-        if progress:
-            progress(n, points[n])
-    return points[n].met
 
 
 def _search(met: Callable[[int], bool], lo: int, hi: int, start: int) -> int | None:

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
+from sim.model import Department
+from sim.model.coder import Desk
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
@@ -22,3 +25,21 @@ def write_scenario(tmp_path: Path):
         return path
 
     return write
+
+
+def fixed_questions(questions: dict[tuple[int, int], list[tuple[float, float]]]):
+    """A stand-in for ``Department.desks``: billing questions placed by hand.
+
+    ``questions`` maps (coder, day) to (run minute, minutes) pairs; other
+    coder-days get none. Patch it in with ``monkeypatch.setattr(Department,
+    "desks", fixed_questions(...))`` to make a timeline computable by hand.
+    """
+
+    def desks(self: Department, seed: int, replication: int, coder) -> list[Desk]:
+        out = []
+        for shift in self.shifts:
+            mine = questions.get((coder.index, shift.day), [])
+            out.append(Desk([t for t, _ in mine], [m for _, m in mine]))
+        return out
+
+    return desks

@@ -18,11 +18,11 @@ import pytest
 import sim
 from sim.calendar import DAY
 from sim.model import department
-from sim.model.coder import Desk
 from sim.output import write_run
 from sim.report.gantt import BREAK, CHART_PARTS, COMPLETION, FIRST, QUESTION, coder_day, day_in_the_life, segments
 from sim.report.load import load_run
 from sim.scenario import parse_scenario, set_path
+from tests.conftest import fixed_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,7 @@ HAND = {
     "breaks": [{"at": "09:00", "minutes": 15, "name": "coffee"}],
     "queries": {"answer_delay": {"dist": "fixed", "value": 10}},
 }
-QUESTIONS = {0: ([580.0], [4.0]), 1: ([490.0, 550.0], [3.0, 2.0])}  # coder: (arrival minutes, durations)
+QUESTIONS = {(0, 0): [(580.0, 4.0)], (1, 0): [(490.0, 3.0), (550.0, 2.0)]}  # (coder, day): (arrival, minutes)
 
 # (kind, start, end, chart type, queried) by hand, in run minutes:
 TIMELINE = {
@@ -87,12 +87,8 @@ COUNTS = {
 
 @pytest.fixture(scope="module")
 def hand_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    def desks(self, seed, replication, coder):  # fixed billing questions instead of Poisson ones
-        times, minutes = QUESTIONS[coder.index]
-        return [Desk(list(times), list(minutes))]
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(department.Department, "desks", desks)
+    with pytest.MonkeyPatch.context() as mp:  # fixed billing questions instead of Poisson ones
+        mp.setattr(department.Department, "desks", fixed_questions(QUESTIONS))
         results = sim.run(parse_scenario(HAND), reps=1, seed=1)
     return write_run(results, tmp_path_factory.mktemp("gantt") / "hand")
 

@@ -28,9 +28,9 @@ import sim
 from sim.calendar import DAY
 from sim.metrics import pay_per_minute
 from sim.model import Department
-from sim.model.coder import Desk
 from sim.records import BILLING_QUESTION, BREAK
 from sim.scenario import parse_scenario
+from tests.conftest import fixed_questions
 
 MON, TUE, WED = 0.0, DAY, 2 * DAY
 
@@ -71,17 +71,9 @@ QUESTIONS = {
 }
 
 
-def _hand_desks(self: Department, seed: int, replication: int, coder) -> list[Desk]:
-    desks = []
-    for shift in self.shifts:
-        mine = QUESTIONS.get((coder.index, shift.day), [])
-        desks.append(Desk([t for t, _ in mine], [m for _, m in mine]))
-    return desks
-
-
 @pytest.fixture
 def hand_desks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Department, "desks", _hand_desks)
+    monkeypatch.setattr(Department, "desks", fixed_questions(QUESTIONS))
 
 
 @pytest.fixture

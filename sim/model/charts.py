@@ -59,7 +59,7 @@ class Chart:
         return self.id < other.id
 
 
-def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int) -> dict[str, np.ndarray]:
+def _arrival_times(scenario: Scenario, calendar: Calendar, kind: str, seed: int, rep: int) -> dict[str, np.ndarray]:
     """Arrival minutes of the charts of one type that arrive during the run, by source.
 
     Sources: ``daily`` (at 00:00 of each day) and ``hourly`` (Poisson during
@@ -68,7 +68,6 @@ def _arrival_times(scenario: Scenario, kind: str, seed: int, rep: int) -> dict[s
     """
     arrivals = scenario.arrivals
     sources = {}
-    calendar = Calendar(scenario.days, scenario.start_weekday)
     if kind in arrivals.daily:
         volume = arrivals.daily[kind]
         rng = stream(seed, rep, f"arrivals.daily.{kind}")
@@ -137,10 +136,11 @@ def _charts(kind: int, spec: ChartType, answer_delay: TimeDistribution, times: n
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
     """Every chart of one replication, in queue order (by arrival time, ties in random order), ids 0, 1, …"""
     first_rows, first_kinds = _initial_queue(scenario, seed, rep)
+    calendar = Calendar(scenario.days, scenario.start_weekday)
     charts: list[Chart] = []
     arrived, order = [], []
     for k, (kind, spec) in enumerate(scenario.chart_types.items()):
-        sources = _arrival_times(scenario, kind, seed, rep)
+        sources = _arrival_times(scenario, calendar, kind, seed, rep)
         rows = {name: stream(seed, rep, f"charts.{kind}.{name}").random((len(t), N_UNIFORMS))
                 for name, t in sources.items() if len(t)}
         if len(first_rows):
