@@ -64,9 +64,6 @@ class Calendar:
         """0 for Monday … 6 for Sunday."""
         return (self.first_weekday + day) % 7
 
-    def weekday_name(self, day: int) -> str:
-        return WEEKDAYS[self.weekday(day)]
-
     def days_on(self, weekdays: Iterable[str]) -> list[int]:
         """The days of the run that fall on these weekdays."""
         wanted = {WEEKDAYS.index(w) for w in weekdays}

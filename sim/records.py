@@ -50,15 +50,10 @@ Activity = tuple[int, int, int, float, float, float]
 
 @dataclass
 class Records:
-    """Everything one replication produced: its charts, coder-days, breaks and billing questions.
-
-    ``end`` is when the run stopped: midnight after the last day, or later if
-    a coder was still finishing work then (the last shift is never cut).
-    """
+    """Everything one replication produced: its charts, coder-days, breaks and billing questions."""
 
     replication: int
     horizon: float
     charts: list[Chart]
     coder_days: list[CoderDay] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
-    end: float = 0.0

@@ -20,7 +20,6 @@ CHART_COLUMNS = (
     "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
 )
 _TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime", "after_shift")
-ACTIVITY_COLUMNS = ("replication", "coder", "day", "activity", "start", "minutes", "arrived_at")
 
 
 _CHART_FIELDS = (
@@ -31,7 +30,7 @@ _DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, 
 
 
 class Columns:
-    """Accumulates the rows of the charts and coder-days tables across replications.
+    """Accumulates the rows of the charts, coder-days and activities tables of one task's replications.
 
     Rows are plain tuples taken with one ``attrgetter`` per record (C speed);
     they become columns once, in :func:`charts_frame` and :func:`coder_days_frame`.
@@ -53,19 +52,6 @@ class Columns:
         self.day_reps.append((rec.replication, len(rec.coder_days)))
         self.activity_rows.extend(rec.activities)
         self.activity_reps.append((rec.replication, len(rec.activities)))
-
-    def extend(self, other: Columns) -> None:
-        self.chart_rows.extend(other.chart_rows)
-        self.chart_reps.extend(other.chart_reps)
-        self.day_rows.extend(other.day_rows)
-        self.day_reps.extend(other.day_reps)
-        self.activity_rows.extend(other.activity_rows)
-        self.activity_reps.extend(other.activity_reps)
-
-    @property
-    def replications(self) -> list[int]:
-        """The replications added, in order."""
-        return [r for r, _ in self.chart_reps]
 
     @staticmethod
     def _replications(reps: list[tuple[int, int]]) -> np.ndarray:

@@ -127,7 +127,7 @@ class Department:
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         log.sort(key=lambda d: (d.day, d.coder))
         activities.sort()
-        return Records(replication, self.horizon, charts, log, activities, end=env.now)
+        return Records(replication, self.horizon, charts, log, activities)
 
 
 class OvertimeDecision:
