@@ -64,8 +64,8 @@ def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, C
     paused = gc.isenabled()
     gc.disable()  # the model makes many small objects and no cycles worth collecting mid-run
     try:
-        for r in reps:
-            cols.add(department.simulate(seed, r))
+        for records in department.replications(seed, reps):
+            cols.add(records)
     finally:
         if paused:
             gc.enable()

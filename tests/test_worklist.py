@@ -9,9 +9,7 @@ from sim.model.worklist import Worklist
 
 
 def chart(i: int, kind: int) -> Chart:
-    c = Chart(kind, float(i), 10.0, False, 0.0, 0.0, 0.0)
-    c.id = i
-    return c
+    return Chart(i, kind, float(i), 10.0, False, 0.0, 0.0, 0.0)
 
 
 def worklist(policy: str) -> Worklist:

@@ -6,22 +6,29 @@ transform from one row of uniforms that the chart owns. Rows come from a
 stream per chart type and source (``charts.inpatient.daily``, …). The
 simulation then only decides *when* things happen, so two scenarios given the
 same seed see the same charts (common random numbers).
+
+The charts of many replications are drawn in one step: each replication's
+counts, arrival times and rows come from its own streams, then the inverse
+transforms and the queue order run once over the whole batch, so the cost
+per chart is a few array elements rather than a few numpy calls. A chart's
+numbers depend only on its replication's streams, never on the batch.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from sim.calendar import DAY, Calendar
-from sim.distributions import TimeDistribution
-from sim.scenario import ChartType, Scenario
-from sim.streams import stream
+from sim.scenario import Scenario
+from sim.streams import Streams
 
 # Columns of a chart's row of uniforms; a new draw gets a new column at the end.
 U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER, U_TYPE = range(7)
 N_UNIFORMS = 7
+_INITIAL = -1  # the kind of a login-queue row until U_TYPE picks it
 
 
 class Chart:
@@ -34,10 +41,10 @@ class Chart:
     )
 
     def __init__(
-        self, kind: int, arrived_at: float, coding_time: float, needs_query: bool,
+        self, id: int, kind: int, arrived_at: float, coding_time: float, needs_query: bool,
         writing_time: float, completion_time: float, answer_delay: float,
     ) -> None:
-        self.id = -1
+        self.id = id
         self.kind = kind
         self.arrived_at = arrived_at
         self.coding_time = coding_time
@@ -59,104 +66,114 @@ class Chart:
         return self.id < other.id
 
 
-def _arrival_times(scenario: Scenario, calendar: Calendar, kind: str, seed: int, rep: int) -> dict[str, np.ndarray]:
-    """Arrival minutes of the charts of one type that arrive during the run, by source.
+class ChartDraws:
+    """Draws the charts of a scenario's replications, a batch at a time."""
 
-    Sources: ``daily`` (at 00:00 of each day) and ``hourly`` (Poisson during
-    the window). Each source's charts draw their attributes from a stream of
-    their own, so a change to one source does not shift the other's draws.
-    """
-    arrivals = scenario.arrivals
-    sources = {}
-    if kind in arrivals.daily:
-        volume = arrivals.daily[kind]
-        rng = stream(seed, rep, f"arrivals.daily.{kind}")
-        counts = [volume.count.draw(rng, volume.factor(calendar.weekday(d))) for d in range(scenario.days)]
-        sources["daily"] = np.repeat(np.arange(scenario.days) * DAY, counts)
-    rate = arrivals.per_hour.get(kind, 0.0)
-    if rate > 0:
-        rng = stream(seed, rep, f"arrivals.hourly.{kind}")
-        w = arrivals.window
-        parts = []
-        for d in calendar.days_on(w.weekdays):
-            n = int(rng.poisson(rate * (w.end_min - w.start_min) / 60))
-            times = rng.uniform(w.start_min, w.end_min, size=n)
-            times.sort()
-            parts.append(calendar.at(d, times))
-        sources["hourly"] = np.concatenate(parts) if parts else np.zeros(0)
-    return sources
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.streams = Streams(seed)
+        self.calendar = Calendar(scenario.days, scenario.start_weekday)
+        self.kinds = list(scenario.chart_types)
+        mix = scenario.arrivals.mix
+        shares = np.cumsum([mix[k] for k in mix]) if mix else np.ones(1)
+        self._mix_cut = shares / shares[-1]
+        self._mix_kind = np.array([self.kinds.index(k) for k in mix] or [0])
+        self._query_probability = np.array([t.query.probability for t in scenario.chart_types.values()])
 
+    def _rows(self, rep: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """One replication's charts before transforms: (kind, arrival minutes, rows of uniforms) by source.
 
-def _initial_queue(scenario: Scenario, seed: int, rep: int) -> tuple[np.ndarray, np.ndarray]:
-    """The charts waiting at the start (every coder's login queue plus any backlog).
+        The login queue and backlog are one mixed sequence from ``charts.initial``
+        (its ``U_TYPE`` column picks the type by ``arrivals.mix``); daily charts
+        arrive at 00:00 and hourly ones as a Poisson stream within the window,
+        each source of each type from streams of its own, so a change to one
+        source does not shift another's draws.
+        """
+        scenario, streams, calendar = self.scenario, self.streams, self.calendar
+        arrivals = scenario.arrivals
+        out = []
+        if arrivals.at_login_per_coder is not None or arrivals.backlog is not None:
+            rng = streams.get(rep, "arrivals.initial")
+            total = 0
+            if arrivals.at_login_per_coder is not None:
+                total += arrivals.at_login_per_coder.total(rng, scenario.n_coders)
+            if arrivals.backlog is not None:
+                total += arrivals.backlog.draw(rng)
+            if total:
+                out.append((_INITIAL, np.zeros(total), streams.get(rep, "charts.initial").random((total, N_UNIFORMS))))
+        for k, kind in enumerate(self.kinds):
+            if kind in arrivals.daily:
+                volume = arrivals.daily[kind]
+                rng = streams.get(rep, f"arrivals.daily.{kind}")
+                counts = [volume.count.draw(rng, volume.factor(calendar.weekday(d))) for d in range(scenario.days)]
+                if n := sum(counts):
+                    times = np.repeat(np.arange(scenario.days) * DAY, counts)
+                    out.append((k, times, streams.get(rep, f"charts.{kind}.daily").random((n, N_UNIFORMS))))
+            rate = arrivals.per_hour.get(kind, 0.0)
+            if rate > 0:
+                w = arrivals.window
+                rng = streams.get(rep, f"arrivals.hourly.{kind}")
+                days = calendar.days_on(w.weekdays)
+                counts = rng.poisson(rate * (w.end_min - w.start_min) / 60, size=len(days))
+                clock = rng.uniform(w.start_min, w.end_min, size=int(counts.sum()))
+                times = np.sort(np.repeat(np.array(days, dtype=float) * DAY, counts) + clock)
+                if len(times):
+                    out.append((k, times, streams.get(rep, f"charts.{kind}.hourly").random((len(times), N_UNIFORMS))))
+        return out
 
-    The queue is one mixed sequence: its length comes from ``arrivals.initial``,
-    and each position owns a row of uniforms from ``charts.initial``, whose
-    ``U_TYPE`` column picks the chart type by ``arrivals.mix``. Returns the
-    rows and the chart-type index of each.
-    """
-    arrivals = scenario.arrivals
-    if arrivals.at_login_per_coder is None and arrivals.backlog is None:
-        return np.zeros((0, N_UNIFORMS)), np.zeros(0, dtype=int)
-    rng = stream(seed, rep, "arrivals.initial")
-    total = 0
-    if arrivals.at_login_per_coder is not None:
-        total += arrivals.at_login_per_coder.total(rng, scenario.n_coders)
-    if arrivals.backlog is not None:
-        total += arrivals.backlog.draw(rng)
-    u = stream(seed, rep, "charts.initial").random((total, N_UNIFORMS))
-    names = list(scenario.chart_types)
-    mixed = list(arrivals.mix)
-    shares = np.cumsum([arrivals.mix[k] for k in mixed])
-    pick = np.minimum(np.searchsorted(shares / shares[-1], u[:, U_TYPE], side="right"), len(mixed) - 1)
-    return u, np.array([names.index(k) for k in mixed])[pick]
-
-
-def _charts(kind: int, spec: ChartType, answer_delay: TimeDistribution, times: np.ndarray, u: np.ndarray) -> list[Chart]:
-    """Charts of one type arriving at ``times``, each with its row of uniforms ``u``."""
-    n = len(times)
-    q = spec.query
-    coding = spec.coding_time.minutes(u[:, U_CODING]).tolist()
-    needs = u[:, U_QUERY] < q.probability
-    # Query times matter only for charts that will be queried (NaN elsewhere);
-    # every chart still owns its uniforms, so the draws stay synchronised.
-    writing, completion, answer = [math.nan] * n, [math.nan] * n, [math.nan] * n
-    if needs.any():
-        queried, rows = u[needs], np.flatnonzero(needs).tolist()
-        for column, dist, values in (
-            (U_WRITING, q.writing_time, writing),
-            (U_COMPLETION, q.completion_time, completion),
-            (U_ANSWER, answer_delay, answer),
-        ):
-            for i, x in zip(rows, dist.minutes(queried[:, column]).tolist()):
-                values[i] = x
-    return list(map(Chart, [kind] * n, times.tolist(), coding, needs.tolist(), writing, completion, answer))
+    def batch(self, reps: Sequence[int]) -> list[list[Chart]]:
+        """Every chart of each replication in ``reps``, in queue order (by arrival, ties in random order), ids 0, 1, …"""
+        kind_parts, time_parts, row_parts, counts = [], [], [], []
+        for rep in reps:
+            n = 0
+            for kind, times, rows in self._rows(rep):
+                kind_parts.append(np.full(len(times), kind))
+                time_parts.append(times)
+                row_parts.append(rows)
+                n += len(times)
+            counts.append(n)
+        if not row_parts:
+            return [[] for _ in reps]
+        u = np.concatenate(row_parts)
+        kind = np.concatenate(kind_parts)
+        arrived = np.concatenate(time_parts)
+        rep = np.repeat(np.arange(len(counts)), counts)
+        initial = kind == _INITIAL
+        if initial.any():
+            pick = np.searchsorted(self._mix_cut, u[initial, U_TYPE], side="right")
+            kind[initial] = self._mix_kind[np.minimum(pick, len(self._mix_kind) - 1)]
+        coding = np.empty(len(u))
+        writing, completion, answer = np.full(len(u), math.nan), np.full(len(u), math.nan), np.full(len(u), math.nan)
+        needs = u[:, U_QUERY] < self._query_probability[kind]
+        answer_delay = self.scenario.queries.answer_delay
+        for k, spec in enumerate(self.scenario.chart_types.values()):
+            mine = kind == k
+            coding[mine] = spec.coding_time.minutes(u[mine, U_CODING])
+            # Query times matter only for charts that will be queried (NaN elsewhere);
+            # every chart still owns its uniforms, so the draws stay synchronised.
+            queried = mine & needs
+            if queried.any():
+                q, rows = spec.query, u[queried]
+                writing[queried] = q.writing_time.minutes(rows[:, U_WRITING])
+                completion[queried] = q.completion_time.minutes(rows[:, U_COMPLETION])
+                answer[queried] = answer_delay.minutes(rows[:, U_ANSWER])
+        # Charts arriving together (a login queue, a day's discharges) stand in the
+        # queue in a random order of their own, not grouped by type.
+        order = np.lexsort((u[:, U_ORDER], arrived, rep))
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        charts = list(map(
+            Chart,
+            (np.arange(len(u)) - starts).tolist(),
+            kind[order].tolist(), arrived[order].tolist(), coding[order].tolist(), needs[order].tolist(),
+            writing[order].tolist(), completion[order].tolist(), answer[order].tolist(),
+        ))
+        out, i = [], 0
+        for n in counts:
+            out.append(charts[i : i + n])
+            i += n
+        return out
 
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
     """Every chart of one replication, in queue order (by arrival time, ties in random order), ids 0, 1, …"""
-    first_rows, first_kinds = _initial_queue(scenario, seed, rep)
-    calendar = Calendar(scenario.days, scenario.start_weekday)
-    charts: list[Chart] = []
-    arrived, order = [], []
-    for k, (kind, spec) in enumerate(scenario.chart_types.items()):
-        sources = _arrival_times(scenario, calendar, kind, seed, rep)
-        rows = {name: stream(seed, rep, f"charts.{kind}.{name}").random((len(t), N_UNIFORMS))
-                for name, t in sources.items() if len(t)}
-        if len(first_rows):
-            mine = first_rows[first_kinds == k]
-            sources["initial"], rows["initial"] = np.zeros(len(mine)), mine
-        for name, u in rows.items():
-            charts.extend(_charts(k, spec, scenario.queries.answer_delay, sources[name], u))
-            arrived.append(sources[name])
-            order.append(u[:, U_ORDER])
-    if not charts:
-        return charts
-    # Charts arriving together (a login queue, a day's discharges) stand in the
-    # queue in a random order of their own, not grouped by type.
-    queue_order = np.lexsort((np.concatenate(order), np.concatenate(arrived)))
-    charts = [charts[i] for i in queue_order.tolist()]
-    for i, chart in enumerate(charts):
-        chart.id = i
-    return charts
-
+    return ChartDraws(scenario, seed).batch([rep])[0]

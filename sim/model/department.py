@@ -9,18 +9,21 @@ to the end of the horizon and returns the raw records.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator, Sequence
 
+import numpy as np
 import simpy
 
-from sim.calendar import Calendar
-from sim.model.charts import Chart, draw_charts
+from sim.calendar import DAY, Calendar
+from sim.model.charts import Chart, ChartDraws
 from sim.model.coder import CoderSpec, Desk, code_charts
 from sim.model.physician import answered_at
 from sim.model.worklist import Worklist
 from sim.records import Activity, CoderDay, Records
 from sim.scenario import Overtime, Scenario
-from sim.streams import stream
+from sim.streams import Streams
+
+_CHARTS_PER_BATCH = 20_000  # charts drawn at once: big enough to amortise numpy, small in memory
 
 
 def coder_specs(scenario: Scenario) -> list[CoderSpec]:
@@ -68,6 +71,7 @@ class Department:
             shift.start_min, shift.end_min, shift.workdays, [(b.at_min, b.minutes) for b in scenario.breaks]
         )
         self.horizon = self.calendar.horizon
+        self._shift_days = np.array([s.day * DAY for s in self.shifts])
         # The clock starts when the first coder logs in: nothing happens before
         # that but charts arriving, and those can simply be waiting at login.
         self.login = self.calendar.first_login(shift.start_min, shift.workdays)
@@ -76,7 +80,7 @@ class Department:
         """Run minute at which a query sent at ``sent`` is answered."""
         return answered_at(sent, delay, self.scenario.queries.physician_hours, self.calendar)
 
-    def desks(self, seed: int, replication: int, coder: CoderSpec) -> list[Desk]:
+    def desks(self, streams: Streams, replication: int, coder: CoderSpec) -> list[Desk]:
         """Billing questions for each of a coder's shifts, from the coder's own stream.
 
         Each question comes at a uniform time within its own day's shift. The
@@ -86,27 +90,41 @@ class Department:
         rate = self.scenario.interruptions.per_day
         if rate <= 0:
             return [Desk([], []) for _ in self.shifts]
-        rng = stream(seed, replication, f"interruptions.{coder.seat}")
+        rng = streams.get(replication, f"interruptions.{coder.seat}")
         shift = self.scenario.shift
-        duration = self.scenario.interruptions.duration
         counts = rng.poisson(rate, size=len(self.shifts))
-        clock = rng.uniform(shift.start_min, shift.end_min, size=int(counts.sum()))
-        lengths = duration.minutes(rng.random(len(clock))).tolist()
+        total = int(counts.sum())
+        clock = rng.uniform(shift.start_min, shift.end_min, size=total)
+        lengths = self.scenario.interruptions.duration.minutes(rng.random(total)).tolist()
+        times = (np.repeat(self._shift_days, counts) + clock).tolist()
         desks, i = [], 0
-        for day, n in zip(self.shifts, counts.tolist()):
-            times = sorted(self.calendar.at(day.day, clock[i : i + n]).tolist())
-            desks.append(Desk(times, lengths[i : i + n]))
+        for n in counts.tolist():
+            day = sorted(zip(times[i : i + n], lengths[i : i + n]))
+            desks.append(Desk([t for t, _ in day], [d for _, d in day]))
             i += n
         return desks
 
     def simulate(self, seed: int, replication: int) -> Records:
-        """Run one replication and return its raw records.
+        """Run one replication and return its raw records (see :meth:`replications`)."""
+        return next(self.replications(seed, [replication]))
 
-        The run ends at midnight after its last day, or when the last coder
-        has logged out if later: the last shift is finished, never cut.
+    def replications(self, seed: int, reps: Sequence[int]) -> Iterator[Records]:
+        """Run replications ``reps`` one after another, yielding each one's raw records.
+
+        Charts are drawn a batch of replications at a time (the draws of a
+        replication do not depend on its batch). A run ends at midnight after
+        its last day, or when the last coder has logged out if later: the last
+        shift is finished, never cut.
         """
+        draws = ChartDraws(self.scenario, seed)
+        per_batch = max(1, int(_CHARTS_PER_BATCH // max(1.0, sum(self.scenario.expected_charts().values()))))
+        for first in range(0, len(reps), per_batch):
+            batch = reps[first : first + per_batch]
+            for replication, charts in zip(batch, draws.batch(batch)):
+                yield self._run(draws.streams, replication, charts)
+
+    def _run(self, streams: Streams, replication: int, charts: list[Chart]) -> Records:
         env = simpy.Environment(initial_time=self.login)
-        charts = draw_charts(self.scenario, seed, replication)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
         waiting = 0
         while waiting < len(charts) and charts[waiting].arrived_at <= self.login:
@@ -119,7 +137,7 @@ class Department:
         overtime = OvertimeDecision(self.scenario.overtime, worklist)
         coders = [
             env.process(code_charts(
-                env, spec, self.shifts, self.desks(seed, replication, spec), worklist, self.answer_at,
+                env, spec, self.shifts, self.desks(streams, replication, spec), worklist, self.answer_at,
                 overtime.minutes_on, log, activities, self.n_types,
             ))
             for spec in self.coders
