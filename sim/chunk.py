@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim import chart_files
 from sim.metrics import replication_metrics
 from sim.model import Department
 from sim.scenario import Scenario
@@ -34,20 +35,8 @@ class Chunk:
     coder_days: pd.DataFrame
     charts: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
-    csv: dict[str, tuple[str, str]] | None = None  # table → (header line, rows) as charts.csv-style text
+    files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.chart_files)
     warmup: int = 0  # the cut the metrics were computed with
-
-
-def csv_text(frame: pd.DataFrame, variant: str) -> tuple[str, str]:
-    """A per-chart table as CSV text with the variant first: (header line, rows), full precision.
-
-    Rendered where the task ran, so formatting is spread over the workers and
-    the run folder only appends text.
-    """
-    frame = frame.assign(variant=variant)
-    frame = frame[["variant", *(c for c in frame.columns if c != "variant")]]
-    header = ",".join(frame.columns) + "\n"
-    return header, frame.to_csv(index=False, header=False)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
@@ -73,11 +62,12 @@ def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, C
 
 
 def simulate_chunk(
-    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool, as_csv: bool = False,
+    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool, render: str | None = None,
 ) -> Chunk:
     """Simulate replications ``reps`` and reduce them to their tables and metrics.
 
-    ``keep_charts`` returns the per-chart tables as frames, ``as_csv`` as CSV text.
+    ``keep_charts`` returns the per-chart tables as frames; ``render`` (``csv``
+    or ``parquet``) returns them rendered as file contents (see sim.chart_files).
     """
     department, cols = _simulate(scenario, seed, reps)
     kinds = list(scenario.chart_types)
@@ -86,13 +76,16 @@ def simulate_chunk(
     days = days_frame(charts, kinds, list(reps), scenario.days)
     salaries = [c.salary for c in department.coders]
     metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
-    activities = activities_frame(cols) if keep_charts or as_csv else None
-    text = {"charts": csv_text(charts, variant), "activities": csv_text(activities, variant)} if as_csv else None
+    activities = activities_frame(cols) if keep_charts or render else None
+    files = None
+    if render:
+        files = {name: (["variant", *frame.columns], chart_files.render(frame, variant, render))
+                 for name, frame in (("charts", charts), ("activities", activities))}
     return Chunk(
         variant, reps, metrics, days, coder_days,
         charts if keep_charts else None,
         activities if keep_charts else None,
-        text,
+        files,
         warmup,
     )
 

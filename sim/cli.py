@@ -63,7 +63,12 @@ def run(
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
     charts: Annotated[bool | None, typer.Option(
         "--charts/--no-charts",
-        help=f"write charts.csv and activities.csv (default: when a run expects at most {CHART_ROWS:,} chart rows)")] = None,
+        help=f"write the per-chart tables, charts and activities (default: when a run expects at most {CHART_ROWS:,} "
+             "chart rows)")] = None,
+    charts_format: Annotated[str, typer.Option(
+        "--charts-format",
+        help=f"csv, parquet, or auto: CSV up to {CHART_ROWS:,} expected chart rows, Parquet above (charts.parquet/, "
+             "read with pandas.read_parquet)")] = "auto",
     precision: Annotated[float | None, typer.Option(
         "--precision",
         help="0 < P < 1: add replications (10 at a time) until each chosen metric's 95% CI half-width h ≤ max(P·|mean|, "
@@ -99,6 +104,8 @@ def run(
     130 interrupted.
     """
     plan = None
+    if charts_format not in ("auto", "csv", "parquet"):
+        fail(f"--charts-format must be auto, csv or parquet (got {charts_format!r})")
     if streams not in ("common", "independent"):
         fail(f"--streams must be 'common' or 'independent' (got {streams!r})")
     if precision is None:
@@ -129,6 +136,7 @@ def run(
         if saved["scenario"] != config:
             fail(f"--resume: {scenario} is not the scenario of the interrupted run in {resume} (changed since?)")
         seed, reps, streams, charts, out = saved["seed"], saved["reps"], saved["streams"], saved["charts"], Path(saved["out"])
+        charts_format = saved.get("charts_format", "csv")
     chosen: list[str] = []
     if plan is not None:
         allowed = metric_names(config.chart_types)
@@ -140,17 +148,20 @@ def run(
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
     if out.exists():
         fail(f"--out: {out} already exists; choose a new folder")
-    from sim.output import CHECKPOINT, ChartStream, Checkpoint, new_folder, resumable_folder, write_tables
+    from sim.chart_files import ChartFiles
+    from sim.output import CHECKPOINT, Checkpoint, new_folder, resumable_folder, write_tables
     from sim.runner import run as run_scenario
     from sim.runner import run_to_precision
 
+    rows = sum(config.expected_charts().values()) * (1 + len(config.expanded()))
+    rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
+    if charts_format == "auto":
+        charts_format = "csv" if rows <= CHART_ROWS else "parquet"
     if charts is None:  # per-chart tables by default only where they stay a manageable file
-        rows = sum(config.expected_charts().values()) * (1 + len(config.expanded()))
-        rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
         charts = rows <= CHART_ROWS
         if not charts:
-            err.print(f"note: charts.csv and activities.csv not written (about {rows:,.0f} chart rows expected); "
-                      "--charts writes them", highlight=False, soft_wrap=True)
+            err.print(f"note: per-chart tables not written (about {rows:,.0f} chart rows expected); "
+                      "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
 
     n_reps = reps if reps is not None else 100
     partial = resume if resume is not None else out.with_name(out.name + ".partial")
@@ -162,11 +173,11 @@ def run(
             console=err, transient=True, disable=not err.is_terminal,
         ) as bar, _cluster(dask) as cluster, target as folder:
             task = bar.add_task("run", total=None)
-            stream = ChartStream(folder) if charts else None  # per-chart rows go to disk, task by task
+            stream = ChartFiles(folder, charts_format) if charts else None  # per-chart rows to disk, task by task
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
             if plan is None:
                 settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,
-                            "out": str(out)}
+                            "charts_format": charts_format, "out": str(out)}
                 results = run_scenario(
                     config, reps=n_reps, seed=seed, workers=workers, executor=cluster, keep_charts=False,
                     sink=Checkpoint(folder, settings, stream), resume=resumed or None, streams=streams, progress=show,

@@ -21,7 +21,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sim import chart_files
 from sim.analysis import percentile_intervals, warmup_table
+from sim.chart_files import ChartFiles
 from sim.chunk import Chunk
 from sim.runner import PILOT_REPS, Results
 from sim.scenario import Scenario
@@ -54,7 +56,7 @@ def manifest(results: Results) -> dict:
                           if results.scenario.warmup_days == "auto" else "set"),
         "streams": results.streams,
         "variants": list(results.variants),
-        "random_generator": "numpy PCG64, one stream per (seed, replication, process name) via SeedSequence",
+        "random_generator": "numpy PCG64, one stream per (seed, replication, process name), state = BLAKE2b of the three",
         "versions": versions(),
         "machine": {"platform": platform.platform(), "processor": platform.machine()},
         "wall_seconds": round(results.wall_seconds, 3),
@@ -98,8 +100,6 @@ def write_tables(results: Results, folder: Path) -> None:
         "replications": results.replications,
         "summary": results.summary,
         "comparison": None if results.comparison.empty else results.comparison,
-        "charts": results.charts,
-        "activities": results.activities,
         "warmup": warmup_table(results.days, results.warmup),
         "percentiles": percentile_intervals(results.coder_days, warmup=results.warmup),
         "precision": results.precision,
@@ -107,6 +107,9 @@ def write_tables(results: Results, folder: Path) -> None:
     for name, frame in tables.items():
         if frame is not None:
             write_table(frame, folder / f"{name}.csv")
+    for name, frame in (("charts", results.charts), ("activities", results.activities)):
+        if frame is not None:  # kept in memory: the same bytes as when streamed (sim.chart_files)
+            chart_files.write_csv(frame, folder / f"{name}.csv")
     write_scenario(results.scenario, folder / "scenario.yaml")
     (folder / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
 
@@ -116,32 +119,6 @@ def write_run(results: Results, out: Path) -> Path:
     with new_folder(out) as tmp:
         write_tables(results, tmp)
     return Path(out)
-
-
-class ChartStream:
-    """The per-chart tables (charts.csv, activities.csv) appended task by task as a run goes.
-
-    Given to ``sim.run`` as its ``sink``: each task renders its rows as CSV
-    where it ran, and they are appended here in replication order and
-    dropped, so no process ever holds every chart. The bytes equal those of
-    writing the whole table at once (tested).
-    """
-
-    TABLES = ("charts", "activities")
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        # a resumed run continues files that already have their header
-        self.started = {t for t in self.TABLES if (self.folder / f"{t}.csv").exists()
-                        and (self.folder / f"{t}.csv").stat().st_size > 0}
-
-    def __call__(self, chunk: Chunk) -> None:
-        for name, (header, rows) in (chunk.csv or {}).items():
-            with open(self.folder / f"{name}.csv", "a", encoding="utf-8", newline="") as f:
-                if name not in self.started:
-                    f.write(header)
-                    self.started.add(name)
-                f.write(rows)
 
 
 # ------------------------------------------------------------------ interrupted runs
@@ -188,9 +165,10 @@ class Checkpoint:
     is simply done again.
     """
 
-    def __init__(self, folder: Path, settings: dict, stream: ChartStream | None) -> None:
+    def __init__(self, folder: Path, settings: dict, stream: ChartFiles | None) -> None:
         self.folder = Path(folder)
         self.stream = stream
+        self.render = stream.render if stream is not None else None
         self.dir = self.folder / CHECKPOINT
         self.dir.mkdir(exist_ok=True)
         settings_file = self.dir / "settings.pkl"
@@ -205,8 +183,7 @@ class Checkpoint:
         small = Chunk(chunk.variant, chunk.reps, chunk.replications, chunk.days, chunk.coder_days, warmup=chunk.warmup)
         name = f"{self.count:06d}.pkl"
         _write_atomic(self.dir / name, pickle.dumps(small))
-        sizes = {t: (self.folder / f"{t}.csv").stat().st_size if (self.folder / f"{t}.csv").exists() else 0
-                 for t in ChartStream.TABLES}
+        sizes = self.stream.sizes() if self.stream is not None else {}
         with open(self.journal, "a", encoding="utf-8") as f:
             f.write(json.dumps({"task": name, "variant": chunk.variant, "reps": [chunk.reps.start, chunk.reps.stop],
                                 "sizes": sizes}) + "\n")
@@ -227,12 +204,8 @@ def load_checkpoint(partial: Path) -> tuple[dict, list[Chunk]]:
                              "missing)") from None
     except (pickle.UnpicklingError, json.JSONDecodeError, EOFError, KeyError, AttributeError) as exc:
         raise RunInterrupted(f"--resume: {partial}: its checkpoint cannot be read ({type(exc).__name__})") from None
-    sizes = entries[-1]["sizes"] if entries else {}
-    for table in ChartStream.TABLES:
-        path = partial / f"{table}.csv"
-        if path.exists():
-            with open(path, "r+b") as f:
-                f.truncate(sizes.get(table, 0))
+    if settings.get("charts"):
+        ChartFiles(partial, settings.get("charts_format", "csv")).cut(entries[-1]["sizes"] if entries else {})
     return settings, chunks
 
 

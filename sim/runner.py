@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import pandas as pd
 
@@ -29,7 +29,14 @@ from sim.streams import stream_key
 BASE = "base"
 PILOT_REPS = 20  # replications of the base that choose an automatic warm-up (MSER-5)
 Streams = Literal["common", "independent"]
-Sink = Callable[[Chunk], None]
+
+
+class Sink(Protocol):
+    """Receives each task's tables in order; ``render`` says how tasks render their per-chart rows (or None)."""
+
+    render: str | None
+
+    def __call__(self, chunk: Chunk) -> None: ...
 
 
 @dataclass
@@ -138,16 +145,17 @@ class Experiment:
         workers = workers_of(executor)
         wanted = -(-4 * workers // len(self.scenarios))  # tasks per variant: a few per worker
         tasks = []
+        render = sink.render if sink is not None else None
         for name, scenario in self.scenarios.items():
             size = reps_per_chunk(scenario, len(todo[name]), wanted)
             for lo in range(todo[name].start, todo[name].stop, size):
                 part = range(lo, min(lo + size, reps))
-                tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts, sink is not None))
+                tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts, render))
         done = 0
         for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers + 2):
             if sink is not None:
                 sink(chunk)
-            chunk.csv = None
+            chunk.files = None
             self.chunks[chunk.variant].append(chunk)
             self.done[chunk.variant] = chunk.reps.stop
             done += len(chunk.reps)
