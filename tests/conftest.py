@@ -35,11 +35,11 @@ def fixed_questions(questions: dict[tuple[int, int], list[tuple[float, float]]])
     "desks", fixed_questions(...))`` to make a timeline computable by hand.
     """
 
-    def desks(self: Department, seed: int, replication: int, coder) -> list[Desk]:
-        out = []
-        for shift in self.shifts:
-            mine = questions.get((coder.index, shift.day), [])
-            out.append(Desk([t for t, _ in mine], [m for _, m in mine]))
-        return out
+    def desks(self: Department, streams, reps) -> list[list[list[Desk]]]:
+        def desk(coder: int, day: int) -> Desk:
+            mine = questions.get((coder, day), [])
+            return Desk([t for t, _ in mine], [m for _, m in mine])
+
+        return [[[desk(c.index, s.day) for s in self.shifts] for c in self.coders] for _ in reps]
 
     return desks

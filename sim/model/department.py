@@ -80,29 +80,47 @@ class Department:
         """Run minute at which a query sent at ``sent`` is answered."""
         return answered_at(sent, delay, self.scenario.queries.physician_hours, self.calendar)
 
-    def desks(self, streams: Streams, replication: int, coder: CoderSpec) -> list[Desk]:
-        """Billing questions for each of a coder's shifts, from the coder's own stream.
+    def desks(self, streams: Streams, reps: Sequence[int]) -> list[list[list[Desk]]]:
+        """Billing questions of replications ``reps``: a desk per replication, coder and shift.
 
-        Each question comes at a uniform time within its own day's shift. The
-        stream is named by the coder's team and place in it, so adding a
+        Each coder's questions come from the coder's own stream: a Poisson
+        number per shift, each at a uniform time within its own day's shift.
+        The stream is named by the coder's team and place in it, so adding a
         coder to one team leaves every other coder's questions unchanged.
+        Times and lengths are computed once for the whole batch.
         """
+        n_shifts, n_coders = len(self.shifts), len(self.coders)
         rate = self.scenario.interruptions.per_day
         if rate <= 0:
-            return [Desk([], []) for _ in self.shifts]
-        rng = streams.get(replication, f"interruptions.{coder.seat}")
+            return [[[Desk([], []) for _ in self.shifts] for _ in self.coders] for _ in reps]
+        counts, rows = [], []
+        for rep in reps:
+            for coder in self.coders:
+                rng = streams.get(rep, f"interruptions.{coder.seat}")
+                n = rng.poisson(rate, size=n_shifts)
+                counts.append(n)
+                rows.append(rng.random((int(n.sum()), 2)))  # (time within the shift, length)
+        per_desk = np.concatenate(counts)
+        u = np.concatenate(rows)
         shift = self.scenario.shift
-        counts = rng.poisson(rate, size=len(self.shifts))
-        total = int(counts.sum())
-        clock = rng.uniform(shift.start_min, shift.end_min, size=total)
-        lengths = self.scenario.interruptions.duration.minutes(rng.random(total)).tolist()
-        times = (np.repeat(self._shift_days, counts) + clock).tolist()
-        desks, i = [], 0
-        for n in counts.tolist():
-            day = sorted(zip(times[i : i + n], lengths[i : i + n]))
-            desks.append(Desk([t for t, _ in day], [d for _, d in day]))
-            i += n
-        return desks
+        desk = np.repeat(np.arange(len(per_desk)), per_desk)
+        times = np.tile(self._shift_days, len(reps) * n_coders)[desk] + shift.start_min + u[:, 0] * (
+            shift.end_min - shift.start_min)
+        order = np.lexsort((times, desk))  # by arrival within each desk
+        times = times[order].tolist()
+        lengths = self.scenario.interruptions.duration.minutes(u[order, 1]).tolist()
+        out, i, d = [], 0, iter(per_desk.tolist())
+        for _ in reps:
+            coders = []
+            for _ in range(n_coders):
+                mine = []
+                for _ in range(n_shifts):
+                    n = next(d)
+                    mine.append(Desk(times[i : i + n], lengths[i : i + n]))
+                    i += n
+                coders.append(mine)
+            out.append(coders)
+        return out
 
     def simulate(self, seed: int, replication: int) -> Records:
         """Run one replication and return its raw records (see :meth:`replications`)."""
@@ -120,10 +138,11 @@ class Department:
         per_batch = max(1, int(_CHARTS_PER_BATCH // max(1.0, sum(self.scenario.expected_charts().values()))))
         for first in range(0, len(reps), per_batch):
             batch = reps[first : first + per_batch]
-            for replication, charts in zip(batch, draws.batch(batch)):
-                yield self._run(draws.streams, replication, charts)
+            charts, desks = draws.batch(batch), self.desks(draws.streams, batch)
+            for replication, rep_charts, rep_desks in zip(batch, charts, desks):
+                yield self._run(replication, rep_charts, rep_desks)
 
-    def _run(self, streams: Streams, replication: int, charts: list[Chart]) -> Records:
+    def _run(self, replication: int, charts: list[Chart], desks: list[list[Desk]]) -> Records:
         env = simpy.Environment(initial_time=self.login)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
         waiting = 0
@@ -137,10 +156,10 @@ class Department:
         overtime = OvertimeDecision(self.scenario.overtime, worklist)
         coders = [
             env.process(code_charts(
-                env, spec, self.shifts, self.desks(streams, replication, spec), worklist, self.answer_at,
+                env, spec, self.shifts, coder_desks, worklist, self.answer_at,
                 overtime.minutes_on, log, activities, self.n_types,
             ))
-            for spec in self.coders
+            for spec, coder_desks in zip(self.coders, desks)
         ]
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         log.sort(key=lambda d: (d.day, d.coder))
