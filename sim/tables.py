@@ -7,6 +7,7 @@ Times are minutes from the start of the run; NaN means "did not happen".
 
 from __future__ import annotations
 
+from itertools import chain
 from operator import attrgetter
 
 import numpy as np
@@ -58,7 +59,8 @@ class Columns:
         return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
 
     def chart_columns(self) -> dict[str, np.ndarray]:
-        cols = np.array(self.chart_rows, dtype=float).reshape(-1, len(_CHART_FIELDS))
+        flat = np.fromiter(chain.from_iterable(self.chart_rows), float, len(self.chart_rows) * len(_CHART_FIELDS))
+        cols = flat.reshape(-1, len(_CHART_FIELDS))
         out = dict(zip(_CHART_FIELDS, cols.T))
         out["replication"] = self._replications(self.chart_reps)
         return out
@@ -184,9 +186,9 @@ def days_frame(charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: 
     k = charts["chart_type"].cat.codes.to_numpy()
 
     def per_day(times: np.ndarray) -> np.ndarray:
-        grid = np.zeros((n_reps, n_days + 1, n_kinds))
         day = np.where(np.isnan(times), n_days, np.minimum(times // DAY, n_days - 1)).astype(int)
-        np.add.at(grid, (r, day, k), 1)
+        cell = (r * (n_days + 1) + day) * n_kinds + k
+        grid = np.bincount(cell, minlength=n_reps * (n_days + 1) * n_kinds).reshape(n_reps, n_days + 1, n_kinds)
         return grid[:, :n_days, :]
 
     arrived = per_day(charts["arrived_at"].to_numpy())
