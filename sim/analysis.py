@@ -28,10 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.metrics import CODER_DAY_PERCENTILES, coder_day_quantiles
 from sim.stats import t_interval
-
-CODER_DAY_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
-
 
 # ------------------------------------------------------------------ precision
 
@@ -231,7 +229,14 @@ def percentile_intervals(
     level: float = 0.95,
     warmup: int = 0,
 ) -> pd.DataFrame:
-    """Each percentile of ``value`` per coder-day, with a between-replication interval.
+    """Each percentile of ``value`` per coder-day, with a between-replication interval (see :func:`quantile_intervals`)."""
+    return quantile_intervals(coder_day_quantiles(coder_days, value, percentiles, warmup), percentiles, level)
+
+
+def quantile_intervals(
+    quantiles: pd.DataFrame, percentiles: Sequence[float] = CODER_DAY_PERCENTILES, level: float = 0.95,
+) -> pd.DataFrame:
+    """Each coder-day percentile with a between-replication interval, from :func:`coder_day_quantiles`.
 
     Within replication r the p-th percentile ξ̂_p,r of its coder-days is
     computed (days after the warm-up); the ξ̂_p,r are independent across
@@ -243,23 +248,21 @@ def percentile_intervals(
     replication it lies closer to the median than the population quantile.
 
     When every replication has exactly one coder-day the days *are*
-    independent, and the distribution-free order-statistic interval is used
-    instead: [X_(l), X_(u)] with l, u from Binomial(R, p) (Conover 1999,
-    *Practical Nonparametric Statistics*, §3.2).
+    independent (each ξ̂_p,r is that day's value), and the distribution-free
+    order-statistic interval is used instead: [X_(l), X_(u)] with l, u from
+    Binomial(R, p) (Conover 1999, *Practical Nonparametric Statistics*, §3.2).
     """
-    cd = coder_days.loc[coder_days["day"] >= warmup]
-    groups = cd.groupby("variant", sort=False) if "variant" in cd.columns else [(None, cd)]
+    groups = quantiles.groupby("variant", sort=False) if "variant" in quantiles.columns else [(None, quantiles)]
     rows = []
     for variant, frame in groups:
-        per_rep = frame.groupby("replication")[value]
-        sizes = per_rep.size()
+        sizes = frame["coder_days"]
         single = bool((sizes == 1).all())
         for p in percentiles:
+            xi = frame[f"p{p:g}"].to_numpy(dtype=float)
             if single:
-                est, low, high = _order_statistic_interval(frame[value].to_numpy(dtype=float), p / 100, level)
+                est, low, high = _order_statistic_interval(xi, p / 100, level)
                 method = "order statistics (one coder-day per replication)"
             else:
-                xi = per_rep.quantile(p / 100).to_numpy(dtype=float)
                 est, low, high = t_interval(xi, level)
                 method = "t over replications"
             row = {"percentile": p, "estimate": est, "ci_low": low, "ci_high": high,

@@ -1,4 +1,4 @@
-"""The per-chart tables (charts, activities) as files, written task by task.
+"""The big tables (charts, activities, coder_days) as files, written task by task.
 
 Each task renders its rows where it ran, with pyarrow (formatting and
 compression in C++, spread over the workers), and the run folder only appends
@@ -13,6 +13,9 @@ what comes back, in replication order, so no process ever holds every chart:
   replication order; ``pandas.read_parquet(folder)`` reads a whole table.
   The rows are the same whatever the worker count; how they are split into
   files follows the tasks.
+
+``coder_days.csv`` (one row per coder per working day: a 50-coder, 60-day
+run has 3,000 a replication) is always CSV, streamed the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
     from sim.chunk import Chunk
 
 FORMATS = ("csv", "parquet")
-TABLES = ("charts", "activities")
+PER_CHART = ("charts", "activities")
 
 
 def _arrow(frame: pd.DataFrame, variant: str | None):
@@ -74,21 +77,26 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 class ChartFiles:
-    """Given to a run as its ``sink``: appends each task's rendered per-chart rows to the run folder."""
+    """Given to a run as its ``sink``: appends each task's rendered rows to the run folder.
 
-    def __init__(self, folder: Path, fmt: str = "csv") -> None:
+    ``coder_days`` always; the per-chart tables ``charts`` and ``activities``
+    when ``per_chart``, in format ``fmt``.
+    """
+
+    def __init__(self, folder: Path, fmt: str = "csv", per_chart: bool = True) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"per-chart format must be one of {', '.join(FORMATS)} (got {fmt!r})")
         self.folder = Path(folder)
-        self.render = fmt  # what tasks must render their rows as
+        # what tasks must render, and how
+        self.render = {**({t: fmt for t in PER_CHART} if per_chart else {}), "coder_days": "csv"}
 
     def path(self, table: str) -> Path:
-        return self.folder / f"{table}.{self.render}"
+        return self.folder / f"{table}.{self.render[table]}"
 
     def __call__(self, chunk: Chunk) -> None:
         for table, (columns, data) in (chunk.files or {}).items():
             path = self.path(table)
-            if self.render == "csv":
+            if self.render[table] == "csv":
                 with open(path, "ab") as f:
                     if f.tell() == 0:
                         f.write(csv_header(columns))
@@ -103,15 +111,14 @@ class ChartFiles:
 
     def sizes(self) -> dict[str, int]:
         """How far each table has got: bytes of a CSV file, files of a Parquet folder."""
-        if self.render == "csv":
-            return {t: self.path(t).stat().st_size if self.path(t).exists() else 0 for t in TABLES}
-        return {t: len(self._parts(self.path(t))) for t in TABLES}
+        return {t: (self.path(t).stat().st_size if self.path(t).exists() else 0) if fmt == "csv"
+                else len(self._parts(self.path(t))) for t, fmt in self.render.items()}
 
     def cut(self, sizes: dict[str, int]) -> None:
         """Back to ``sizes`` (see :meth:`sizes`): drops what a task interrupted half-way wrote."""
-        for table in TABLES:
+        for table, fmt in self.render.items():
             keep, path = sizes.get(table, 0), self.path(table)
-            if self.render == "csv":
+            if fmt == "csv":
                 if path.exists():
                     with open(path, "r+b") as f:
                         f.truncate(keep)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim import chart_files
-from sim.metrics import replication_metrics
+from sim.metrics import coder_day_quantiles, replication_metrics
 from sim.model import Department
 from sim.scenario import Scenario
 from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame
@@ -32,11 +32,12 @@ class Chunk:
     reps: range
     replications: pd.DataFrame  # metrics, one row per replication
     days: pd.DataFrame
-    coder_days: pd.DataFrame
+    coder_days: pd.DataFrame | None  # None when rendered into files instead
     charts: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
     files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.chart_files)
     warmup: int = 0  # the cut the metrics were computed with
+    quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (analysis.coder_day_quantiles)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
@@ -62,31 +63,36 @@ def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, C
 
 
 def simulate_chunk(
-    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool, render: str | None = None,
+    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool,
+    render: dict[str, str] | None = None,
 ) -> Chunk:
     """Simulate replications ``reps`` and reduce them to their tables and metrics.
 
-    ``keep_charts`` returns the per-chart tables as frames; ``render`` (``csv``
-    or ``parquet``) returns them rendered as file contents (see sim.chart_files).
+    ``keep_charts`` returns the per-chart tables as frames. ``render`` maps
+    tables (``charts``, ``activities``, ``coder_days``) to a format (``csv``,
+    ``parquet``): those come back as file contents (see sim.chart_files), and
+    a rendered ``coder_days`` is not sent as a frame too.
     """
     department, cols = _simulate(scenario, seed, reps)
+    render = render or {}
     kinds = list(scenario.chart_types)
     charts = charts_frame(cols)
     coder_days = coder_days_frame(cols, charts, [c.team for c in department.coders], [c.level for c in department.coders])
     days = days_frame(charts, kinds, list(reps), scenario.days)
     salaries = [c.salary for c in department.coders]
     metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
-    activities = activities_frame(cols) if keep_charts or render else None
-    files = None
-    if render:
-        files = {name: (["variant", *frame.columns], chart_files.render(frame, variant, render))
-                 for name, frame in (("charts", charts), ("activities", activities))}
+    activities = activities_frame(cols) if keep_charts or "activities" in render else None
+    tables = {"charts": charts, "activities": activities, "coder_days": coder_days.assign(warmup=coder_days["day"] < warmup)}
+    files = {table: (["variant", *tables[table].columns], chart_files.render(tables[table], variant, fmt))
+             for table, fmt in render.items()}
     return Chunk(
-        variant, reps, metrics, days, coder_days,
+        variant, reps, metrics, days,
+        None if "coder_days" in render else coder_days,
         charts if keep_charts else None,
         activities if keep_charts else None,
-        files,
+        files or None,
         warmup,
+        coder_day_quantiles(coder_days, warmup=warmup),
     )
 
 

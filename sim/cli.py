@@ -173,7 +173,7 @@ def run(
             console=err, transient=True, disable=not err.is_terminal,
         ) as bar, _cluster(dask) as cluster, target as folder:
             task = bar.add_task("run", total=None)
-            stream = ChartFiles(folder, charts_format) if charts else None  # per-chart rows to disk, task by task
+            stream = ChartFiles(folder, charts_format, per_chart=charts)  # big tables to disk, task by task
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
             if plan is None:
                 settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,

@@ -8,6 +8,8 @@ their age (``share_open_end`` says how many), never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,7 @@ from sim.registry import metric_names as registry_names
 from sim.scenario import Scenario
 
 METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in METRICS}
+CODER_DAY_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)  # of charts coded per coder-day (percentiles.csv)
 
 
 def metric_names(scenario: Scenario) -> list[str]:
@@ -116,3 +119,24 @@ def _labour_metrics(out: pd.DataFrame, scenario: Scenario, cd: pd.DataFrame, by_
     out["overtime_hours"] = by_rep["overtime_minutes"].sum() / 60
     out["labour_cost"] = pd.Series(pay, index=cd.index).groupby(cd["replication"]).sum()
     out["cost_per_chart"] = out["labour_cost"] / out["charts_coded"].replace(0, np.nan)
+
+
+def coder_day_quantiles(
+    coder_days: pd.DataFrame,
+    value: str = "charts_coded",
+    percentiles: Sequence[float] = CODER_DAY_PERCENTILES,
+    warmup: int = 0,
+) -> pd.DataFrame:
+    """What :func:`percentile_intervals` needs of each replication: its coder-days' percentiles of ``value``.
+
+    One row per (variant and) replication: ``coder_days`` (after the warm-up)
+    and ``p<q>`` for each percentile. Small and computed where the
+    replications ran, so the parent never needs every coder-day.
+    """
+    cd = coder_days.loc[coder_days["day"] >= warmup]
+    keys = ["variant", "replication"] if "variant" in cd.columns else ["replication"]
+    grouped = cd.groupby(keys, sort=False)[value]
+    out = grouped.size().rename("coder_days").to_frame()
+    for p in percentiles:
+        out[f"p{p:g}"] = grouped.quantile(p / 100)
+    return out.reset_index()

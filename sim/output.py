@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from sim import chart_files
-from sim.analysis import percentile_intervals, warmup_table
+from sim.analysis import quantile_intervals, warmup_table
 from sim.chart_files import ChartFiles
 from sim.chunk import Chunk
 from sim.runner import PILOT_REPS, Results
@@ -95,19 +95,19 @@ def write_scenario(scenario: Scenario, path: Path) -> None:
 def write_tables(results: Results, folder: Path) -> None:
     """Write every table of ``results`` into an existing folder (per-chart tables if kept)."""
     tables = {
-        "coder_days": results.coder_days,
         "days": results.days,
         "replications": results.replications,
         "summary": results.summary,
         "comparison": None if results.comparison.empty else results.comparison,
         "warmup": warmup_table(results.days, results.warmup),
-        "percentiles": percentile_intervals(results.coder_days, warmup=results.warmup),
+        "percentiles": None if results.coder_day_quantiles is None else quantile_intervals(results.coder_day_quantiles),
         "precision": results.precision,
     }
     for name, frame in tables.items():
         if frame is not None:
             write_table(frame, folder / f"{name}.csv")
-    for name, frame in (("charts", results.charts), ("activities", results.activities)):
+    for name, frame in (("charts", results.charts), ("activities", results.activities),
+                        ("coder_days", results.coder_days)):
         if frame is not None:  # kept in memory: the same bytes as when streamed (sim.chart_files)
             chart_files.write_csv(frame, folder / f"{name}.csv")
     write_scenario(results.scenario, folder / "scenario.yaml")
@@ -180,7 +180,8 @@ class Checkpoint:
     def __call__(self, chunk: Chunk) -> None:
         if self.stream is not None:
             self.stream(chunk)
-        small = Chunk(chunk.variant, chunk.reps, chunk.replications, chunk.days, chunk.coder_days, warmup=chunk.warmup)
+        small = Chunk(chunk.variant, chunk.reps, chunk.replications, chunk.days, chunk.coder_days, warmup=chunk.warmup,
+                      quantiles=chunk.quantiles)
         name = f"{self.count:06d}.pkl"
         _write_atomic(self.dir / name, pickle.dumps(small))
         sizes = self.stream.sizes() if self.stream is not None else {}
@@ -204,8 +205,8 @@ def load_checkpoint(partial: Path) -> tuple[dict, list[Chunk]]:
                              "missing)") from None
     except (pickle.UnpicklingError, json.JSONDecodeError, EOFError, KeyError, AttributeError) as exc:
         raise RunInterrupted(f"--resume: {partial}: its checkpoint cannot be read ({type(exc).__name__})") from None
-    if settings.get("charts"):
-        ChartFiles(partial, settings.get("charts_format", "csv")).cut(entries[-1]["sizes"] if entries else {})
+    ChartFiles(partial, settings.get("charts_format", "csv"), settings.get("charts", False)).cut(
+        entries[-1]["sizes"] if entries else {})
     return settings, chunks
 
 

@@ -32,9 +32,9 @@ Streams = Literal["common", "independent"]
 
 
 class Sink(Protocol):
-    """Receives each task's tables in order; ``render`` says how tasks render their per-chart rows (or None)."""
+    """Receives each task's tables in order; ``render`` names the tables tasks render as files, and their format."""
 
-    render: str | None
+    render: dict[str, str] | None
 
     def __call__(self, chunk: Chunk) -> None: ...
 
@@ -48,7 +48,7 @@ class Results:
     reps: int
     workers: int
     warmup: int
-    coder_days: pd.DataFrame
+    coder_days: pd.DataFrame | None  # None when written to coder_days.csv task by task
     days: pd.DataFrame
     replications: pd.DataFrame
     summary: pd.DataFrame
@@ -58,6 +58,7 @@ class Results:
     variants: dict[str, Scenario] = field(default_factory=dict)
     streams: Streams = "common"
     precision: pd.DataFrame | None = None  # set by run_to_precision
+    coder_day_quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (percentiles.csv)
     activities: pd.DataFrame | None = None  # breaks and billing questions, kept with the charts
 
     @property
@@ -166,9 +167,12 @@ class Experiment:
         """Tables, summary and comparison of the replications simulated so far."""
         warmup = self._warmup if self._warmup is not None else 0
 
-        def stacked(table: str, mark_warmup: bool = False) -> pd.DataFrame:
-            frames = [getattr(c, table).assign(variant=name) for name, chunks in self.chunks.items() for c in chunks]
-            frame = pd.concat(frames, ignore_index=True)
+        def stacked(table: str, mark_warmup: bool = False) -> pd.DataFrame | None:
+            """One variant-marked table from every task's part; None where tasks wrote it to files instead."""
+            parts = [(name, getattr(c, table)) for name, chunks in self.chunks.items() for c in chunks]
+            if any(part is None for _, part in parts):
+                return None
+            frame = pd.concat([part.assign(variant=name) for name, part in parts], ignore_index=True)
             if mark_warmup:
                 frame["warmup"] = frame["day"] < warmup
             return _with_variant(frame)
@@ -194,6 +198,7 @@ class Experiment:
             comparison=comparison,
             charts=stacked("charts") if keep_charts else None,
             activities=stacked("activities") if keep_charts else None,
+            coder_day_quantiles=stacked("quantiles"),
             wall_seconds=time.perf_counter() - started,
             variants={k: v for k, v in self.scenarios.items() if k != BASE},
             streams=self.streams,
