@@ -10,6 +10,7 @@ long a day is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,17 +19,23 @@ DAY = 1440.0  # minutes in a calendar day
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})")
+
+
 @lru_cache(maxsize=1024)
 def clock_minutes(text: str) -> float:
-    """'08:30' → 510.0 minutes after midnight; '24:00' is the end of the day."""
-    try:
-        hours, minutes = text.split(":")
-        h, m = int(hours), int(minutes)
-    except (ValueError, AttributeError):
-        raise ValueError(f"time of day must look like '08:00' (got {text!r})") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+    """'08:30' → 510.0 minutes after midnight; '24:00' is the end of the day.
+
+    Exactly HH:MM with ASCII digits, hours 00–24: no sign, no seconds, no
+    single-digit hour, so a typo such as '-0:30' is refused, not read as 00:30.
+    """
+    m = _CLOCK.fullmatch(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(f"time of day must be HH:MM between 00:00 and 24:00, e.g. '08:00' (got {text!r})")
+    h, minutes = int(m[1]), int(m[2])
+    if h > 24 or minutes > 59 or (h == 24 and minutes):
         raise ValueError(f"time of day must be between 00:00 and 24:00 (got {text!r})")
-    return h * 60.0 + m
+    return h * 60.0 + minutes
 
 
 def clock_text(minutes: float) -> str:

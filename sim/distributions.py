@@ -24,9 +24,19 @@ from sim.calendar import DAY
 
 MINUTES_PER = {"minutes": 1.0, "hours": 60.0, "days": DAY}
 
+# Bounds that keep every draw finite: a time parameter is at most MAX_TIME in its
+# unit (a million days is still far from float overflow, even scaled by 1000), a
+# lognormal's sd at most MAX_CV times its mean, an empirical weight at most MAX_WEIGHT.
+MAX_TIME = 1_000_000.0
+MAX_CV = 100.0
+MAX_WEIGHT = 1e9
+
+TimeValue = Annotated[float, Field(ge=0, le=MAX_TIME)]
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+    # strict: a quoted "3" or a YAML yes is refused, never coerced (ints still pass for floats)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
 
 
 class _Time(_Frozen):
@@ -57,7 +67,7 @@ class Fixed(_Time):
     """Always the same value."""
 
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: TimeValue
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
         return np.full_like(u, self.value)
@@ -70,8 +80,8 @@ class Uniform(_Time):
     """Equally likely anywhere in [low, high]: the seed-faithful reading of a documented range."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: TimeValue
+    high: TimeValue
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -90,9 +100,9 @@ class Triangular(_Time):
     """A range with a most likely value: low ≤ mode ≤ high."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: TimeValue
+    mode: TimeValue
+    high: TimeValue
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -117,7 +127,7 @@ class Exponential(_Time):
     """Memoryless times with the given mean (queueing-theory checks use it)."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: float = Field(gt=0, le=MAX_TIME)
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
         return -self.mean * np.log1p(-u)
@@ -130,8 +140,14 @@ class Lognormal(_Time):
     """Right-skewed times given by their mean and standard deviation (not log-scale)."""
 
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0)
-    sd: float = Field(ge=0)
+    mean: float = Field(gt=0, le=MAX_TIME)
+    sd: TimeValue
+
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        if self.sd > MAX_CV * self.mean:
+            raise ValueError(f"sd must be at most {MAX_CV:g} times the mean (got sd {self.sd:g}, mean {self.mean:g})")
+        return self
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import ndtri  # loaded only when a lognormal time is drawn
@@ -148,8 +164,8 @@ class Empirical(_Time):
     """Observed times, resampled with optional weights."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1, max_length=100_000)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[TimeValue] = Field(min_length=1, max_length=100_000)
+    weights: list[Annotated[float, Field(ge=0, le=MAX_WEIGHT)]] | None = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:

@@ -6,6 +6,14 @@ never passes silently. ``load_scenario`` refuses bad input with a
 :class:`ScenarioError` whose message is one line naming the file, the field
 and what is allowed.
 
+Careless and hostile files are refused before they cost anything: only a
+regular file under ``MAX_BYTES`` is read (a device or pipe never is), YAML
+nesting, alias expansion and duplicate keys are bounded or refused while
+parsing, no value is coerced (``"3"`` and ``yes`` are not numbers), YAML 1.1
+surprises (``no`` read as false, ``16:30`` as 990) are explained, every number
+is bounded so nothing overflows or divides by zero, and the what-ifs are
+counted before any is built. The limits are the ``MAX_*`` constants below.
+
 Variants and sweeps (what-ifs) are overrides by dotted path applied to the
 raw file before validation, so every variant is validated like a scenario of
 its own.
@@ -13,10 +21,16 @@ its own.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
+import os
+import re
+import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -24,16 +38,33 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.distributions import CountDistribution, FixedCount, TimeDistribution
 
-MAX_BYTES = 2_000_000
+MAX_BYTES = 2_000_000  # a scenario file, and each file it extends
+MAX_DEPTH = 50  # YAML nesting (a scenario needs under 10 levels)
+MAX_NODES = 1_000_000  # YAML values once aliases are expanded
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
+MAX_QUESTIONS = 5_000_000  # expected billing questions per replication
+MAX_CODER_DAYS = 1_000_000  # coders × working days per replication
+MAX_POINTS = 1_000  # variants and sweep points in all
+MAX_NAME = 64  # characters in a chart type, team, level, variant or sweep name
+BASE = "base"  # the name the runner gives the base scenario; no variant may take it
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be run; the message is one line for the user."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(str(message).replace("\r", "\\r").replace("\n", "\\n"))
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+    # strict: a quoted "3" or a YAML yes is refused, never coerced (ints still pass for floats)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
+
+
+def _distinct_weekdays(days: list[str]) -> list[str]:
+    if len(set(days)) < len(days):
+        raise ValueError(f"each weekday may appear once (got {', '.join(days)})")
+    return days
 
 
 ClockTime = str
@@ -71,13 +102,15 @@ class Window(_ClockRange):
 
     weekdays: list[Literal[WEEKDAYS]] = Field(default_factory=lambda: list(WEEKDAYS[:5]))  # type: ignore[valid-type]
 
+    _distinct = field_validator("weekdays")(_distinct_weekdays)
+
 
 class Break(_Frozen):
     """A break taken once the chart in hand is finished, at or after ``at``."""
 
     at: ClockTime
     minutes: float = Field(gt=0, le=480)
-    name: str = "break"
+    name: str = Field("break", min_length=1, max_length=MAX_NAME)
 
     @field_validator("at")
     @classmethod
@@ -166,7 +199,7 @@ class Arrivals(_Frozen):
 class Level(_Frozen):
     """An experience level: speed factor and annual salary."""
 
-    speed: float = Field(gt=0, le=10, description="work-rate multiplier (1.0 = the documented times)")
+    speed: float = Field(ge=0.01, le=10, description="work-rate multiplier (1.0 = the documented times)")
     salary: float = Field(ge=0, le=10_000_000, description="annual salary, $")
 
 
@@ -185,7 +218,7 @@ class Team(_Frozen):
 
     count: int = Field(1, ge=0, le=10_000)
     level: str = "mid"
-    speed: float | None = Field(None, gt=0, le=10, description="overrides the level's speed")
+    speed: float | None = Field(None, ge=0.01, le=10, description="overrides the level's speed")
     salary: float | None = Field(None, ge=0, le=10_000_000, description="overrides the level's salary")
     skills: list[str] | None = Field(None, description="chart types this team may code; null = all")
 
@@ -196,23 +229,30 @@ class Coders(Team):
     teams: dict[str, Team] = Field(default_factory=dict)
     policy: Literal["oldest_first", "returns_first", "type_priority"] = "oldest_first"
     priority: list[str] = Field(default_factory=list, description="type order for policy type_priority")
+    allow_uncoded_types: bool = Field(
+        False, description="accept chart types no team can code (their charts wait to the end); see uncoded_types()"
+    )
 
 
 class Shift(_ClockRange):
     """Working hours (documented: log in 08:00, standard business hours, Monday–Friday)."""
 
     end: ClockTime = "16:30"
-    workdays: list[Literal[WEEKDAYS]] = Field(default_factory=lambda: list(WEEKDAYS[:5]))  # type: ignore[valid-type]
+    workdays: list[Literal[WEEKDAYS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: list(WEEKDAYS[:5]), min_length=1, description="at least one: pay is spread over them"
+    )
     after_shift_pay_factor: float = Field(
         1.0, ge=0, le=5,
         description="pay for time after the shift ends (finishing the chart in hand): 1 = straight time, 1.5 = overtime",
     )
 
+    _distinct = field_validator("workdays")(_distinct_weekdays)
+
 
 class Overtime(_Frozen):
     """Extra minutes per coder on days that start with a backlog above the threshold."""
 
-    backlog_threshold: int = Field(ge=0)
+    backlog_threshold: int = Field(ge=0, le=MAX_CHARTS)
     minutes: float = Field(gt=0, le=600)
     pay_factor: float = Field(1.5, ge=0, le=5, description="assumption: time and a half")
 
@@ -220,7 +260,7 @@ class Overtime(_Frozen):
 class Interruptions(_Frozen):
     """Billing questions about coded charts, per coder and working day."""
 
-    per_day: float = Field(0.0, ge=0, le=500, description="Poisson mean per coder per day")
+    per_day: float = Field(0.0, ge=0, le=100, description="Poisson mean per coder per day")
     duration: TimeDistribution = Field(default_factory=lambda: {"dist": "uniform", "low": 2, "high": 6})
 
 
@@ -253,13 +293,19 @@ class Sweep(_Frozen):
         for path, values in v.items():
             if not values:
                 raise ValueError(f"sweep over {path!r} has no values")
+            if len({str(x) for x in values}) < len(values):
+                raise ValueError(f"sweep over {path!r} repeats a value (each point needs its own name)")
         return v
+
+    def size(self) -> int:
+        """Points in the grid, counted without building them."""
+        return math.prod(len(values) for values in self.grid.values())
 
 
 class Scenario(_Frozen):
     """One runnable scenario, validated and frozen."""
 
-    name: str = Field("scenario", max_length=200)
+    name: str = Field("scenario", min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
     description: str = Field("", max_length=10_000)
     days: int = Field(1, ge=1, le=3650, description="horizon in calendar days")
     start_weekday: Literal[WEEKDAYS] = "mon"  # type: ignore[valid-type]
@@ -292,6 +338,11 @@ class Scenario(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        _check_names("chart_types", self.chart_types)
+        _check_names("coders.teams", self.coders.teams, reserved="coders")
+        _check_names("levels", self.levels)
+        _check_names("variants", self.variants, dots=True, reserved=BASE)
+        _check_names("sweeps", self.sweeps, dots=True, reserved=BASE)
         types = set(self.chart_types)
 
         def known(where: str, names: Any) -> None:
@@ -323,8 +374,60 @@ class Scenario(_Frozen):
             raise ValueError(f"warmup_days: must be shorter than the horizon of {self.days} days")
         for b in self.breaks:
             if not self.shift.start_min <= b.at_min < self.shift.end_min:
-                raise ValueError(f"breaks: {b.name} at {b.at} is outside the shift {self.shift.start}–{self.shift.end}")
+                raise ValueError(f"breaks: {b.name!r} at {b.at} is outside the shift {self.shift.start}–{self.shift.end}")
+        if (uncoded := self.uncoded_types()) and not self.coders.allow_uncoded_types:
+            raise ValueError(
+                f"coders: no coder can code chart type {uncoded[0]!r} (no team with coders has it in its skills); "
+                "add it to a team's skills, or set coders.allow_uncoded_types: true to let those charts wait"
+            )
+        self._check_load()
+        self._check_what_ifs()
         return self
+
+    def _check_load(self) -> None:
+        """Work per replication that the run could not hold, or could not finish."""
+        calendar = Calendar(self.days, self.start_weekday)
+        coder_days = self.n_coders * len(calendar.days_on(self.shift.workdays))
+        if coder_days > MAX_CODER_DAYS:
+            raise ValueError(
+                f"coders.count: {coder_days:,} coder working days per replication; at most {MAX_CODER_DAYS:,} "
+                "(fewer coders or a shorter horizon)"
+            )
+        if (questions := self.interruptions.per_day * coder_days) > MAX_QUESTIONS:
+            raise ValueError(
+                f"interruptions.per_day: about {questions:,.0f} billing questions per replication; "
+                f"at most {MAX_QUESTIONS:,} (lower per_day, the coders or the days)"
+            )
+        hours = self.queries.physician_hours
+        if hours is not None and hours.weekdays:
+            year = 52 * len(hours.weekdays) * (hours.end_min - hours.start_min)
+            if (delay := self.queries.answer_delay.mean_minutes()) > year:
+                raise ValueError(
+                    f"queries.answer_delay: a mean of {delay / 60:,.0f} hours is more than a year of physician_hours "
+                    f"({year / 60:,.0f} hours); at most that"
+                )
+
+    def _check_what_ifs(self) -> None:
+        """Count variants and sweep points before any is built: a grid's size is a product."""
+        points = len(self.variants)
+        for name, sweep in self.sweeps.items():
+            size = sweep.size()
+            if size > MAX_POINTS:
+                sizes = " × ".join(str(len(v)) for v in sweep.grid.values())
+                raise ValueError(
+                    f"sweeps.{name}: {sizes} = {size:,} points; at most {MAX_POINTS:,} variants and sweep points in all"
+                )
+            points += size
+        if points > MAX_POINTS:
+            raise ValueError(f"sweeps: {points:,} variants and sweep points in all; at most {MAX_POINTS:,}")
+
+    def uncoded_types(self) -> list[str]:
+        """Chart types that no coder may code (no team with coders has the skill); their charts only wait."""
+        coded: set[str] = set()
+        for _, team in self.all_teams():
+            if team.count > 0:
+                coded.update(self.chart_types if team.skills is None else team.skills)
+        return [kind for kind in self.chart_types if kind not in coded]
 
     def expected_charts(self) -> dict[str, float]:
         """Expected charts of each type over the horizon: starting queue, daily volume, in-day arrivals."""
@@ -374,14 +477,24 @@ class Scenario(_Frozen):
             raise ScenarioError(f"{where}: {_first_error(exc)}") from None
 
     def expanded(self) -> dict[str, Scenario]:
-        """Variants and sweep points as scenarios of their own (without further what-ifs)."""
+        """Variants and sweep points as scenarios of their own (without further what-ifs).
+
+        Names are data: a sweep point named like a variant, another point or
+        the base would silently replace it, so that is refused.
+        """
         out: dict[str, Scenario] = {}
         for name, variant in self.variants.items():
             out[name] = self.with_changes(variant.set, f"variants.{name}", name, variant.description)
+        taken = {n.casefold() for n in out} | {BASE}
         for name, sweep in self.sweeps.items():
             paths = list(sweep.grid)
             for values in itertools.product(*sweep.grid.values()):
                 label = name + "[" + ", ".join(f"{p}={v}" for p, v in zip(paths, values)) + "]"
+                if label.casefold() in taken:
+                    raise ScenarioError(
+                        f"sweeps.{name}: the point {label!r} has the name of a variant or another point; rename one"
+                    )
+                taken.add(label.casefold())
                 out[label] = self.with_changes(dict(zip(paths, values)), f"sweeps.{name}", label)
         return out
 
@@ -394,31 +507,139 @@ def set_path(data: dict[str, Any], path: str, value: Any, where: str = "") -> No
         if not isinstance(node, dict) or key not in node:
             done = ".".join(keys[:i]) or "the scenario"
             prefix = f"{where}: " if where else ""
-            raise ScenarioError(f"{prefix}{path!r} does not exist ({key!r} is not a setting of {done})")
+            close = difflib.get_close_matches(key, [str(k) for k in node], n=1) if isinstance(node, dict) else []
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ScenarioError(f"{prefix}{path!r} does not exist ({key!r} is not a setting of {done}{hint})")
         if i == len(keys) - 1:
             node[key] = value
         else:
             node = node[key]
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    tags = {"fixed", "uniform", "triangular", "exponential", "lognormal", "empirical", "uniform_int", "poisson"}
-    loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and (p in tags or p.startswith("function-")))]
-    msg = err["msg"].removeprefix("Value error, ")
-    if not loc:  # checks across settings name their own field first
+# ---------------------------------------------------------------- names
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_RESERVED = {BASE: "base scenario in every comparison", "coders": "main team"}
+
+
+def _check_names(where: str, names: Iterable[str], dots: bool = False, reserved: str = "") -> None:
+    """Names are data: short, printable, distinct ignoring case, none taking a reserved name.
+
+    Chart types, teams and levels are reached by dotted paths (``chart_types.X.query``),
+    so their names hold no dot.
+    """
+    seen: dict[str, str] = {}
+    rule = f"names are 1–{MAX_NAME} characters, without control characters, surrounding spaces" + (
+        "" if dots else " or dots"
+    )
+    for name in names:
+        if not 0 < len(name) <= MAX_NAME or _CONTROL.search(name) or name != name.strip() or (not dots and "." in name):
+            raise ValueError(f"{where}: the name {name[:MAX_NAME + 10]!r} is not allowed ({rule})")
+        folded = name.casefold()
+        if reserved and folded == reserved:
+            raise ValueError(f"{where}: the name {name!r} is taken ({reserved!r} names the {_RESERVED[reserved]})")
+        if folded in seen:
+            raise ValueError(f"{where}: the names {seen[folded]!r} and {name!r} differ only in case; make them distinct")
+        seen[folded] = name
+
+
+# ---------------------------------------------------------------- error text
+
+_BOOL_TAG, _INT_TAG, _FLOAT_TAG = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float"))
+_NUMBER = re.compile(r"\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _unwrap(tp: Any) -> Any:
+    """A field's type without Annotated and without None."""
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+        elif get_origin(tp) in (Union, UnionType) and type(None) in get_args(tp):
+            rest = [a for a in get_args(tp) if a is not type(None)]
+            tp = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
+        else:
+            return tp
+
+
+def _walk(loc: tuple[Any, ...]) -> tuple[list[str], Any]:
+    """A pydantic error location as the user's dotted path, and the type found at its end.
+
+    Union members in the location (a distribution's ``dist`` tag, ``int`` in
+    ``int | 'auto'``) are dropped: they are not keys of the file.
+    """
+    tp: Any = Scenario
+    shown: list[str] = []
+    for part in loc:
+        tp = _unwrap(tp)
+        if get_origin(tp) in (Union, UnionType):  # a member's label: pick the tagged member, else stop typing
+            members = [m for m in get_args(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
+            tp = next((m for m in members if get_args(m.model_fields["dist"].annotation) == (part,)), None)
+            continue
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        shown.append(str(part))
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            tp = field.annotation if field is not None else None
+        elif get_origin(tp) in (dict, list):
+            tp = get_args(tp)[-1]
+        else:
+            tp = None
+    return shown, _unwrap(tp)
+
+
+def _got(value: Any, surprise: str | None = None) -> str:
+    """A refused value as the user wrote it, short."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+        return f"{surprise}, which YAML 1.1 reads as the boolean {text}" if surprise else text
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _first_error(exc: ValidationError, surprises: dict[str, str] | None = None) -> str:
+    """The error a user should fix first, as 'field: what is wrong (got …)'.
+
+    An unknown key comes before the missing one it was probably meant to be.
+    """
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    kind, loc, msg = err["type"], tuple(err["loc"]), err["msg"].removeprefix("Value error, ")
+    is_key = bool(loc) and loc[-1] == "[key]"
+    shown, _ = _walk(loc[:-1] if is_key else loc)
+    path = ".".join(shown)
+    if not shown:  # checks across settings name their own field first
         return msg
-    if err["type"] == "extra_forbidden":
-        msg = "unknown setting (check the spelling; see README for the allowed keys)"
-    elif err["type"] == "union_tag_invalid":
+    value = err.get("input")
+    surprise = (surprises or {}).get(path)
+    if kind == "extra_forbidden":
+        _, model = _walk(loc[:-1])
+        allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+        close = difflib.get_close_matches(shown[-1], allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listed = f"; allowed here: {', '.join(allowed)}" if allowed else "; see README for the allowed keys"
+        return f"{path}: unknown setting {shown[-1]!r} ({hint}check the spelling{listed})"
+    if kind == "union_tag_invalid":
         msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, empirical (times) or fixed, uniform_int, poisson (counts)"
-    elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], (dict, list)):
-        msg += f" (got {err['input']!r})"
-    return f"{'.'.join(loc)}: {msg}"
+    elif is_key:
+        parent = ".".join(shown[:-1])
+        quote = f'; write it quoted: "{_got(value)}"' if isinstance(value, bool | int | float) or value is None else ""
+        return f"{parent}: the name {_got(value)} is not text ({msg}){quote}"
+    elif "input" in err and kind != "missing" and not isinstance(value, dict | list):
+        msg += f" (got {_got(value, surprise)})"
+        if isinstance(value, bool) and kind == "string_type":
+            msg += f'; write it quoted: "{surprise or _got(value)}"'
+        elif isinstance(value, str) and kind in ("int_type", "float_type") and _NUMBER.fullmatch(value):
+            msg += "; write the number without quotes"
+    return f"{path}: {msg}"
 
 
-def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
-    """Validate already-parsed YAML data."""
+def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, str] | None = None) -> Scenario:
+    """Validate already-parsed YAML data.
+
+    ``surprises`` maps dotted paths to the text of unquoted words YAML 1.1
+    read as booleans (``no``, ``on``), so a refusal can say what was written.
+    """
     if data is None:
         raise ScenarioError(f"{source}: the file is empty; a scenario needs at least chart_types and arrivals")
     if not isinstance(data, dict):
@@ -426,7 +647,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(f"{source}: {_first_error(exc)}") from None
+        raise ScenarioError(f"{source}: {_first_error(exc, surprises)}") from None
     try:
         scenario.expanded()  # variants must be valid too, before anything runs
     except ScenarioError as exc:
@@ -434,40 +655,193 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
-def _read(p: Path, depth: int = 0) -> Any:
-    """The parsed YAML of one scenario file, with any ``extends`` resolved."""
+# ---------------------------------------------------------------- YAML
+
+
+class _Refused(yaml.YAMLError):
+    """YAML refused while parsing; the message starts with the dotted path."""
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded and without silent surprises.
+
+    It refuses nesting deeper than MAX_DEPTH (PyYAML would overflow the
+    stack), aliases that expand past MAX_NODES values or contain themselves
+    (the "billion laughs"), a key given twice in one mapping (PyYAML keeps the
+    last), numbers YAML 1.1 reads in base 60 (``16:30`` → 990) or base 8
+    (``010`` → 8), and names read as booleans (``no:``). Words read as
+    booleans in value position are noted in ``surprises`` for the error text.
+    ``1e6`` is read as a number, as in YAML 1.2 (YAML 1.1 reads it as text).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.path: list[str | int] = []
+        self.depth = 0
+        self.sizes: dict[int, int] = {}  # node id → values it expands to
+        self.surprises: dict[str, str] = {}
+
+    def where(self, key: str | None = None) -> str:
+        parts = [*self.path, key] if key is not None else self.path
+        return ".".join(map(str, parts)) or "the top level"
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        part = index.value if isinstance(index, yaml.ScalarNode) else index if isinstance(index, int) else None
+        if part is None and isinstance(index, yaml.Node):
+            part = "?"
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self.sizes:
+                line = event.start_mark.line + 1
+                raise _Refused(f"{self.where(part)}: the alias *{event.anchor} at line {line} is inside its own anchor")
+        if part is not None:
+            self.path.append(part)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise _Refused(f"{self.where()}: nested more than {MAX_DEPTH} levels deep at line {line}")
+            node = super().compose_node(parent, index)
+            self._count(node)
+            if isinstance(node, yaml.ScalarNode) and node.style is None:
+                self._check_plain(node, is_key)
+        finally:
+            self.depth -= 1
+            if part is not None:
+                self.path.pop()
+        return node
+
+    def _count(self, node: yaml.Node) -> None:
+        if id(node) in self.sizes:  # an alias: counted where its anchor was
+            size = self.sizes[id(node)]
+        elif isinstance(node, yaml.MappingNode):
+            size = 1 + sum(self.sizes[id(k)] + self.sizes[id(v)] for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(self.sizes[id(item)] for item in node.value)
+        else:
+            size = 1
+        self.sizes[id(node)] = size
+        if size > MAX_NODES:
+            raise _Refused(f"{self.where()}: expands to more than {MAX_NODES:,} values (through aliases?)")
+
+    def _check_plain(self, node: yaml.ScalarNode, is_key: bool) -> None:
+        text, what = node.value, "the name " if is_key else ""
+        if node.tag == _BOOL_TAG and text.lower() not in ("true", "false"):
+            if is_key:
+                value = "true" if self.construct_yaml_bool(node) else "false"
+                raise _Refused(f'{self.where()}: the name {text} was read as the boolean {value} (YAML 1.1); write it quoted: "{text}"')
+            self.surprises[self.where()] = text
+        elif node.tag in (_INT_TAG, _FLOAT_TAG) and ":" in text:
+            number = self.construct_object(node)
+            raise _Refused(
+                f'{self.where()}: {what}{text} was read as the number {number:g} (YAML sexagesimal); write it quoted: "{text}"'
+            )
+        elif node.tag == _INT_TAG and re.fullmatch(r"[-+]?0[0-7_]+", text):
+            number = self.construct_object(node)
+            raise _Refused(
+                f"{self.where()}: {what}{text} was read as the octal number {number} (YAML 1.1); "
+                f'write it without the leading zero, or quoted: "{text}"'
+            )
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        seen: dict[tuple[str, str], yaml.Node] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                first = seen.setdefault((key.tag, key.value), key)
+                if first is not key:
+                    lines = f"lines {first.start_mark.line + 1} and {key.start_mark.line + 1}"
+                    raise _Refused(f"{self.where(key.value)}: given twice ({lines}); each setting may appear once")
+        return node
+
+
+_ScenarioLoader.add_implicit_resolver(
+    _FLOAT_TAG, re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
+
+
+def _parse_yaml(text: str, source: Path, surprises: dict[str, str]) -> Any:
+    loader = _ScenarioLoader(text)
     try:
-        raw = p.read_bytes()
+        data = loader.get_single_data()
+    except _Refused as exc:
+        raise ScenarioError(f"{source}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{source}: not valid YAML{where}: {problem}") from None
+    finally:
+        loader.dispose()
+    surprises.update(loader.surprises)
+    return data
+
+
+# ---------------------------------------------------------------- files
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _regular(p: Path, mode: int, size: int) -> None:
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), None if stat.S_ISREG(mode) else "not a plain file")
+    if kind is not None:
+        raise ScenarioError(f"{p}: is {kind}, not a regular file; a scenario is a YAML file")
+    if size > MAX_BYTES:
+        raise ScenarioError(f"{p}: the file is {size:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
+
+
+def _read_text(p: Path) -> str:
+    """A scenario file's text: a regular file, refused unread above MAX_BYTES.
+
+    The path is checked before it is opened (opening a pipe would wait for a
+    writer, reading a device would never end) and the open file again, and
+    no more than MAX_BYTES + 1 bytes are ever read.
+    """
+    try:
+        info = os.stat(p)
+        _regular(p, info.st_mode, info.st_size)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            _regular(p, info.st_mode, info.st_size)
+            raw = f.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read the file ({exc.strerror})") from None
+        raise ScenarioError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
     if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"{p}: the file is {len(raw)} bytes; a scenario must be under {MAX_BYTES} bytes")
+        raise ScenarioError(f"{p}: the file is over {MAX_BYTES:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(f"{p}: not a text file (a scenario is UTF-8 YAML)") from None
     if "\x00" in text:
         raise ScenarioError(f"{p}: not a text file (a scenario is UTF-8 YAML)")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{p}: not valid YAML{where}: {problem}") from None
+    return text
+
+
+def _read(p: Path, surprises: dict[str, str], depth: int = 0) -> Any:
+    """The parsed YAML of one scenario file, with any ``extends`` resolved."""
+    data = _parse_yaml(_read_text(p), p, surprises)
     if isinstance(data, dict) and "extends" in data:
-        data = _extend(p, data, depth)
+        data = _extend(p, data, surprises, depth)
     return data
 
 
-def _extend(path: Path, data: dict[str, Any], depth: int) -> dict[str, Any]:
+def _extend(path: Path, data: dict[str, Any], surprises: dict[str, str], depth: int) -> dict[str, Any]:
     """A what-if file names the scenario it changes; its settings are merged over that one's."""
     parent = data.pop("extends")
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: must be the path of another scenario file (got {parent!r})")
+        raise ScenarioError(f"{path}: extends: must be the path of another scenario file (got {_got(parent)})")
     if depth >= 5:
         raise ScenarioError(f"{path}: extends: more than 5 levels deep (a cycle?)")
-    base = _read(path.parent / parent, depth + 1)
+    try:
+        base = _read(path.parent / parent, surprises, depth + 1)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: extends: {exc}") from None
     if not isinstance(base, dict):
         raise ScenarioError(f"{path}: extends: {parent} does not hold a scenario")
     return _merge(base, data)
@@ -491,4 +865,5 @@ def load_scenario(path: str | Path) -> Scenario:
     a distribution or any other value is replaced whole.
     """
     p = Path(path)
-    return parse_scenario(_read(p), str(p))
+    surprises: dict[str, str] = {}
+    return parse_scenario(_read(p, surprises), str(p), surprises)
