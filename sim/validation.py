@@ -34,7 +34,6 @@ to the minute and must be reproduced exactly.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calendar import DAY
+from sim.executor import executing, in_order
 from sim.model import simulate
 from sim.scenario import WEEKDAYS, Scenario, parse_scenario
 from sim.theory import erlang_c, mmc_mean_wait
@@ -170,12 +170,9 @@ def _chunk(case: MMcCase, seed: int, reps: range) -> list[dict[str, float]]:
 
 def mmc_estimates(case: MMcCase, seed: int = SEED, workers: int = 1) -> pd.DataFrame:
     """One row per replication (replication r is the same whatever the worker count)."""
-    chunks = [range(lo, min(lo + 20, case.reps)) for lo in range(0, case.reps, 20)]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(_chunk, [case] * len(chunks), [seed] * len(chunks), chunks))
-    else:
-        parts = [_chunk(case, seed, r) for r in chunks]
+    tasks = [(case, seed, range(lo, min(lo + 20, case.reps))) for lo in range(0, case.reps, 20)]
+    with executing(workers) as executor:
+        parts = list(in_order(executor, _chunk, tasks, window=2 * workers + 2))
     return pd.DataFrame([row for part in parts for row in part])
 
 
