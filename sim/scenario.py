@@ -34,6 +34,12 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from sim.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.distributions import CountDistribution, FixedCount, TimeDistribution
@@ -625,7 +631,7 @@ def _first_error(exc: ValidationError, surprises: dict[str, str] | None = None) 
         parent = ".".join(shown[:-1])
         quote = f'; write it quoted: "{_got(value)}"' if isinstance(value, bool | int | float) or value is None else ""
         return f"{parent}: the name {_got(value)} is not text ({msg}){quote}"
-    elif "input" in err and kind != "missing" and not isinstance(value, dict | list):
+    elif "input" in err and kind != "missing" and not isinstance(value, dict | list) and "(got " not in msg:
         msg += f" (got {_got(value, surprise)})"
         if isinstance(value, bool) and kind == "string_type":
             msg += f'; write it quoted: "{surprise or _got(value)}"'
@@ -662,8 +668,8 @@ class _Refused(yaml.YAMLError):
     """YAML refused while parsing; the message starts with the dotted path."""
 
 
-class _ScenarioLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, bounded and without silent surprises.
+class _Bounded(Composer):
+    """PyYAML's composer, bounded and without silent surprises.
 
     It refuses nesting deeper than MAX_DEPTH (PyYAML would overflow the
     stack), aliases that expand past MAX_NODES values or contain themselves
@@ -671,11 +677,10 @@ class _ScenarioLoader(yaml.SafeLoader):
     last), numbers YAML 1.1 reads in base 60 (``16:30`` → 990) or base 8
     (``010`` → 8), and names read as booleans (``no:``). Words read as
     booleans in value position are noted in ``surprises`` for the error text.
-    ``1e6`` is read as a number, as in YAML 1.2 (YAML 1.1 reads it as text).
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
+    def __init__(self) -> None:
+        super().__init__()
         self.path: list[str | int] = []
         self.depth = 0
         self.sizes: dict[int, int] = {}  # node id → values it expands to
@@ -683,7 +688,8 @@ class _ScenarioLoader(yaml.SafeLoader):
 
     def where(self, key: str | None = None) -> str:
         parts = [*self.path, key] if key is not None else self.path
-        return ".".join(map(str, parts)) or "the top level"
+        path = ".".join(map(str, parts)) or "the top level"
+        return path if len(path) <= 100 else path[:97] + "..."
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         is_key = isinstance(parent, yaml.MappingNode) and index is None
@@ -705,7 +711,7 @@ class _ScenarioLoader(yaml.SafeLoader):
                 raise _Refused(f"{self.where()}: nested more than {MAX_DEPTH} levels deep at line {line}")
             node = super().compose_node(parent, index)
             self._count(node)
-            if isinstance(node, yaml.ScalarNode) and node.style is None:
+            if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None (Python parser) or '' (libyaml)
                 self._check_plain(node, is_key)
         finally:
             self.depth -= 1
@@ -755,6 +761,31 @@ class _ScenarioLoader(yaml.SafeLoader):
                     lines = f"lines {first.start_mark.line + 1} and {key.start_mark.line + 1}"
                     raise _Refused(f"{self.where(key.value)}: given twice ({lines}); each setting may appear once")
         return node
+
+
+class _PurePython(Reader, Scanner, Parser):
+    """PyYAML's own parser, where libyaml is not installed."""
+
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+_Parser: Any = yaml.cyaml.CParser if yaml.__with_libyaml__ else _PurePython
+
+
+class _ScenarioLoader(_Bounded, _Parser, SafeConstructor, Resolver):
+    """The safe loader with the bounded composer; libyaml parses where installed (4x faster).
+
+    ``1e6`` is read as a number, as in YAML 1.2 (YAML 1.1 reads it as text).
+    """
+
+    def __init__(self, text: str) -> None:
+        _Parser.__init__(self, text)
+        _Bounded.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
 
 
 _ScenarioLoader.add_implicit_resolver(
