@@ -128,6 +128,30 @@ class Experiment:
                 self._warmup = mser5(days.groupby("day")["backlog"].mean().to_numpy(dtype=float))
         return self._warmup
 
+    def tasks(
+        self, executor: Submitter, reps: int, keep_charts: bool, render: dict[str, str] | None = None, share: int = 1,
+    ) -> list[tuple]:
+        """``simulate_chunk`` arguments for every replication below ``reps`` not simulated yet, variant by variant.
+
+        ``share``: how many experiments split the executor (sizes the tasks).
+        """
+        warmup = self.warmup(executor)
+        wanted = -(-4 * workers_of(executor) // (len(self.scenarios) * share))  # tasks per variant: a few per worker
+        tasks = []
+        for name, scenario in self.scenarios.items():
+            todo = range(self.done[name], reps)
+            size = reps_per_chunk(scenario, len(todo), wanted)
+            for lo in range(todo.start, todo.stop, size):
+                tasks.append((name, scenario, self.seeds[name], range(lo, min(lo + size, reps)), warmup, keep_charts,
+                              render))
+        return tasks
+
+    def take(self, chunk: Chunk) -> None:
+        """A finished task's tables, in task order."""
+        chunk.files = None
+        self.chunks[chunk.variant].append(chunk)
+        self.done[chunk.variant] = chunk.reps.stop
+
     def simulate(
         self, executor: Submitter, reps: int, keep_charts: bool, sink: Sink | None = None,
         progress: Callable[[int, int], None] | None = None,
@@ -138,30 +162,16 @@ class Experiment:
         them in that order: a run interrupted and resumed hands it the same
         sequence as one that never stopped.
         """
-        warmup = self.warmup(executor)
-        todo = {name: range(self.done[name], reps) for name in self.scenarios}
-        total = sum(len(r) for r in todo.values())
-        if not total:
-            return
-        workers = workers_of(executor)
-        wanted = -(-4 * workers // len(self.scenarios))  # tasks per variant: a few per worker
-        tasks = []
-        render = sink.render if sink is not None else None
-        for name, scenario in self.scenarios.items():
-            size = reps_per_chunk(scenario, len(todo[name]), wanted)
-            for lo in range(todo[name].start, todo[name].stop, size):
-                part = range(lo, min(lo + size, reps))
-                tasks.append((name, scenario, self.seeds[name], part, warmup, keep_charts, render))
-        done = 0
-        for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers + 2):
+        tasks = self.tasks(executor, reps, keep_charts, sink.render if sink is not None else None)
+        total, done = sum(len(t[3]) for t in tasks), 0
+        for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers_of(executor) + 2):
             if sink is not None:
                 sink(chunk)
-            chunk.files = None
-            self.chunks[chunk.variant].append(chunk)
-            self.done[chunk.variant] = chunk.reps.stop
+            self.take(chunk)
             done += len(chunk.reps)
             if progress:
                 progress(done, total)
+
 
     def results(self, workers: int, keep_charts: bool, started: float) -> Results:
         """Tables, summary and comparison of the replications simulated so far."""
@@ -203,6 +213,18 @@ class Experiment:
             variants={k: v for k, v in self.scenarios.items() if k != BASE},
             streams=self.streams,
         )
+
+
+def simulate_together(experiments: list[Experiment], executor: Submitter, reps: int) -> None:
+    """Bring several experiments to ``reps`` replications at once: their tasks share the executor.
+
+    Each experiment gets exactly the tables it would get alone (same tasks'
+    numbers, same warm-up); only the waiting for stragglers is shared.
+    """
+    tasks = [(e, t) for e in experiments for t in e.tasks(executor, reps, False, share=len(experiments))]
+    chunks = in_order(executor, simulate_chunk, [t for _, t in tasks], window=2 * workers_of(executor) + 2)
+    for (experiment, _), chunk in zip(tasks, chunks):
+        experiment.take(chunk)
 
 
 def run(
