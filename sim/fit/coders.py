@@ -14,7 +14,9 @@ median last session of the coder-days that stopped while charts were still
 waiting (a coder who ran out of work says nothing about the shift's end).
 Gaps between sessions while charts were waiting are non-coding time (breaks,
 meetings, billing questions); gaps with nothing waiting are idle time and
-the model makes its own. Without ``discharged_at`` nothing is known to be
+the model makes its own. Non-coding time is the median over coder-days that
+ran to the shift's end (a day cut short by lack of work hides its later
+breaks). Without ``discharged_at`` nothing is known to be
 waiting, and every gap counts as non-coding time.
 """
 

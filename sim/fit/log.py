@@ -195,7 +195,7 @@ def _parse_times(frame: pd.DataFrame, timezone: str | None, fail: _Reporter) -> 
         col = next(c for c in cols if (frame[c].notna() & ~aware[c]).any())
         bad = frame[col].notna() & ~aware[col]
         fail.where(bad, f"mixed time zones: {n_aware} timestamps carry a zone and {n_naive} do not; "
-                        f"give every timestamp a zone, or none ({col} without a zone at",
+                        f"give every timestamp a zone, or none; {col} without a zone",
                    frame[col].astype("string"))
     out = frame.copy()
     for col in cols:
