@@ -207,3 +207,14 @@ def test_long_sessions_are_left_out_and_zones_converted(tmp_path):
     checked = read_log(path, {"User": "coder"}, timezone="Europe/Paris")  # UTC+1 in winter
     assert checked.long_sessions == 1 and checked.zone == "converted to Europe/Paris"
     assert checked.sessions["started_at"].min() == pd.Timestamp("2026-01-05 08:00:00")
+
+
+def test_parquet_with_a_zone_is_read_in_that_zone(tmp_path):
+    log = pd.read_csv(EXAMPLE_LOG)
+    for col in ("started_at", "ended_at", "discharged_at", "query_sent_at", "query_answered_at"):
+        log[col] = pd.to_datetime(log[col]).dt.tz_localize("America/Chicago")
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path)
+    checked = read_log(path)
+    assert checked.zone == "converted to America/Chicago, the log's own zone"
+    assert checked.sessions["started_at"].min() == pd.Timestamp("2026-01-05 08:00:00")

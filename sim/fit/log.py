@@ -204,8 +204,10 @@ def _parse_times(frame: pd.DataFrame, timezone: str | None, fail: _Reporter) -> 
         zone = "naive local time" + (f" ({timezone})" if timezone else "")
     elif target is not None:
         zone = f"converted to {timezone}"
+    elif re.fullmatch(r"[+-]\d{2}:?\d{2}", common := offsets.most_common(1)[0][0]):
+        zone = f"converted to UTC{common}, the most common offset (--timezone for a named zone)"
     else:
-        zone = f"converted to UTC{offsets.most_common(1)[0][0]}, the most common offset (--timezone for a named zone)"
+        zone = f"converted to {common}, the log's own zone"
     return out, zone
 
 
