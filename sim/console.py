@@ -13,12 +13,18 @@ mid-word, in an 80-column terminal or in a file (80 columns, or
 ``COLUMNS``, when stdout is not a terminal). A count-like metric (``Metric.count``) never shows a negative lower
 confidence bound: it is shown as 0 with a footnote, as is a share's bound
 beyond 0 % or 100 %.
+
+Names reach the terminal from scenario files and run folders, which may come
+from anyone: every name is passed through :func:`terminal_safe`, and the
+consoles :func:`make_console` returns do the same to every string they are
+given, so a name can never send the terminal a control sequence.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +32,8 @@ from dataclasses import dataclass
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.errors import MarkupError
+from rich.markup import escape
 from rich.padding import Padding
 from rich.progress import ProgressColumn, Task
 from rich.table import Table
@@ -42,15 +50,60 @@ NOTES = {
     HIGH_MARK: f"{HIGH_MARK} interval truncated at 100%: its upper end rose above 100%, which a share cannot",
 }
 Cell = str | Text
+# C0 controls (ESC, BEL, CR, backspace…), DEL, C1 controls (U+009B is a one-character CSI), the
+# line and paragraph separators, and the bidirectional marks and overrides that reorder a line.
+_OTHERS = r"\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+UNSAFE = re.compile(rf"[\x00-\x1f{_OTHERS}]")
+UNSAFE_INLINE = re.compile(rf"[\x00-\x08\x0b-\x1f{_OTHERS}]")  # keeps tab and newline
+
+
+def terminal_safe(text: object, lines: bool = False) -> str:
+    """``text`` fit to show on a terminal: each control character written as an escape such as ``\\x1b``.
+
+    A name holding ESC could recolour the terminal, retitle its window or
+    move the cursor over earlier output; BEL rings; a bidirectional override
+    makes a name read backwards. Escaped, the name stays visible and can be
+    told apart from the one it pretends to be. A name is one line, so newlines
+    and tabs are escaped too, unless ``lines`` keeps them (a message of our own).
+    """
+    pattern = UNSAFE_INLINE if lines else UNSAFE
+    return pattern.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), str(text))
+
+
+def markup_safe(text: object) -> str:
+    """``text`` to put inside a Rich markup string: control characters escaped and ``[`` not read as a tag."""
+    return escape(terminal_safe(text))
+
+
+def _safe_text(text: Text) -> Text:
+    """A styled cell with its control characters escaped (the style of the whole cell is kept)."""
+    return text if not UNSAFE.search(text.plain) else Text(terminal_safe(text.plain), style=text.style)
+
+
+class SafeConsole(Console):
+    """A console that escapes control characters in every string it prints (see :func:`terminal_safe`).
+
+    Messages are written as f-strings that hold names; escaping here covers
+    every one of them. Markup (``[bold]``) is left as it is: a name belongs in
+    markup through :func:`markup_safe`. One that was not, and breaks the markup
+    (``[/]``), is printed without markup rather than ending the command.
+    """
+
+    def print(self, *objects: object, **kwargs: object) -> None:  # type: ignore[override]
+        safe = [terminal_safe(o, lines=True) if isinstance(o, str) else o for o in objects]
+        try:
+            super().print(*safe, **kwargs)  # type: ignore[arg-type]
+        except MarkupError:
+            super().print(*safe, **{**kwargs, "markup": False})  # type: ignore[arg-type]
 
 
 def make_console(stderr: bool = False) -> Console:
     """A console as wide as the terminal; 80 columns (or ``COLUMNS``) when the output is a file or a pipe."""
     stream = sys.stderr if stderr else sys.stdout
     if stream.isatty():
-        return Console(stderr=stderr)
+        return SafeConsole(stderr=stderr)
     columns = os.environ.get("COLUMNS", "")
-    return Console(stderr=stderr, width=int(columns) if columns.isdigit() and int(columns) > 0 else WIDTH)
+    return SafeConsole(stderr=stderr, width=int(columns) if columns.isdigit() and int(columns) > 0 else WIDTH)
 
 
 # ---------------------------------------------------------------- layout
@@ -83,11 +136,11 @@ class Fit:
         layouts: Sequence[Sequence[int]] | None = None,
         notes: Iterable[str] = (),
     ) -> None:
-        self.title = title
+        self.title = terminal_safe(title)
         self.columns = list(columns)
-        self.rows = [[c if isinstance(c, Text) else Text(str(c)) for c in r] for r in rows]
+        self.rows = [[_safe_text(c) if isinstance(c, Text) else Text(terminal_safe(c)) for c in r] for r in rows]
         self.layouts = [list(x) for x in layouts] if layouts else [list(range(len(self.columns)))]
-        self.notes = list(notes)
+        self.notes = [terminal_safe(n) for n in notes]
 
     # -- planning
 
@@ -337,7 +390,7 @@ class MetricsList:
         self.metrics = list(metrics)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        names = [("* " if m.headline else "  ") + m.name for m in self.metrics]
+        names = [("* " if m.headline else "  ") + terminal_safe(m.name) for m in self.metrics]
         fixed = max(map(cell_len, names)) + max(cell_len(m.unit or "–") for m in self.metrics) + len("better") + 3 * GAP
         yield Text(self.title, style="bold")
         if fixed + 40 <= options.max_width:  # else two lines per metric reads better
@@ -347,13 +400,13 @@ class MetricsList:
             table.add_column("better", no_wrap=True)
             table.add_column("meaning", ratio=1)
             for name, m in zip(names, self.metrics):
-                table.add_row(name, m.unit or "–", m.better or "–", m.meaning)
+                table.add_row(name, m.unit or "–", m.better or "–", terminal_safe(m.meaning))
             yield table
         else:
             for name, m in zip(names, self.metrics):
                 how = f"{m.unit or 'no unit'}; " + (f"{m.better} is better" if m.better else "no better direction")
                 yield Text.assemble(Text(name, style="bold"), "  ", Text(f"({how})", style="dim"))
-                yield Padding(Text(m.meaning), (0, 0, 0, 4))
+                yield Padding(Text(terminal_safe(m.meaning)), (0, 0, 0, 4))
         for note in self.notes:
             yield Text(note, style="dim")
 
@@ -423,9 +476,9 @@ def shown_metrics(result) -> list[str]:
 def staffing_report(result) -> Group:
     """Everything ``chartsim staff`` prints: the question, the estimates, the curve and the answer."""
     w, e, t = result.workload, result.erlang, result.target
-    name = Text(result.scenario.name, style="bold")
+    name = Text(terminal_safe(result.scenario.name), style="bold")
     teams = result.fixed_teams
-    fixed = (", ".join(f"{k} {c}" for k, c in teams.items()) + " fixed") if teams else "no other teams"
+    fixed = (", ".join(f"{terminal_safe(k)} {c}" for k, c in teams.items()) + " fixed") if teams else "no other teams"
     lines: list[RenderableType] = [
         Text.assemble(name, f": smallest main team meeting {t} with {result.confidence:.0%} confidence "
                             f"(main team varied over {result.coder_range[0]}..{result.coder_range[1]}; {fixed})"),
@@ -454,7 +507,7 @@ def staffing_report(result) -> Group:
         at = staffing_at(result)
         if at is not None:
             lines.append(at)
-    lines += [Text(f"note: {note}") for note in result.notes]
+    lines += [Text(f"note: {terminal_safe(note)}") for note in result.notes]
     return Group(*lines)
 
 

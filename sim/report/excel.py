@@ -3,6 +3,12 @@
 Numbers are written at full precision (the sheet shows them rounded), so the
 workbook holds the same values as ``summary.csv``. Each sheet has a styled,
 frozen header, filters, number formats and sensible column widths.
+
+Names come from the scenario (team, variant, chart type, the scenario's own
+name), so every piece of text is written as text: a variant called
+``=HYPERLINK(…)`` is shown, never evaluated. Such text is also marked with
+Excel's quote prefix, so editing the cell does not turn it into a formula
+either, and characters a workbook cannot hold are written as escapes.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -23,6 +30,7 @@ MAX_ROWS = 50_000  # coder-day rows written (all are in coder_days.csv); keeps t
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 INTEGER, DECIMAL, PERCENT, P_VALUE = "0", "#,##0.00", "0.0%", "0.0000"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
 INTEGER_COLUMNS = {"n", "replication", "day", "coder", "charts_coded", "queries_sent", "queries_answered", "interruptions"}
 
 
@@ -48,6 +56,23 @@ def _cell_value(x: object) -> object:
     return x
 
 
+def _text(x: str) -> str:
+    """Text a workbook can hold: control characters Excel refuses (ESC, NUL…) written as ``\\x1b``."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), x)
+
+
+def _append(ws: Worksheet, values: list[object]) -> None:
+    """Append a row, every string as text (openpyxl would store ``=…`` as a formula, ``#N/A`` as an error)."""
+    ws.append([_text(v) if isinstance(v, str) else v for v in values])
+    row = ws.max_row
+    for j, v in enumerate(values, start=1):
+        if isinstance(v, str):
+            cell = ws.cell(row, j)
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True
+
+
 def _shown(x: object, number_format: str | None) -> str:
     """Roughly what Excel displays, to size the column."""
     if isinstance(x, (float, np.floating)) and number_format == DECIMAL and not np.isnan(x):
@@ -56,13 +81,13 @@ def _shown(x: object, number_format: str | None) -> str:
 
 
 def _write(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None = None) -> None:
-    ws.append(list(frame.columns))
+    _append(ws, [str(c) for c in frame.columns])
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     fmts = [(formats or {}).get(c) or _format_for(c, frame[c]) for c in frame.columns]
     for row in frame.itertuples(index=False, name=None):
-        ws.append([_cell_value(x) for x in row])
+        _append(ws, [_cell_value(x) for x in row])
     for j, (col, f) in enumerate(zip(frame.columns, fmts), start=1):
         letter = get_column_letter(j)
         if f:
@@ -129,7 +154,7 @@ def write_workbook(run: RunFolder, path: Path) -> Path:
         _write(wb.create_sheet("Coder days"), cd)
     about = wb.create_sheet("About")
     for k, v in notes:
-        about.append([k, "" if v is None else str(v) if not isinstance(v, (int, float)) else v])
+        _append(about, [k, "" if v is None else str(v) if not isinstance(v, (int, float)) else v])
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 90
     for (cell,) in about.iter_rows(min_col=1, max_col=1):

@@ -1,19 +1,22 @@
 """Reading a run folder back: the tables, the resolved scenario and the manifest.
 
 A report is made from what a run wrote, never by running again. A folder that
-lacks the scenario, the manifest or its results is refused with a one-line
-:class:`RunFolderError`, so the command line can say what is missing.
+lacks the scenario, the manifest or its results, or holds one of them damaged
+(a truncated table, text where numbers belong, a manifest that is not the
+mapping a run writes, a scenario that no longer validates), is refused with a
+one-line :class:`RunFolderError` naming the file and what is wrong, so the
+command line can say so instead of failing halfway through a figure.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 TABLES = ("summary", "replications", "coder_days", "days", "charts", "activities", "comparison", "staffing")
 NEEDED_COLUMNS = {
@@ -24,6 +27,54 @@ NEEDED_COLUMNS = {
     "activities": {"variant", "replication", "coder", "day", "activity", "start", "minutes"},
     "comparison": {"variant", "metric", "difference", "ci_low", "ci_high"},
     "staffing": {"coders", "mean", "ci_low", "ci_high"},
+}
+TEXT_COLUMNS = {"variant", "metric", "chart_type", "team", "level", "activity", "method", "started_by"}
+# Columns the report computes with, besides the needed ones, where a table has them.
+NUMBER_COLUMNS = {
+    "summary": {"sd", "p5", "p25", "p50", "p75", "p95"},
+    "coder_days": {"queries_sent", "queries_answered", "interruptions"},
+    "days": {"arrived", "coded", "on_hold"},
+    "charts": {"chart_id", "query_sent_at", "query_answered_at", "resumed_at"},
+    "activities": {"arrived_at"},
+    "comparison": {"base_mean", "variant_mean", "confidence", "p_value", "p_value_adjusted"},
+    "staffing": {"total_coders", "ci_level", "p_met", "p_met_low", "p_met_high"},
+}
+NUMBER_PREFIXES = ("coded_", "backlog_")  # per chart type: coded_inpatient, backlog_surgical
+NUMBER_SUFFIXES = ("_minutes",)
+MISSING = ["", "nan", "NaN", "-nan", "NA", "<NA>", "N/A", "n/a", "#N/A", "None", "null", "NULL"]  # in a number column
+
+# What a run's manifest.json and a staffing search's staffing.json hold: key → (types, required).
+# Only the keys the report reads are checked; others are left alone, so newer folders still report.
+Spec = dict[str, tuple[tuple[type, ...], bool]]
+INTEGER, NUMBER, TEXT, MAPPING, LIST, NONE = (int,), (int, float), (str,), (dict,), (list,), (type(None),)
+MANIFEST: Spec = {
+    "scenario": (TEXT, True),
+    "seed": (INTEGER, True),
+    "replications": (INTEGER, True),
+    "warmup_days": (INTEGER, True),
+    "variants": (LIST, True),
+    "workers": (INTEGER, False),
+    "warmup_method": (TEXT, False),
+    "streams": (TEXT, False),
+    "random_generator": (TEXT, False),
+    "versions": (MAPPING, False),
+    "machine": (MAPPING, False),
+    "wall_seconds": (NUMBER, False),
+}
+STAFFING: Spec = {  # the first searches wrote little more than the target
+    "target": (TEXT, True),
+    "scenario": (TEXT, False),
+    "seed": (INTEGER, False),
+    "replications": (INTEGER, False),
+    "coder_range": (LIST, False),
+    "rule_text": (TEXT, False),
+    "ci_text": (TEXT, False),
+    "ci_level_two_sided": (NUMBER + NONE, False),
+    "fixed_teams": (MAPPING + NONE, False),
+    "answer": (INTEGER + NONE, False),
+    "answer_headcount": (TEXT + INTEGER + NONE, False),
+    "shortfall": (MAPPING + NONE, False),
+    "notes": (LIST, False),
 }
 
 
@@ -61,31 +112,145 @@ class RunFolder:
         return ["base"]
 
 
+# ---------------------------------------------------------------- tables
+
+
+def _numeric(name: str, column: str) -> bool:
+    """Whether the report computes with ``column`` of the ``name`` table."""
+    if column in TEXT_COLUMNS:
+        return False
+    return (column in NEEDED_COLUMNS.get(name, set()) or column in NUMBER_COLUMNS.get(name, set())
+            or column.startswith(NUMBER_PREFIXES) or column.endswith(NUMBER_SUFFIXES))
+
+
+def _check_numbers(frame: pd.DataFrame, path: Path, name: str) -> None:
+    """Refuse a column the report computes with that holds text (a hand edit, a merge of two tables)."""
+    for column in frame.columns:
+        if not _numeric(name, str(column)) or pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        values = frame[column]
+        bad = values.notna() & pd.to_numeric(values, errors="coerce").isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise RunFolderError(f"{path}: column {column!r} holds {str(values.iloc[row])[:40]!r} on data row "
+                                 f"{row + 1}, where a number belongs")
+
+
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
+    """One table; names read as written (a variant called ``NA``, ``#N/A`` or ``01`` stays that name)."""
     try:
-        frame = pd.read_csv(path)
+        header = pd.read_csv(path, nrows=0).columns
+        text = [c for c in header if c in TEXT_COLUMNS]
+        na = {c: [""] if c in TEXT_COLUMNS else MISSING for c in header}
+        frame = pd.read_csv(path, dtype=dict.fromkeys(text, str), keep_default_na=False, na_values=na)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise RunFolderError(f"{path}: cannot read {name} table ({type(exc).__name__})") from None
     missing = NEEDED_COLUMNS.get(name, set()) - set(frame.columns)
     if missing:
         raise RunFolderError(f"{path}: incomplete table, missing column {sorted(missing)[0]!r}")
+    if name in ("summary", "staffing") and frame.empty:
+        raise RunFolderError(f"{path}: the {name} table has a header but no rows")
+    _check_numbers(frame, path, name)
     if "variant" in frame:
         frame["variant"] = frame["variant"].astype(str)
     return frame
 
 
-def _read_mapping(path: Path, parse: Any) -> dict[str, Any]:
+# ---------------------------------------------------------------- settings
+
+
+def _read_mapping(path: Path, parse: Callable[[str], Any]) -> dict[str, Any]:
     try:
         data = parse(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise RunFolderError(f"{path}: cannot read ({type(exc).__name__})") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise RunFolderError(f"{path}: cannot read ({_why(exc)})") from None
     if not isinstance(data, dict):
-        raise RunFolderError(f"{path}: expected a mapping of settings")
+        raise RunFolderError(f"{path}: expected a mapping of settings (got {_kind(data)})")
     return data
 
 
+def _why(exc: BaseException) -> str:
+    """What is wrong with a settings file that does not parse, in a few words."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return type(exc).__name__
+
+
+def _kind(value: object) -> str:
+    """The JSON or YAML name of a value's type, for messages."""
+    names = {bool: "true/false", int: "an integer", float: "a number", str: "text", dict: "a mapping",
+             list: "a list", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _expected(types: Iterable[type]) -> str:
+    wanted = [t for t in types if t is not type(None)]
+    words = {int: "an integer", float: "a number", str: "text", dict: "a mapping", list: "a list"}
+    text = " or ".join(dict.fromkeys(words[t] for t in wanted if not (t is int and float in wanted)))
+    return text + (" or null" if type(None) in types else "")
+
+
+def _check_keys(data: dict[str, Any], spec: Spec, path: Path) -> None:
+    """Each key the report reads is there when required and of the type a run writes."""
+    for key, (types, required) in spec.items():
+        if key not in data:
+            if required:
+                raise RunFolderError(f"{path}: {key!r} is missing")
+            continue
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, types):  # JSON true is no number
+            raise RunFolderError(f"{path}: {key!r} should be {_expected(types)} (got {_kind(value)})")
+
+
+def _check_manifest(data: dict[str, Any], path: Path) -> None:
+    _check_keys(data, MANIFEST, path)
+    for key, low in (("seed", 0), ("replications", 1), ("warmup_days", 0)):
+        if data[key] < low:
+            raise RunFolderError(f"{path}: {key!r} should be at least {low} (got {data[key]})")
+    if not all(isinstance(v, str) for v in data["variants"]):
+        raise RunFolderError(f"{path}: 'variants' should be a list of names")
+
+
+def _check_staffing(data: dict[str, Any], path: Path) -> None:
+    _check_keys(data, STAFFING, path)
+    span = data.get("coder_range", [0, 0])
+    if len(span) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) for n in span):
+        raise RunFolderError(f"{path}: 'coder_range' should be two integers [low, high]")
+    teams = data.get("fixed_teams") or {}
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in teams.values()):
+        raise RunFolderError(f"{path}: 'fixed_teams' should map team names to coder counts")
+    if not isinstance((data.get("shortfall") or {}).get("text", ""), str):
+        raise RunFolderError(f"{path}: 'shortfall' should hold its explanation as text")
+
+
+def _read_scenario(path: Path) -> dict[str, Any]:
+    """The resolved scenario, read as ``chartsim run`` reads a scenario file (bounded, validated), as plain data.
+
+    Validating it lets the report read its sections without guarding each one;
+    reading it with the scenario reader keeps a hostile file (a YAML alias
+    bomb, a huge or nested file, a pipe) from hanging the report.
+    """
+    from sim.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        message = " ".join(str(exc).split())  # one line
+        raise RunFolderError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+    return scenario.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- the folder
+
+
 def load_run(path: str | Path) -> RunFolder:
-    """Read the run folder at ``path``; raises :class:`RunFolderError` if it is missing or incomplete."""
+    """Read the run folder at ``path``; raises :class:`RunFolderError` if it is missing, incomplete or damaged."""
     folder = Path(path)
     if not folder.is_dir():
         raise RunFolderError(f"{folder}: not a run folder (no such directory)")
@@ -96,13 +261,15 @@ def load_run(path: str | Path) -> RunFolder:
         raise RunFolderError(f"{folder}: incomplete run folder, manifest.json is missing")
     if not (folder / "summary.csv").is_file() and not staff:
         raise RunFolderError(f"{folder}: incomplete run folder, summary.csv is missing")
-    run = RunFolder(
-        path=folder,
-        scenario=_read_mapping(folder / "scenario.yaml", yaml.safe_load),
-        manifest=_read_mapping(folder / "manifest.json", json.loads) if (folder / "manifest.json").is_file() else {},
-    )
+    scenario = _read_scenario(folder / "scenario.yaml")
+    manifest: dict[str, Any] = {}
+    if (folder / "manifest.json").is_file():
+        manifest = _read_mapping(folder / "manifest.json", json.loads)
+        _check_manifest(manifest, folder / "manifest.json")
+    run = RunFolder(path=folder, scenario=scenario, manifest=manifest)
     if staff and (folder / "staffing.json").is_file():
         run.staffing_meta = _read_mapping(folder / "staffing.json", json.loads)
+        _check_staffing(run.staffing_meta, folder / "staffing.json")
         for key in ("seed", "replications", "scenario"):
             run.manifest.setdefault(key, run.staffing_meta.get(key))
     for name in TABLES:
