@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sim.fit.log import MIN_CHARTS
+from sim.fit import MIN_CHARTS
 
 
 def fit_cmd(

@@ -26,11 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from sim.fit import MIN_CHARTS
+
 REQUIRED = ("chart_id", "chart_type", "coder", "started_at", "ended_at")
 OPTIONAL = ("discharged_at", "query_sent_at", "query_answered_at", "coder_level")
 TIMES = ("started_at", "ended_at", "discharged_at", "query_sent_at", "query_answered_at")
 MAX_SESSION_HOURS = 8.0
-MIN_CHARTS = 30  # charts of one type below which its coding time is not fitted
 SHOWN = 5  # offending rows named in a message
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
