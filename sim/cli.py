@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -35,6 +35,7 @@ CHART_ROWS = 2_000_000  # above this many expected chart rows, per-chart tables 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
 console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
 err = make_console(stderr=True)
+T = TypeVar("T")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -124,19 +125,29 @@ def run(
             fail(str(exc))
     config = _load(scenario)
     resumed: list = []
+    taken = None  # the folder this run writes, claimed before anything is simulated
     if resume is not None:
-        from sim.output import RunInterrupted, load_checkpoint
+        from sim.output import RunInterrupted, load_checkpoint, reclaim
 
         if plan is not None:
             fail("--resume continues a run of a fixed number of replications; --precision runs cannot be resumed")
+        taken = _claimed(reclaim, resume)  # before the checkpoint is read: its files are cut back to the last task
         try:
-            saved, resumed = load_checkpoint(resume)
-        except RunInterrupted as exc:
-            fail(str(exc))
-        if saved["scenario"] != config:
-            fail(f"--resume: {scenario} is not the scenario of the interrupted run in {resume} (changed since?)")
-        seed, reps, streams, charts, out = saved["seed"], saved["reps"], saved["streams"], saved["charts"], Path(saved["out"])
-        charts_format = saved.get("charts_format", "csv")
+            try:
+                saved, resumed = load_checkpoint(resume)
+            except RunInterrupted as exc:
+                fail(str(exc))
+            if saved["scenario"] != config:
+                fail(f"--resume: {scenario} is not the scenario of the interrupted run in {resume} (changed since?)")
+            seed, reps, streams, charts, out = (saved["seed"], saved["reps"], saved["streams"], saved["charts"],
+                                                Path(saved["out"]))
+            charts_format = saved.get("charts_format", "csv")
+            if out.exists():
+                fail(f"--out: {out} already exists; choose a new folder")
+        except BaseException:
+            taken.release()
+            raise
+        taken.out = out
     chosen: list[str] = []
     if plan is not None:
         allowed = metric_names(config.chart_types)
@@ -146,10 +157,8 @@ def run(
         chosen = list(dict.fromkeys(metric)) if metric else headline_names(config.chart_types)
     if out is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    if out.exists():
-        fail(f"--out: {out} already exists; choose a new folder")
     from sim.chart_files import ChartFiles
-    from sim.output import CHECKPOINT, Checkpoint, new_folder, resumable_folder, write_tables
+    from sim.output import CHECKPOINT, Checkpoint, OutputError, claim, write_tables
     from sim.runner import run as run_scenario
     from sim.runner import run_to_precision
 
@@ -157,21 +166,23 @@ def run(
     rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
     if charts_format == "auto":
         charts_format = "csv" if rows <= CHART_ROWS else "parquet"
+    note = charts is None and rows > CHART_ROWS
     if charts is None:  # per-chart tables by default only where they stay a manageable file
         charts = rows <= CHART_ROWS
-        if not charts:
-            err.print(f"note: per-chart tables not written (about {rows:,.0f} chart rows expected); "
-                      "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
-
     n_reps = reps if reps is not None else 100
-    partial = resume if resume is not None else out.with_name(out.name + ".partial")
+
+    if taken is None:
+        taken = _claimed(claim, out, plan is None)
+    partial = taken.folder
     try:
-        target = new_folder(out) if plan is not None else resumable_folder(out, resume)
-        with Progress(
+        with taken as folder, Progress(
             TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
             RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
             console=err, transient=True, disable=not err.is_terminal,
-        ) as bar, _cluster(dask) as cluster, target as folder:
+        ) as bar, _cluster(dask) as cluster:
+            if note:
+                err.print(f"note: per-chart tables not written (about {rows:,.0f} chart rows expected); "
+                          "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
             task = bar.add_task("run", total=None)
             stream = ChartFiles(folder, charts_format, per_chart=charts)  # big tables to disk, task by task
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
@@ -189,13 +200,14 @@ def run(
                 )
             write_tables(results, folder)
             shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)
-    except FileExistsError as exc:
+    except OutputError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if plan is None and partial.exists():
-            err.print(f"interrupted: finished replications are kept in {partial}/; continue with "
-                      f"chartsim run {scenario} --resume {partial}", highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+            _stopped(exc, f"finished replications are kept in {partial}/; continue with "
+                          f"chartsim run {scenario} --resume {partial}")
+        _stopped(exc, "nothing was written (a --precision run cannot be resumed)" if plan is not None
+                 else "nothing was written")
     console.print(summary_table(results))
     if not results.comparison.empty:
         console.print(comparison_table(results))
@@ -225,6 +237,26 @@ def run(
         _write_report(out)
     if missed:
         raise typer.Exit(3)
+
+
+def _claimed(take: Callable[..., T], *args: object) -> T:
+    """The output folder, claimed by ``take`` before anything is simulated; a refusal is one line, exit status 2."""
+    from sim.output import OutputError
+
+    try:
+        return take(*args)
+    except OutputError as exc:
+        fail(str(exc))
+        raise  # not reached: fail exits
+
+
+def _stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
+    """One line for Ctrl-C or SIGTERM, exit status 130."""
+    from sim.executor import Terminated
+
+    word = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    err.print(f"{word}: {what}", highlight=False, soft_wrap=True)
+    raise typer.Exit(130) from None
 
 
 @contextmanager
@@ -278,27 +310,32 @@ def staff(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
+    from sim.output import OutputError, claim
     from sim.scenario import ScenarioError
-    from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing
+    from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
     from sim.staffing import search as staff_search
 
     config = _load(scenario)
-    if out is None:
-        out = Path("runs") / f"{scenario.stem}-staff-{datetime.now():%Y%m%d-%H%M%S}"
-    if out.exists():
-        fail(f"--out: {out} already exists; choose a new folder")
     try:
         goal = parse_target(target, known_metrics(config))
-        with _cluster(dask) as cluster:
+        span = parse_coders(coders)
+    except ScenarioError as exc:
+        fail(str(exc))
+    if out is None:
+        out = Path("runs") / f"{scenario.stem}-staff-{datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        with _claimed(claim, out) as folder, _cluster(dask) as cluster:
             result = staff_search(
-                config, goal, parse_coders(coders), confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
+                config, goal, span, confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
                 workers=workers, executor=cluster,
                 progress=lambda n, p: err.print(f"  {n} main-team coders: mean {fmt(p.mean, goal.metric)}, met: {p.met}"),
             )
-    except ScenarioError as exc:
+            console.print(staffing_report(result))
+            write_staffing_files(result, folder)
+    except (ScenarioError, OutputError) as exc:
         fail(str(exc))
-    console.print(staffing_report(result))
-    write_staffing(result, out)
+    except KeyboardInterrupt as exc:
+        _stopped(exc, "nothing was written")
     console.print(f"wrote {out}/staffing.csv and staffing.json", soft_wrap=True)
     if result.answer is None:
         raise typer.Exit(1)
@@ -317,23 +354,26 @@ def select(
     out: Annotated[Path | None, typer.Option("--out", help="new folder for selection.csv")] = None,
 ) -> None:
     """Choose the best plan among the base and its variants (KN++, indifference zone)."""
-    from sim.output import new_folder, write_table
+    from sim.output import OutputError, claim, write_table
     from sim.scenario import ScenarioError
     from sim.selection import choose_plan
 
     config = _load(scenario)
     if goal not in ("min", "max"):
         fail(f"--goal must be min or max (got {goal!r})")
-    if out is not None and out.exists():
-        fail(f"--out: {out} already exists; choose a new folder")
     try:
-        choice = choose_plan(config, metric, delta, maximise=goal == "max", alpha=alpha, n0=n0,
-                             max_reps=max_reps, seed=seed)
-    except ScenarioError as exc:
+        with _claimed(claim, out) if out is not None else nullcontext(None) as folder:
+            choice = choose_plan(config, metric, delta, maximise=goal == "max", alpha=alpha, n0=n0,
+                                 max_reps=max_reps, seed=seed)
+            frame = choice.table()
+            if folder is not None:
+                write_table(frame, folder / "selection.csv")
+    except (ScenarioError, OutputError) as exc:
         fail(str(exc))
+    except KeyboardInterrupt as exc:
+        _stopped(exc, "nothing was written")
     from pandas import isna
 
-    frame = choice.table()
     rows = [[str(r["plan"]), str(r["replications"]), fmt(r["mean"], metric),
              "" if isna(r["eliminated_at"]) else f"stage {r['eliminated_at']}",
              "yes" if r["chosen"] else ""] for _, r in frame.iterrows()]
@@ -343,8 +383,6 @@ def select(
     note = " (stopped by --max-reps: the best mean so far)" if choice.selection.stopped_by_budget else ""
     console.print(f"best plan: [bold]{choice.best}[/]{note}; {choice.selection.total} replications in all")
     if out is not None:
-        with new_folder(out) as tmp:
-            write_table(frame, tmp / "selection.csv")
         console.print(f"wrote {out}/selection.csv")
 
 
@@ -365,7 +403,13 @@ def report_cmd(run_dir: Annotated[Path, typer.Argument(help="run folder written 
 
 
 def main() -> None:
-    """Entry point: option errors, like scenario errors, are one line and exit status 2."""
+    """Entry point: option errors, like scenario errors, are one line and exit status 2.
+
+    Ctrl-C and SIGTERM stop the command with one line and exit status 130.
+    """
+    from sim.executor import Terminated, stop_on_signals
+
+    stop_on_signals()
     try:
         code = app(prog_name="chartsim", standalone_mode=False)
     except TyperException as exc:  # typer's (vendored click's) usage errors
@@ -375,6 +419,9 @@ def main() -> None:
             where = ctx.command_path if ctx is not None else "chartsim"
             err.print(f"[bold red]error:[/] {where}: {message} (see {where} --help)", highlight=False, soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 2))
-    except (KeyboardInterrupt, typer.Abort):
+    except (KeyboardInterrupt, typer.Abort) as exc:
+        cause = (exc.__cause__ or exc.__context__) if isinstance(exc, typer.Abort) else exc
+        word = "terminated" if isinstance(cause, Terminated) else "interrupted"
+        err.print(word, highlight=False)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

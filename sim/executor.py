@@ -7,15 +7,28 @@ Everything that simulates — ``run``, ``--precision``, sweeps, ``staff``,
 Results are taken back in the order the tasks were given, with a bounded
 number in flight, so output never depends on which worker finished first
 and the parent holds only a few tasks' results at a time.
+
+Stopping is the parent's job. Workers ignore Ctrl-C and die with their
+parent, even one killed outright; the parent, interrupted (Ctrl-C, or SIGTERM
+through :func:`stop_on_signals`), cancels what has not started and ends its
+workers at once rather than after every task already submitted.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+STOP_GRACE = 2.0  # seconds the workers of an interrupted pool get to exit after SIGTERM, before SIGKILL
 
 
 class Submitter(Protocol):
@@ -31,9 +44,56 @@ class Inline:
         future: Future = Future()
         try:
             future.set_result(fn(*args))
+        except KeyboardInterrupt:
+            raise  # stop now, not when the result is asked for
         except BaseException as exc:  # handed to whoever asks for the result
             future.set_exception(exc)
         return future
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process: stopped like Ctrl-C, reported as 'terminated'."""
+
+
+def stop_on_signals() -> None:
+    """In the main thread of the main process: SIGTERM stops like Ctrl-C; a second signal quits at once.
+
+    The first SIGINT or SIGTERM raises (KeyboardInterrupt or
+    :class:`Terminated`), so folders are tidied and workers ended on the way
+    out; a second one while that happens exits with status 130 straight away
+    (the workers follow, see :func:`_worker_started`).
+    """
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if stopping:
+            os._exit(130)
+        stopping = True
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker process: leave Ctrl-C and SIGTERM handling to the parent, and die with it.
+
+    A terminal's Ctrl-C reaches every process of the foreground group; the
+    parent stops the workers, which would otherwise each print a traceback.
+    On Linux the kernel sends SIGKILL to the worker when its parent ends, even
+    by SIGKILL. (It follows the parent *thread* that forked the worker: pools
+    start their workers from the thread that submits, here the main one.)
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl in this C library: workers then outlive a killed parent
+            pass
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(1)
 
 
 @contextmanager
@@ -44,8 +104,26 @@ def executing(workers: int = 1, executor: Submitter | None = None) -> Iterator[S
     elif workers <= 1:
         yield Inline()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started, initargs=(os.getpid(),))
+        try:
             yield pool
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the tasks not yet started and end the workers now (SIGTERM, then SIGKILL after a grace)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            process.kill()
 
 
 def in_order(executor: Submitter, fn: Callable[..., Any], tasks: Iterable[tuple], window: int = 8) -> Iterator[Any]:
@@ -58,12 +136,16 @@ def in_order(executor: Submitter, fn: Callable[..., Any], tasks: Iterable[tuple]
     if isinstance(executor, Inline):
         window = 1  # each task already ran when submitted: hand it on at once
     pending: deque = deque()
-    for task in tasks:
-        pending.append(executor.submit(fn, *task))
-        if len(pending) >= window:
+    try:
+        for task in tasks:
+            pending.append(executor.submit(fn, *task))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    finally:  # interrupted or abandoned: what has not started need not run (a Dask cluster's too)
+        for future in pending:
+            future.cancel()
 
 
 def workers_of(executor: Submitter) -> int:

@@ -577,35 +577,40 @@ def write_staffing(result: Staffing, out: Path) -> Path:
     question and the answer) and ``scenario.yaml``.
     """
     with new_folder(out) as tmp:
-        write_table(result.table(), tmp / "staffing.csv")
-        ordered = [p for _, p in sorted(result.points.items())]
-        write_table(
-            pd.concat([p.summary.assign(coders=p.coders) for p in ordered], ignore_index=True),
-            tmp / "staffing_metrics.csv",
-        )
-        write_table(pd.concat([p.replications for p in ordered], ignore_index=True), tmp / "staffing_replications.csv")
-        meta = {
-            "scenario": result.scenario.name,
-            "target": str(result.target),
-            "rule": result.rule,
-            "rule_text": result.rule_text(),
-            "confidence": result.confidence,
-            "ci_level_two_sided": result.ci_level,
-            "ci_text": result.ci_text(),
-            "wilson_level": WILSON_LEVEL,
-            "replications": result.reps,
-            "seed": result.seed,
-            "coder_range": list(result.coder_range),
-            "varied": "coders.count (main team)",
-            "fixed_teams": result.fixed_teams,
-            "answer": result.answer,
-            "answer_total_coders": result.points[result.answer].total_coders if result.answer is not None else None,
-            "answer_headcount": result.headcount(result.answer) if result.answer is not None else None,
-            "shortfall": _plain(asdict(short)) if (short := result.shortfall()) is not None else None,
-            "analytic": {**asdict(result.workload), "coders": result.workload.coders, "minimum": result.workload.minimum},
-            "erlang_c": asdict(result.erlang),
-            "notes": result.notes,
-        }
-        (tmp / "staffing.json").write_text(json.dumps(meta, indent=2) + "\n")
-        write_scenario(result.scenario, tmp / "scenario.yaml")
+        write_staffing_files(result, tmp)
     return Path(out)
+
+
+def write_staffing_files(result: Staffing, folder: Path) -> None:
+    """Write the files of :func:`write_staffing` into an existing folder (one claimed before the search)."""
+    write_table(result.table(), folder / "staffing.csv")
+    ordered = [p for _, p in sorted(result.points.items())]
+    write_table(
+        pd.concat([p.summary.assign(coders=p.coders) for p in ordered], ignore_index=True),
+        folder / "staffing_metrics.csv",
+    )
+    write_table(pd.concat([p.replications for p in ordered], ignore_index=True), folder / "staffing_replications.csv")
+    meta = {
+        "scenario": result.scenario.name,
+        "target": str(result.target),
+        "rule": result.rule,
+        "rule_text": result.rule_text(),
+        "confidence": result.confidence,
+        "ci_level_two_sided": result.ci_level,
+        "ci_text": result.ci_text(),
+        "wilson_level": WILSON_LEVEL,
+        "replications": result.reps,
+        "seed": result.seed,
+        "coder_range": list(result.coder_range),
+        "varied": "coders.count (main team)",
+        "fixed_teams": result.fixed_teams,
+        "answer": result.answer,
+        "answer_total_coders": result.points[result.answer].total_coders if result.answer is not None else None,
+        "answer_headcount": result.headcount(result.answer) if result.answer is not None else None,
+        "shortfall": _plain(asdict(short)) if (short := result.shortfall()) is not None else None,
+        "analytic": {**asdict(result.workload), "coders": result.workload.coders, "minimum": result.workload.minimum},
+        "erlang_c": asdict(result.erlang),
+        "notes": result.notes,
+    }
+    (folder / "staffing.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_scenario(result.scenario, folder / "scenario.yaml")

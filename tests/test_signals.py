@@ -1,0 +1,138 @@
+"""Ctrl-C, SIGTERM and SIGKILL stop a real ``chartsim run`` and its workers promptly.
+
+Each test starts ``python -m sim run`` with two worker processes on a run
+that would take minutes, waits until it simulates, signals the parent only,
+and checks what a user would: the exit status, one line on stderr, no worker
+left alive, and the folders left behind (a resumable ``OUT.partial`` for a
+plain run; nothing else).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.output import CHECKPOINT, OWNER, claim, load_checkpoint, reclaim
+from tests.conftest import ROOT, SCENARIOS
+
+psutil = pytest.importorskip("psutil")
+
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and PR_SET_PDEATHSIG as on Linux"),
+    pytest.mark.xdist_group("signals"),  # one at a time: each keeps two cores busy while it runs
+]
+
+LONG_RUN = ["--reps", "200", "--workers", "2", "--no-charts"]  # minutes of simulation if left alone
+PRECISION = ["--precision", "0.0001", "--max-reps", "100000"]
+STARTUP = 60.0  # seconds allowed to reach the simulation on a busy machine
+PROMPT = 10.0  # seconds allowed to stop
+
+
+def _start(out: Path, *extra: str) -> tuple[subprocess.Popen, list]:
+    """The run in its own session with Ctrl-C at its default (a background shell's children ignore it); its workers."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(SCENARIOS / "department.yaml"), "--out", str(out), *LONG_RUN, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        if len(workers) >= 2 and any(out.parent.iterdir()):  # folder claimed, workers started
+            time.sleep(0.5)  # well into the first tasks
+            return proc, psutil.Process(proc.pid).children(recursive=True)
+        time.sleep(0.1)
+    proc.kill()
+    pytest.fail(f"the run did not start simulating within {STARTUP:.0f} s")
+
+
+def _gone(processes: list, within: float = PROMPT) -> list:
+    """The processes still alive after ``within`` seconds (a zombie waiting for init to reap it is gone)."""
+    deadline = time.monotonic() + within
+    while True:
+        alive = []
+        for p in processes:
+            try:
+                if p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def _stop(proc: subprocess.Popen, sig: signal.Signals) -> tuple[int, str, float]:
+    started = time.monotonic()
+    os.kill(proc.pid, sig)
+    try:
+        _, stderr = proc.communicate(timeout=PROMPT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"still running {PROMPT:.0f} s after {sig.name}")
+    return proc.returncode, stderr, time.monotonic() - started
+
+
+def _hidden(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_a_run_and_its_workers_and_keeps_it_resumable(sig: signal.Signals, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc, workers = _start(out)
+    code, stderr, _ = _stop(proc, sig)
+    assert code == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    word = "interrupted" if sig == signal.SIGINT else "terminated"
+    assert lines[0].startswith(f"{word}: ") and f"--resume {out}.partial" in lines[0], lines[0]
+    assert _gone(workers) == []
+    partial = out.with_name("out.partial")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.partial"]
+    assert not (partial / OWNER).exists() and (partial / CHECKPOINT).is_dir()
+    settings, _ = load_checkpoint(partial)  # resumable: the run's settings are there
+    assert settings["reps"] == 200
+
+
+def test_sigterm_stops_a_precision_run_and_leaves_nothing(tmp_path: Path) -> None:
+    proc, workers = _start(tmp_path / "out", *PRECISION)
+    code, stderr, _ = _stop(proc, signal.SIGTERM)
+    assert code == 130 and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("terminated: nothing was written")
+    assert _gone(workers) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    """SIGKILL gives the parent no chance to clean up: the kernel ends the workers (PR_SET_PDEATHSIG)."""
+    out = tmp_path / "out"
+    proc, workers = _start(out)
+    code, _, _ = _stop(proc, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    assert _gone(workers, within=5.0) == []
+    partial = out.with_name("out.partial")
+    assert (partial / OWNER).exists()  # a dead owner's
+    taken = reclaim(partial)  # does not block --resume
+    load_checkpoint(partial)
+    taken.release()
+    assert partial.is_dir() and not (partial / OWNER).exists()
+
+
+def test_a_killed_precision_runs_temporary_folder_is_swept_by_the_next_run(tmp_path: Path) -> None:
+    proc, workers = _start(tmp_path / "out", *PRECISION)
+    _stop(proc, signal.SIGKILL)
+    assert _gone(workers, within=5.0) == []
+    assert _hidden(tmp_path) == [".out.chartsim-tmp"]
+    with claim(tmp_path / "next"):
+        assert _hidden(tmp_path) == [".next.chartsim-tmp"]
+    assert _hidden(tmp_path) == [] and (tmp_path / "next").is_dir()
