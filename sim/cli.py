@@ -256,7 +256,11 @@ def _stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
 
     word = "terminated" if isinstance(exc, Terminated) else "interrupted"
     err.print(f"{word}: {what}", highlight=False, soft_wrap=True)
+    _said_stopped.append(word)
     raise typer.Exit(130) from None
+
+
+_said_stopped: list[str] = []  # the line _stopped printed, so main() does not print another
 
 
 @contextmanager
@@ -424,4 +428,6 @@ def main() -> None:
         word = "terminated" if isinstance(cause, Terminated) else "interrupted"
         err.print(word, highlight=False)
         sys.exit(130)
+    if code == 130 and not _said_stopped:  # typer turns a KeyboardInterrupt outside _stopped into exit status 130
+        err.print("interrupted", highlight=False)
     sys.exit(code if isinstance(code, int) else 0)
