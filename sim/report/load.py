@@ -28,13 +28,13 @@ NEEDED_COLUMNS = {
     "comparison": {"variant", "metric", "difference", "ci_low", "ci_high"},
     "staffing": {"coders", "mean", "ci_low", "ci_high"},
 }
-TEXT_COLUMNS = {"variant", "metric", "chart_type", "team", "level", "activity", "method", "started_by"}
+TEXT_COLUMNS = {"variant", "metric", "chart_type", "team", "level", "activity", "method"}
 # Columns the report computes with, besides the needed ones, where a table has them.
 NUMBER_COLUMNS = {
     "summary": {"sd", "p5", "p25", "p50", "p75", "p95"},
     "coder_days": {"queries_sent", "queries_answered", "interruptions"},
     "days": {"arrived", "coded", "on_hold"},
-    "charts": {"chart_id", "query_sent_at", "query_answered_at", "resumed_at"},
+    "charts": {"chart_id", "query_sent_at", "query_answered_at", "resumed_at", "started_by"},
     "activities": {"arrived_at"},
     "comparison": {"base_mean", "variant_mean", "confidence", "p_value", "p_value_adjusted"},
     "staffing": {"total_coders", "ci_level", "p_met", "p_met_low", "p_met_high"},
