@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,11 +48,11 @@ import pandas as pd
 from scipy import stats
 
 from sim.calendar import WEEKDAYS, Calendar
-from sim.executor import Submitter, executing
+from sim.executor import Submitter, executing, workers_of
 from sim.output import new_folder, write_scenario, write_table
 from sim.registry import fmt, lookup, metrics_for
 from sim.registry import metric_names as _registry_names
-from sim.runner import run
+from sim.runner import Experiment, Results, simulate_together
 from sim.scenario import Scenario, ScenarioError
 from sim.theory import erlang_c, mmc_mean_wait
 
@@ -444,8 +445,24 @@ def evaluate(
     executor: Submitter | None = None,
 ) -> Point:
     """Simulate ``n`` main-team coders and decide whether the target is met."""
-    s = with_coders(scenario, n)
-    results = run(s, reps=reps, seed=seed, workers=workers, keep_charts=False, executor=executor)
+    with executing(workers, executor) as ex:
+        return evaluate_many(scenario, [n], target, reps, seed, confidence, rule, ex)[n]
+
+
+def evaluate_many(
+    scenario: Scenario, counts: list[int], target: Target, reps: int, seed: int, confidence: float, rule: Rule,
+    executor: Submitter,
+) -> dict[int, Point]:
+    """Simulate several main-team counts at once on ``executor``; each as if run alone (``sim.run``)."""
+    started = time.perf_counter()
+    experiments = {n: Experiment(with_coders(scenario, n), seed) for n in counts}
+    simulate_together(list(experiments.values()), executor, reps)
+    return {n: _point(e.scenario, n, e.results(workers_of(executor), False, started), target, confidence, rule)
+            for n, e in experiments.items()}
+
+
+def _point(s: Scenario, n: int, results: Results, target: Target, confidence: float, rule: Rule) -> Point:
+    """Whether ``n`` coders meet the target, by ``rule``, from their run's replications."""
     reps_table = results.replications.drop(columns="variant").assign(coders=n)
     x = reps_table[target.metric].to_numpy(dtype=float)
     ok = target.met(x)
@@ -513,16 +530,18 @@ def search(
     points: dict[int, Point] = {}
     with executing(workers, executor) as ex:  # one pool (or cluster) for every count tried
 
-        def met(n: int) -> bool:
-            if n not in points:
-                points[n] = evaluate(base, n, target, reps, seed, confidence, rule, executor=ex)
-                if progress:
-                    progress(n, points[n])
-            return points[n].met
+        def met(counts: list[int]) -> dict[int, bool]:
+            new = [n for n in counts if n not in points]
+            if new:
+                points.update(evaluate_many(base, new, target, reps, seed, confidence, rule, ex))
+                for n in new:
+                    if progress:
+                        progress(n, points[n])
+            return {n: points[n].met for n in counts}
 
-        answer = _search(met, lo, hi, start)
+        answer = _search(met, lo, hi, start, width=workers_of(ex))
         if answer is None and hi - 1 >= lo:
-            met(hi - 1)  # the slope at the top of the range tells a flat curve from one still improving
+            met([hi - 1])  # the slope at the top of the range tells a flat curve from one still improving
 
     notes = []
     bad = [n for n, p in points.items() if answer is not None and ((n < answer and p.met) or (n > answer and not p.met))]
@@ -538,26 +557,51 @@ def search(
     )
 
 
-def _search(met: Callable[[int], bool], lo: int, hi: int, start: int) -> int | None:
-    """The smallest count in [lo, hi] with ``met``: step down from ``start``, or gallop up and bisect."""
-    if met(start):
+def _search(met: Callable[[list[int]], dict[int, bool]], lo: int, hi: int, start: int, width: int = 1) -> int | None:
+    """The smallest count in [lo, hi] with ``met``: step down from ``start``, or gallop up and bisect.
+
+    ``width`` counts are tried at once at each step (as many as the executor
+    runs side by side): the next counts down, the next gallop points, or
+    points spread evenly through the bracket. With width 1 this is the plain
+    step-down, gallop and bisection.
+    """
+    if met([start])[start]:
         answer = start
-        while answer > lo and met(answer - 1):
-            answer -= 1
+        while answer > lo:
+            below = list(range(answer - 1, max(lo, answer - width) - 1, -1))
+            outcome = met(below)
+            for n in below:
+                if not outcome[n]:
+                    return answer
+                answer = n
         return answer
     failed, step = start, 1
     while failed < hi:
-        n = min(failed + step, hi)
-        if met(n):
-            while n - failed > 1:
-                mid = (n + failed) // 2
-                if met(mid):
-                    n = mid
-                else:
-                    failed = mid
-            return n
-        failed, step = n, step * 2
+        ups, n = [], failed
+        while len(ups) < width and n < hi:
+            n = min(n + step, hi)
+            ups.append(n)
+            step *= 2
+        outcome = met(ups)
+        for n in ups:
+            if outcome[n]:
+                return _bisect(met, failed, n, width)
+            failed = n
     return None
+
+
+def _bisect(met: Callable[[list[int]], dict[int, bool]], failed: int, ok: int, width: int) -> int:
+    """The smallest count in (failed, ok] with ``met``, given ``ok`` meets it: ``width`` probes a step."""
+    while ok - failed > 1:
+        m = min(width, ok - failed - 1)
+        probes = sorted({failed + (i + 1) * (ok - failed) // (m + 1) for i in range(m)})
+        outcome = met(probes)
+        for n in probes:
+            if outcome[n]:
+                ok = n
+                break
+            failed = n
+    return ok
 
 
 # ---------------------------------------------------------------- output folder

@@ -17,6 +17,7 @@ from sim.scenario import ScenarioError, parse_scenario
 from sim.staffing import (
     STAFFING_COLUMNS,
     Target,
+    _search,
     known_metrics,
     min_reps_for_probability,
     parse_coders,
@@ -218,6 +219,24 @@ def test_search_gallops_and_bisects_to_the_same_answer_as_a_linear_scan(write_sc
     assert result.answer == min(n for n, ok in scan.items() if ok)
     assert len(result.points) < 20
     assert all(result.points[n].met == scan[n] for n in result.points)
+    wide = search(scenario, target, (1, 20), reps=2, workers=2)  # two counts a step, on two worker processes
+    assert wide.answer == result.answer
+    for n in set(wide.points) & set(result.points):
+        pd.testing.assert_frame_equal(wide.points[n].replications, result.points[n].replications)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 5, 8])
+def test_search_of_any_width_finds_the_smallest_count_that_meets(width: int) -> None:
+    """Monotone targets met from every threshold in [lo, hi + 1], every start: the answer is the threshold."""
+    lo, hi = 2, 23
+    for threshold in range(lo, hi + 2):
+        for start in range(lo, hi + 1):
+            def met(counts: list[int], threshold: int = threshold) -> dict[int, bool]:
+                assert all(lo <= n <= hi for n in counts) and len(counts) <= width
+                return {n: n >= threshold for n in counts}
+
+            answer = _search(met, lo, hi, start, width)
+            assert answer == (threshold if threshold <= hi else None), (threshold, start)
 
 
 def test_more_coders_never_raise_the_backlog_in_the_staffing_search() -> None:
