@@ -20,6 +20,7 @@ from sim.console import (
     RateColumn,
     comparison_table,
     make_console,
+    markup_safe,
     metrics_table,
     precision_table,
     staffing_report,
@@ -40,7 +41,7 @@ T = TypeVar("T")
 
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line error and exit without a traceback."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -124,6 +125,7 @@ def run(
         except ValueError as exc:
             fail(str(exc))
     config = _load(scenario)
+    _warn_uncoded(config)
     resumed: list = []
     taken = None  # the folder this run writes, claimed before anything is simulated
     if resume is not None:
@@ -211,7 +213,7 @@ def run(
     console.print(summary_table(results))
     if not results.comparison.empty:
         console.print(comparison_table(results))
-        console.print(f"each variant's own summary: {out}/summary.csv")
+        console.print(f"each variant's own summary: {markup_safe(out)}/summary.csv")
     missed: list[str] = []
     if plan is not None and results.precision is not None:
         console.print(precision_table(results))
@@ -223,12 +225,12 @@ def run(
                    if (v, m) not in checked]
         if skipped:
             console.print(f"not checked (no value, or only one, in the first {plan.min_reps} replications): "
-                          f"{', '.join(skipped)}", soft_wrap=True)
+                          f"{markup_safe(', '.join(skipped))}", soft_wrap=True)
         if missed:
             console.print(f"[red]not converged after {results.reps} replications (--max-reps {plan.max_reps}):[/] "
-                          f"{', '.join(missed)} — raise --max-reps, loosen --precision or, for metrics near 0, "
+                          f"{markup_safe(', '.join(missed))} — raise --max-reps, loosen --precision or, for metrics near 0, "
                           "set --half-width", soft_wrap=True)
-    console.print(f"wrote {out}/ in {results.wall_seconds:.2f} s of simulation")
+    console.print(f"wrote {markup_safe(out)}/ in {results.wall_seconds:.2f} s of simulation")
     if not err.is_terminal:  # no progress bar was shown: one closing line for logs
         n = results.reps * (1 + len(results.variants))
         err.print(f"simulated {n:,} replications in {results.wall_seconds:.1f} s "
@@ -255,7 +257,7 @@ def _stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
     from sim.executor import Terminated
 
     word = "terminated" if isinstance(exc, Terminated) else "interrupted"
-    err.print(f"{word}: {what}", highlight=False, soft_wrap=True)
+    err.print(f"{word}: {markup_safe(what)}", highlight=False, soft_wrap=True)
     _said_stopped.append(word)
     raise typer.Exit(130) from None
 
@@ -286,7 +288,15 @@ def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) 
     """Validate a scenario file without running it."""
     config = _load(scenario)
     extra = f", {len(config.expanded())} variants" if config.variants or config.sweeps else ""
-    console.print(f"{scenario}: ok — {config.name}: {config.n_coders} coders, {config.days} days{extra}")
+    console.print(markup_safe(f"{scenario}: ok — {config.name}: {config.n_coders} coders, {config.days} days{extra}"))
+    _warn_uncoded(config)
+
+
+def _warn_uncoded(config) -> None:
+    """Chart types allowed (coders.allow_uncoded_types) though no coder codes them: their backlog only grows."""
+    if uncoded := config.uncoded_types():
+        err.print(markup_safe(f"warning: no coder codes {', '.join(uncoded)} (coders.allow_uncoded_types): "
+                              "those charts wait until the end of the run"), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -340,7 +350,7 @@ def staff(
         fail(str(exc))
     except KeyboardInterrupt as exc:
         _stopped(exc, "nothing was written")
-    console.print(f"wrote {out}/staffing.csv and staffing.json", soft_wrap=True)
+    console.print(f"wrote {markup_safe(out)}/staffing.csv and staffing.json", soft_wrap=True)
     if result.answer is None:
         raise typer.Exit(1)
 
@@ -356,6 +366,9 @@ def select(
     max_reps: Annotated[int, typer.Option("--max-reps", help="replication budget per plan")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="new folder for selection.csv")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Choose the best plan among the base and its variants (KN++, indifference zone)."""
     from sim.output import OutputError, claim, write_table
@@ -366,9 +379,9 @@ def select(
     if goal not in ("min", "max"):
         fail(f"--goal must be min or max (got {goal!r})")
     try:
-        with _claimed(claim, out) if out is not None else nullcontext(None) as folder:
+        with _claimed(claim, out) if out is not None else nullcontext(None) as folder, _cluster(dask) as cluster:
             choice = choose_plan(config, metric, delta, maximise=goal == "max", alpha=alpha, n0=n0,
-                                 max_reps=max_reps, seed=seed)
+                                 max_reps=max_reps, seed=seed, workers=workers, executor=cluster)
             frame = choice.table()
             if folder is not None:
                 write_table(frame, folder / "selection.csv")
@@ -385,9 +398,9 @@ def select(
     console.print(Fit(f"KN++ on {metric} ({goal}), indifference zone {delta:g}, P(correct) ≥ {1 - alpha:.0%}",
                       cols, rows))
     note = " (stopped by --max-reps: the best mean so far)" if choice.selection.stopped_by_budget else ""
-    console.print(f"best plan: [bold]{choice.best}[/]{note}; {choice.selection.total} replications in all")
+    console.print(f"best plan: [bold]{markup_safe(choice.best)}[/]{note}; {choice.selection.total} replications in all")
     if out is not None:
-        console.print(f"wrote {out}/selection.csv")
+        console.print(f"wrote {markup_safe(out)}/selection.csv")
 
 
 def _write_report(folder: Path) -> None:
@@ -397,13 +410,18 @@ def _write_report(folder: Path) -> None:
         html = build_report(folder)
     except RunFolderError as exc:
         fail(str(exc))
-    console.print(f"wrote {html} and {html.with_name('results.xlsx')}")
+    console.print(markup_safe(f"wrote {html} and {html.with_name('results.xlsx')}"))
 
 
 @app.command("report")
 def report_cmd(run_dir: Annotated[Path, typer.Argument(help="run folder written by chartsim run or chartsim staff")]) -> None:
     """Write report.html and results.xlsx into a run folder (never re-runs the simulation)."""
     _write_report(run_dir)
+
+
+from sim.fit.command import fit_cmd  # noqa: E402  (typer and pathlib only: pandas and scipy load when it runs)
+
+app.command("fit")(fit_cmd)
 
 
 def main() -> None:
@@ -421,7 +439,8 @@ def main() -> None:
         if message:  # an empty one follows the help text, already shown
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else "chartsim"
-            err.print(f"[bold red]error:[/] {where}: {message} (see {where} --help)", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {markup_safe(f'{where}: {message} (see {where} --help)')}", highlight=False,
+                      soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 2))
     except (KeyboardInterrupt, typer.Abort) as exc:
         cause = (exc.__cause__ or exc.__context__) if isinstance(exc, typer.Abort) else exc

@@ -22,11 +22,10 @@ import pandas as pd
 from sim.analysis import PrecisionPlan, sequential_precision
 from sim.chunk import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
 from sim.executor import Submitter, executing, in_order, workers_of
-from sim.scenario import Scenario
+from sim.scenario import BASE, Scenario
 from sim.stats import compare, mser5, summarise
 from sim.streams import stream_key
 
-BASE = "base"
 PILOT_REPS = 20  # replications of the base that choose an automatic warm-up (MSER-5)
 Streams = Literal["common", "independent"]
 

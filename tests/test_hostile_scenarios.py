@@ -266,8 +266,6 @@ def test_check_refuses_with_one_line_and_exit_2(setup, fragment: str, tmp_path: 
     assert fragment in output, output
 
 
-@pytest.mark.xfail(reason="sim/cli.py prints the message as rich markup: brackets in a name are eaten or crash it",
-                   strict=False)
 def test_check_prints_names_with_brackets_verbatim(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
