@@ -129,7 +129,8 @@ def run(
     resumed: list = []
     taken = None  # the folder this run writes, claimed before anything is simulated
     if resume is not None:
-        from sim.output import RunInterrupted, load_checkpoint, reclaim
+        from sim.folders import reclaim
+        from sim.output import RunInterrupted, load_checkpoint
 
         if plan is not None:
             fail("--resume continues a run of a fixed number of replications; --precision runs cannot be resumed")
@@ -160,7 +161,8 @@ def run(
     if out is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
     from sim.chart_files import ChartFiles
-    from sim.output import CHECKPOINT, Checkpoint, OutputError, claim, write_tables
+    from sim.folders import OutputError, claim
+    from sim.output import CHECKPOINT, Checkpoint, write_tables
     from sim.runner import run as run_scenario
     from sim.runner import run_to_precision
 
@@ -243,7 +245,7 @@ def run(
 
 def _claimed(take: Callable[..., T], *args: object) -> T:
     """The output folder, claimed by ``take`` before anything is simulated; a refusal is one line, exit status 2."""
-    from sim.output import OutputError
+    from sim.folders import OutputError
 
     try:
         return take(*args)
@@ -324,7 +326,7 @@ def staff(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
-    from sim.output import OutputError, claim
+    from sim.folders import OutputError, claim
     from sim.scenario import ScenarioError
     from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
     from sim.staffing import search as staff_search
@@ -371,7 +373,8 @@ def select(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Choose the best plan among the base and its variants (KN++, indifference zone)."""
-    from sim.output import OutputError, claim, write_table
+    from sim.folders import OutputError, claim
+    from sim.output import write_table
     from sim.scenario import ScenarioError
     from sim.selection import choose_plan
 

@@ -49,7 +49,8 @@ from scipy import stats
 
 from sim.calendar import WEEKDAYS, Calendar
 from sim.executor import Submitter, executing, workers_of
-from sim.output import new_folder, write_scenario, write_table
+from sim.folders import new_folder
+from sim.output import write_scenario, write_table
 from sim.registry import fmt, lookup, metrics_for
 from sim.registry import metric_names as _registry_names
 from sim.runner import Experiment, Results, simulate_together

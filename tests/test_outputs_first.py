@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.output import OWNER, TEMP_SUFFIX, OutputError, claim, reclaim, sweep
+from sim.folders import OWNER, TEMP_SUFFIX, OutputError, claim, reclaim, sweep
 from tests.conftest import SCENARIOS
 
 DEPARTMENT = str(SCENARIOS / "department.yaml")  # a base and variants: every command has plans to simulate

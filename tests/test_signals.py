@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.output import CHECKPOINT, OWNER, claim, load_checkpoint, reclaim
+from sim.folders import OWNER, claim, reclaim
+from sim.output import CHECKPOINT, load_checkpoint
 from tests.conftest import ROOT, SCENARIOS
 
 psutil = pytest.importorskip("psutil")
