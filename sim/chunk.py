@@ -18,7 +18,7 @@ from sim import chart_files
 from sim.metrics import coder_day_quantiles, replication_metrics
 from sim.model import Department
 from sim.scenario import Scenario
-from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame
+from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame, revenue_per_chart
 
 CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
 MAX_REPS_PER_CHUNK = 500  # tables and metrics cost a fixed ~0.1 s a task: amortise it
@@ -77,8 +77,11 @@ def simulate_chunk(
     render = render or {}
     kinds = list(scenario.chart_types)
     charts = charts_frame(cols)
-    coder_days = coder_days_frame(cols, charts, [c.team for c in department.coders], [c.level for c in department.coders])
-    days = days_frame(charts, kinds, list(reps), scenario.days)
+    coder_days = coder_days_frame(
+        cols, charts, [c.team for c in department.coders], [c.level for c in department.coders],
+        absence=scenario.absence is not None,
+    )
+    days = days_frame(charts, kinds, list(reps), scenario.days, revenue_per_chart(scenario))
     salaries = [c.salary for c in department.coders]
     metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
     activities = activities_frame(cols) if keep_charts or "activities" in render else None
@@ -99,4 +102,4 @@ def simulate_chunk(
 def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
     """The days table of replications ``reps`` only (for choosing the warm-up)."""
     _, cols = _simulate(scenario, seed, reps)
-    return days_frame(charts_frame(cols), list(scenario.chart_types), list(reps), scenario.days)
+    return days_frame(charts_frame(cols), list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))

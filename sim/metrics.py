@@ -14,17 +14,22 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import DAY
-from sim.registry import METRICS
+from sim.registry import METRICS, OPTIONAL_METRICS
 from sim.registry import metric_names as registry_names
 from sim.scenario import Scenario
 
-METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in METRICS}
+METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}
 CODER_DAY_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)  # of charts coded per coder-day (percentiles.csv)
+
+
+def sections_on(scenario: Scenario) -> list[str]:
+    """The optional scenario sections turned on, whose metrics a run reports (see sim.registry.OPTIONAL_METRICS)."""
+    return [section for section in OPTIONAL_METRICS if getattr(scenario, section, None) is not None]
 
 
 def metric_names(scenario: Scenario) -> list[str]:
     """Every metric a run of this scenario reports (see sim.registry)."""
-    return registry_names(scenario.chart_types)
+    return registry_names(scenario.chart_types, sections_on(scenario))
 
 
 def pay_per_minute(scenario: Scenario, salary: float) -> float:
@@ -43,7 +48,10 @@ def replication_metrics(
 ) -> pd.DataFrame:
     """One row of key metrics per replication (see sim.registry for their meaning)."""
     cut = warmup * DAY
-    cd = coder_days.loc[coder_days["day"] >= warmup]
+    scheduled = coder_days.loc[coder_days["day"] >= warmup]
+    absence = "absent_minutes" in scheduled.columns
+    # Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage.
+    cd = scheduled.loc[scheduled["absent_minutes"] == 0] if absence else scheduled
     by_rep = cd.groupby("replication")
     out = pd.DataFrame(index=pd.Index(sorted(days["replication"].unique()), name="replication"))
     out["charts_per_coder_day"] = by_rep["charts_coded"].mean()
@@ -65,8 +73,28 @@ def replication_metrics(
     out["backlog_end"] = last["backlog"]
     out["on_hold_end"] = last["on_hold"]
     _chart_metrics(out, scenario, charts.loc[charts["arrived_at"] >= cut])
-    _labour_metrics(out, scenario, cd, by_rep, salaries)
+    _labour_metrics(out, scenario, scheduled, by_rep, salaries)
+    if absence:
+        _absence_metrics(out, scenario, scheduled)
+    if "dnfb_dollars" in days.columns:
+        _revenue_metrics(out, days.loc[days["day"] >= warmup])
     return out.reset_index()
+
+
+def _absence_metrics(out: pd.DataFrame, scenario: Scenario, scheduled: pd.DataFrame) -> None:
+    """Shrinkage: absent days and breaks over the scheduled shift minutes of every coder-day."""
+    shift = scenario.shift.end_min - scenario.shift.start_min
+    by_rep = scheduled.groupby("replication")
+    away = by_rep["absent_minutes"].sum() + by_rep["break_minutes"].sum()
+    out["shrinkage"] = (away / (by_rep.size() * shift)).reindex(out.index)
+    out["absent_days"] = (scheduled["absent_minutes"] > 0).groupby(scheduled["replication"]).sum().reindex(out.index)
+
+
+def _revenue_metrics(out: pd.DataFrame, days: pd.DataFrame) -> None:
+    """DNFB dollars at the end of each day, and in days of the revenue arriving (HFMA's DNFB days)."""
+    by_rep = days.groupby("replication")
+    out["dnfb_dollars_mean"] = by_rep["dnfb_dollars"].mean()
+    out["dnfb_days"] = out["dnfb_dollars_mean"] / by_rep["arrived_dollars"].mean().replace(0, np.nan)
 
 
 def _chart_metrics(out: pd.DataFrame, scenario: Scenario, ch: pd.DataFrame) -> None:

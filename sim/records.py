@@ -18,11 +18,15 @@ class CoderDay:
     up to it. ``overtime`` is the extra time granted that morning and
     ``after_shift`` the time past the end of shift and overtime spent
     finishing the chart in hand or answering questions.
+
+    A coder away for the day (see sim.model.absence) has a coder-day with
+    ``absent`` set to the shift's minutes, no work, and ``paid`` equal to
+    ``absent`` when absence is paid, else 0.
     """
 
     __slots__ = (
         "day", "coder", "login", "logout", "paid", "overtime", "after_shift", "coding", "query_writing",
-        "interrupted", "on_break", "idle", "interruptions", "queries_sent", "coded",
+        "interrupted", "on_break", "idle", "interruptions", "queries_sent", "coded", "absent",
     )
 
     def __init__(self, day: int, coder: int, login: float, overtime: float, n_types: int) -> None:
@@ -41,6 +45,7 @@ class CoderDay:
         self.interruptions = 0
         self.queries_sent = 0
         self.coded = [0] * n_types
+        self.absent = 0.0
 
 
 # One break taken or one billing question answered: (coder, day, kind, start, minutes, arrived).

@@ -73,7 +73,25 @@ METRICS: tuple[Metric, ...] = (
     Metric("labour_cost", "$", "pay for the paid hours of the run, $", False, "lower"),
     Metric("cost_per_chart", "$", "labour cost per coded chart, $", True, "lower"),
 )
-BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+# Reported only when the scenario turns on the section that produces them (section → its metrics).
+OPTIONAL_METRICS: dict[str, tuple[Metric, ...]] = {
+    "absence": (
+        Metric("shrinkage", "share",
+               "share of scheduled shift minutes (all coder-days, absent ones included, after warm-up) not at the "
+               "desk: absent days plus breaks (billing questions, idle and query time count as at the desk)",
+               True, "lower"),
+        Metric("absent_days", "days", "coder working days lost to absence (planned and unplanned) after warm-up"),
+    ),
+    "revenue": (
+        Metric("dnfb_dollars_mean", "$",
+               "dollars of arrived charts not yet coded at the end of a day (discharged not final-billed for "
+               "coding), mean over days after warm-up", True, "lower"),
+        Metric("dnfb_days", "days",
+               "DNFB dollars divided by the average daily revenue arriving (both after warm-up): days of revenue "
+               "waiting on coding", True, "lower"),
+    ),
+}
+BY_NAME: dict[str, Metric] = {m.name: m for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}
 
 
 def type_metric(kind: str) -> Metric:
@@ -82,18 +100,20 @@ def type_metric(kind: str) -> Metric:
                   True, "higher")
 
 
-def metrics_for(kinds: Iterable[str]) -> list[Metric]:
-    """Every metric a run with these chart types reports, in reading order."""
+def metrics_for(kinds: Iterable[str], sections: Iterable[str] = ()) -> list[Metric]:
+    """Every metric a run with these chart types (and optional ``sections`` turned on) reports, in reading order."""
     per_type = [type_metric(k) for k in kinds]
-    return [METRICS[0], *per_type, *METRICS[1:]]
+    on = set(sections)
+    optional = [m for section, ms in OPTIONAL_METRICS.items() if section in on for m in ms]
+    return [METRICS[0], *per_type, *METRICS[1:], *optional]
 
 
-def metric_names(kinds: Iterable[str]) -> list[str]:
-    return [m.name for m in metrics_for(kinds)]
+def metric_names(kinds: Iterable[str], sections: Iterable[str] = ()) -> list[str]:
+    return [m.name for m in metrics_for(kinds, sections)]
 
 
-def headline_names(kinds: Iterable[str]) -> list[str]:
-    return [m.name for m in metrics_for(kinds) if m.headline]
+def headline_names(kinds: Iterable[str], sections: Iterable[str] = ()) -> list[str]:
+    return [m.name for m in metrics_for(kinds, sections) if m.headline]
 
 
 def lookup(name: str) -> Metric:

@@ -281,6 +281,37 @@ class Queries(_Frozen):
     )
 
 
+class Absence(_Frozen):
+    """Coders away from work: planned leave in blocks, and unplanned absence day by day."""
+
+    planned_days_per_year: float = Field(
+        0.0, ge=0, le=260,
+        description="working days of planned leave per coder per year (52 weeks of the shift's workdays); "
+        "booked in blocks of block_days, scaled to the horizon",
+    )
+    block_days: int = Field(5, ge=1, le=60, description="consecutive working days per block of planned leave")
+    unplanned_probability: float = Field(
+        0.0, ge=0, le=0.5, description="chance that a coder is absent on any working day not already on leave"
+    )
+    paid: bool = Field(True, description="absent days are paid (they count in labour cost and shrinkage)")
+
+
+class Revenue(_Frozen):
+    """What a coded chart lets the hospital bill: the dollars waiting on coding (DNFB)."""
+
+    per_chart: dict[str, float] = Field(
+        min_length=1, description="reimbursement per chart by type, $ (a type left out is worth $0)"
+    )
+
+    @field_validator("per_chart")
+    @classmethod
+    def _dollars(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, dollars in v.items():
+            if not 0 <= dollars <= 10_000_000:
+                raise ValueError(f"reimbursement for {k} must be between 0 and 10000000 $ (got {dollars})")
+        return v
+
+
 class Variant(_Frozen):
     """A named what-if: overrides by dotted path on the base scenario."""
 
@@ -329,6 +360,8 @@ class Scenario(_Frozen):
     overtime: Overtime | None = None
     interruptions: Interruptions = Field(default_factory=Interruptions)
     queries: Queries = Field(default_factory=Queries)
+    absence: Absence | None = Field(None, description="planned and unplanned absence; off when null")
+    revenue: Revenue | None = Field(None, description="reimbursement per chart, for DNFB dollars; off when null")
     sources: dict[str, str] = Field(
         default_factory=dict, description="dotted path → 'documented: …' or 'assumption: …'"
     )
@@ -360,6 +393,8 @@ class Scenario(_Frozen):
         known("arrivals.daily", self.arrivals.daily)
         known("arrivals.per_hour", self.arrivals.per_hour)
         known("coders.priority", self.coders.priority)
+        if self.revenue is not None:
+            known("revenue.per_chart", self.revenue.per_chart)
         for team_name, team in self.all_teams():
             if team.skills is not None:
                 known(f"{team_name}.skills", team.skills)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.calendar import DAY
 from sim.records import ACTIVITY_NAMES, Records
+from sim.scenario import Scenario
 
 CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",
@@ -27,7 +28,7 @@ _CHART_FIELDS = (
     "id", "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
     "started_by",
 )
-_DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "coded")
+_DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "coded")
 
 
 class Columns:
@@ -100,8 +101,14 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
     )
 
 
-def coder_days_frame(cols: Columns, charts: pd.DataFrame, teams: list[str], levels: list[str]) -> pd.DataFrame:
-    """One row per replication × day × coder (the ``coder_days.csv`` table)."""
+def coder_days_frame(
+    cols: Columns, charts: pd.DataFrame, teams: list[str], levels: list[str], absence: bool = False
+) -> pd.DataFrame:
+    """One row per replication × day × coder (the ``coder_days.csv`` table).
+
+    With ``absence`` (the scenario models it) the table ends with
+    ``absent_minutes``: the shift's minutes on a day the coder was away, else 0.
+    """
     d = cols.day_columns()
     frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
     frame["team"] = [teams[i] for i in frame["coder"]]
@@ -122,6 +129,8 @@ def coder_days_frame(cols: Columns, charts: pd.DataFrame, teams: list[str], leve
     frame["interrupted_minutes"] = d["interrupted"]
     frame["break_minutes"] = d["on_break"]
     frame["idle_minutes"] = d["idle"]
+    if absence:
+        frame["absent_minutes"] = d["absent"]
     return frame
 
 
@@ -172,13 +181,25 @@ def activities_frame(cols: Columns) -> pd.DataFrame:
     )
 
 
-def days_frame(charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: int) -> pd.DataFrame:
+def revenue_per_chart(scenario: Scenario) -> list[float] | None:
+    """Reimbursement of a chart of each type, in chart-type order ($0 for a type not listed); None when off."""
+    if scenario.revenue is None:
+        return None
+    return [scenario.revenue.per_chart.get(kind, 0.0) for kind in scenario.chart_types]
+
+
+def days_frame(
+    charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: int, revenue: list[float] | None = None
+) -> pd.DataFrame:
     """One row per replication × day: arrivals, charts coded, backlog at the end of the day.
 
     Backlog is every chart that has arrived and is not yet coded (waiting, in
     hand, or on query hold); ``on_hold`` is the part waiting for a physician.
     Work finished after midnight of the last day (the last shift is never
-    cut) counts on the last day.
+    cut) counts on the last day. With ``revenue`` (dollars per chart by type)
+    the table adds ``arrived_dollars`` (the day's arrivals at their
+    reimbursement) and ``dnfb_dollars``: the backlog at its reimbursement,
+    the revenue discharged and not final-billed for want of coding.
     """
     rep_index = {r: i for i, r in enumerate(reps)}
     n_reps, n_kinds = len(reps), len(kinds)
@@ -207,4 +228,8 @@ def days_frame(charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: 
     }
     for i, kind in enumerate(kinds):
         out[f"backlog_{kind}"] = backlog[:, :, i].ravel().astype(int)
+    if revenue is not None:
+        dollars = np.asarray(revenue, dtype=float)
+        out["arrived_dollars"] = (arrived @ dollars).ravel()
+        out["dnfb_dollars"] = (backlog @ dollars).ravel()
     return pd.DataFrame(out)

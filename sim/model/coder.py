@@ -19,7 +19,7 @@ one timeout, which keeps a coder-day to a few dozen events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
 import simpy
@@ -117,13 +117,25 @@ def code_charts(
     log: list[CoderDay],
     activities: list[Activity],
     n_types: int,
+    absent: Sequence[bool] = (),
+    absence_paid: bool = True,
 ) -> Generator[simpy.Event, object, None]:
-    """The coder's process over the whole horizon: one pass of the loop per working day."""
+    """The coder's process over the whole horizon: one pass of the loop per working day.
+
+    ``absent`` marks the working days (by shift index) the coder is absent: the
+    day is logged as absent and nothing is done, not even its billing questions.
+    """
     speed, kinds, skills, me_index = me.speed, me.kinds, frozenset(me.kinds), me.index
     take, timeout = worklist.taker(kinds), env.timeout
-    for shift, desk in zip(shifts, desks):
+    for i, (shift, desk) in enumerate(zip(shifts, desks)):
         if env.now < shift.start:
             yield timeout(shift.start - env.now)
+        if absent and absent[i]:
+            day = CoderDay(shift.day, me_index, env.now, 0.0, n_types)
+            day.absent = shift.end - shift.start
+            day.paid = day.absent if absence_paid else 0.0
+            log.append(day)
+            continue
         extra = overtime_on(shift.day)
         end = shift.end + extra
         day = CoderDay(shift.day, me_index, env.now, extra, n_types)

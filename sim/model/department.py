@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import DAY, Calendar
+from sim.model.absence import absent_days
 from sim.model.charts import Chart, ChartDraws
 from sim.model.coder import CoderSpec, Desk, code_charts
 from sim.model.physician import answered_at
@@ -140,9 +141,19 @@ class Department:
             batch = reps[first : first + per_batch]
             charts, desks = draws.batch(batch), self.desks(draws.streams, batch)
             for replication, rep_charts, rep_desks in zip(batch, charts, desks):
-                yield self._run(replication, rep_charts, rep_desks)
+                yield self._run(replication, rep_charts, rep_desks, self.absences(draws.streams, replication))
 
-    def _run(self, replication: int, charts: list[Chart], desks: list[list[Desk]]) -> Records:
+    def absences(self, streams: Streams, rep: int) -> list[list[bool]]:
+        """Each coder's absent working days in replication ``rep`` (empty lists when absence is off)."""
+        absence = self.scenario.absence
+        if absence is None:
+            return [[] for _ in self.coders]
+        year = 52 * len(self.scenario.shift.workdays)
+        return [absent_days(absence, c.seat, len(self.shifts), year, streams, rep).tolist() for c in self.coders]
+
+    def _run(
+        self, replication: int, charts: list[Chart], desks: list[list[Desk]], away: list[list[bool]]
+    ) -> Records:
         env = simpy.Environment(initial_time=self.login)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
         waiting = 0
@@ -154,12 +165,13 @@ class Department:
         log: list[CoderDay] = []
         activities: list[Activity] = []
         overtime = OvertimeDecision(self.scenario.overtime, worklist)
+        paid = self.scenario.absence.paid if self.scenario.absence is not None else True
         coders = [
             env.process(code_charts(
                 env, spec, self.shifts, coder_desks, worklist, self.answer_at,
-                overtime.minutes_on, log, activities, self.n_types,
+                overtime.minutes_on, log, activities, self.n_types, coder_away, paid,
             ))
-            for spec, coder_desks in zip(self.coders, desks)
+            for spec, coder_desks, coder_away in zip(self.coders, desks, away)
         ]
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         log.sort(key=lambda d: (d.day, d.coder))

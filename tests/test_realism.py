@@ -1,0 +1,147 @@
+"""The department as coding managers run it: absence, revenue waiting on coding, and the rest.
+
+Each mechanism is off unless its scenario section is given (an unchanged
+scenario gives byte-identical results, checked by hand in the change that
+added them), and each is tested here against a number worked out by hand
+or from theory.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model import Department
+from sim.model.absence import absent_days, expected_share
+from sim.scenario import Absence, ScenarioError, parse_scenario
+from sim.streams import Streams
+
+ONE_TYPE = {
+    "days": 5,
+    "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 30}}},
+    "arrivals": {"daily": {"a": {"count": {"dist": "fixed", "value": 10}}}},
+    "coders": {"count": 1},
+    "shift": {"start": "08:00", "end": "10:00"},
+}
+
+
+def scenario(**changes) -> sim.Scenario:
+    return parse_scenario({**ONE_TYPE, **changes})
+
+
+# ---------------------------------------------------------------- absence
+
+
+def test_absence_thins_coder_days_by_its_expected_share():
+    """Over many coder-days the absent share sits within a 99.9 % binomial interval of theory.
+
+    10 days of planned leave a year in blocks of 5 (0.0385 of a 260-day year)
+    and 3 % unplanned on the days left: 0.0385 + 0.9615 × 0.03 = 0.0673.
+    Planned blocks make days within a coder correlated, so the interval is
+    taken over blocks of one coder's horizon (each coder-replication one draw).
+    """
+    absence = Absence(planned_days_per_year=10, block_days=5, unplanned_probability=0.03)
+    p = expected_share(absence, 260)
+    assert p == pytest.approx(10 / 260 + (1 - 10 / 260) * 0.03)
+    streams, n_shifts = Streams(11), 260
+    shares = np.array([
+        absent_days(absence, f"coders.{c}", n_shifts, 260, streams, rep).mean() for rep in range(40) for c in range(10)
+    ])
+    half = 3.29 * shares.std(ddof=1) / math.sqrt(len(shares))
+    assert abs(shares.mean() - p) < half
+    # Planned leave comes in whole blocks of consecutive days.
+    planned = absent_days(Absence(planned_days_per_year=20, block_days=5), "coders.0", 260, 260, streams, 0)
+    assert planned.sum() == 20
+    starts = np.flatnonzero(np.diff(np.concatenate([[0], planned.astype(int)])) == 1)
+    assert all(planned[s : s + 5].all() for s in starts) and len(starts) * 5 == 20
+
+
+def test_absence_in_a_run_thins_coder_days_and_shrinkage_counts_it():
+    """A run's coder-days: absent days do no work, are paid, and shrinkage = (absent + breaks) / scheduled."""
+    s = scenario(days=364, absence={"planned_days_per_year": 20, "block_days": 5, "unplanned_probability": 0.05},
+                 breaks=[{"at": "09:00", "minutes": 10}])
+    results = sim.run(s, reps=2, seed=3)
+    cd = results.coder_days
+    away = cd["absent_minutes"] > 0
+    assert away.any() and (cd.loc[away, "charts_coded"] == 0).all()
+    assert (cd.loc[away, "paid_minutes"] == 120).all() and (cd.loc[away, "coding_minutes"] == 0).all()
+    present = cd.loc[~away]
+    time_use = present[["coding_minutes", "query_minutes", "interrupted_minutes", "break_minutes", "idle_minutes"]]
+    assert np.allclose(time_use.sum(axis=1), present["paid_minutes"])
+    p = expected_share(s.absence, 260)
+    n = len(cd)
+    assert abs(away.mean() - p) < 4 * math.sqrt(p * (1 - p) / (n / 5))  # blocks of 5: fewer independent draws
+    reps = results.replications.set_index("replication")
+    for rep, days in cd.groupby("replication"):
+        expected = (days["absent_minutes"].sum() + days["break_minutes"].sum()) / (len(days) * 120)
+        assert reps.at[rep, "shrinkage"] == pytest.approx(expected)
+        assert reps.at[rep, "absent_days"] == (days["absent_minutes"] > 0).sum()
+
+
+def test_unpaid_absence_is_not_paid():
+    s = scenario(days=28, absence={"unplanned_probability": 0.5, "paid": False})
+    cd = sim.run(s, reps=1, seed=1).coder_days
+    assert (cd.loc[cd["absent_minutes"] > 0, "paid_minutes"] == 0).all()
+
+
+def test_absence_leaves_other_draws_alone():
+    """Charts and billing questions are the same with and without absence (their own streams)."""
+    base = Department(scenario(interruptions={"per_day": 2}))
+    away = Department(scenario(interruptions={"per_day": 2}, absence={"unplanned_probability": 0.3}))
+    a, b = base.simulate(4, 0), away.simulate(4, 0)
+    assert [c.coding_time for c in a.charts] == [c.coding_time for c in b.charts]
+    assert [d.times for d in base.desks(Streams(4), [0])[0][0]] == [d.times for d in away.desks(Streams(4), [0])[0][0]]
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"unplanned_probability": 0.9}, "absence.unplanned_probability"),
+    ({"block_days": 0}, "absence.block_days"),
+    ({"planned_days_per_year": -1}, "absence.planned_days_per_year"),
+    ({"paid": "yes"}, "absence.paid"),
+    ({"holidays": 3}, "unknown setting 'holidays'"),
+])
+def test_bad_absence_is_refused_in_one_line(section, message):
+    with pytest.raises(ScenarioError, match=message) as err:
+        sim.scenario.parse_scenario({**ONE_TYPE, "absence": section})
+    assert "\n" not in str(err.value)
+
+
+# ---------------------------------------------------------------- revenue
+
+
+def test_dnfb_dollars_are_open_charts_times_reimbursement():
+    """One coder, 30 min a chart, a 2-hour shift: 4 charts a day of the 10 that land each day.
+
+    Open at the end of day d (Mon = 0): 10(d+1) − 4(d+1) = 6(d+1) charts, at $1,000 each;
+    arriving: $10,000 a day. Mean over the five days: 6 × 3 × $1,000 = $18,000, i.e. 1.8 DNFB days.
+    """
+    s = scenario(revenue={"per_chart": {"a": 1000}})
+    results = sim.run(s, reps=1, seed=1)
+    days = results.days
+    assert days["dnfb_dollars"].tolist() == [6000.0 * (d + 1) for d in range(5)]
+    assert days["arrived_dollars"].tolist() == [10_000.0] * 5
+    row = results.replications.iloc[0]
+    assert row["dnfb_dollars_mean"] == pytest.approx(18_000)
+    assert row["dnfb_days"] == pytest.approx(1.8)
+
+
+def test_revenue_needs_known_types_and_bounded_dollars():
+    with pytest.raises(ScenarioError, match="revenue.per_chart: unknown chart type 'b'"):
+        scenario(revenue={"per_chart": {"b": 1}})
+    with pytest.raises(ScenarioError, match="revenue.per_chart"):
+        scenario(revenue={"per_chart": {"a": -5}})
+
+
+def test_optional_metrics_are_registered_and_reported_only_when_on():
+    from sim.metrics import metric_names
+    from sim.registry import lookup
+
+    off, on = scenario(), scenario(revenue={"per_chart": {"a": 1}}, absence={"unplanned_probability": 0.1})
+    extra = {"shrinkage", "absent_days", "dnfb_dollars_mean", "dnfb_days"}
+    assert not extra & set(metric_names(off))
+    assert extra <= set(metric_names(on))
+    assert all(lookup(name).unit for name in extra)
+    assert not extra & set(sim.run(off, reps=1, seed=1).replications.columns)
