@@ -26,9 +26,12 @@ MINUTES_PER = {"minutes": 1.0, "hours": 60.0, "days": DAY}
 
 # Bounds that keep every draw finite: a time parameter is at most MAX_TIME in its
 # unit (a million days is still far from float overflow, even scaled by 1000), a
-# lognormal's sd at most MAX_CV times its mean, an empirical weight at most MAX_WEIGHT.
+# lognormal's or gamma's sd at most MAX_CV times its mean, a Weibull's shape at
+# least MIN_WEIBULL_SHAPE (below it, too, the sd passes MAX_CV times the mean), an
+# empirical weight at most MAX_WEIGHT.
 MAX_TIME = 1_000_000.0
 MAX_CV = 100.0
+MIN_WEIBULL_SHAPE = 0.13
 MAX_WEIGHT = 1e9
 
 TimeValue = Annotated[float, Field(ge=0, le=MAX_TIME)]
@@ -160,6 +163,64 @@ class Lognormal(_Time):
         return self.mean
 
 
+class Gamma(_Time):
+    """Right-skewed times given by their mean and standard deviation, like the lognormal.
+
+    Its right tail is thinner than the lognormal's (fewer very long charts at the
+    same mean and sd). In textbook terms shape = (mean/sd)² and scale = sd²/mean;
+    sd = mean is the exponential.
+    """
+
+    dist: Literal["gamma"]
+    mean: float = Field(gt=0, le=MAX_TIME)
+    sd: TimeValue
+
+    @model_validator(mode="after")
+    def _spread(self) -> Gamma:
+        if self.sd > MAX_CV * self.mean:
+            raise ValueError(f"sd must be at most {MAX_CV:g} times the mean (got sd {self.sd:g}, mean {self.mean:g})")
+        return self
+
+    def _quantile(self, u: np.ndarray) -> np.ndarray:
+        cv = self.sd / self.mean
+        if cv < 1e-100:  # no spread a float can show (and (1/cv)² would overflow): the mean
+            return np.full_like(u, self.mean)
+        from scipy.special import gammaincinv  # loaded only when a gamma time is drawn
+
+        shape = cv**-2
+        return self.mean * (gammaincinv(shape, u) / shape)
+
+    def _mean(self) -> float:
+        return self.mean
+
+
+class Weibull(_Time):
+    """Times given by their mean and a shape: 1 is the exponential, below 1 more very
+    long times, above 1 the times bunch around the mean (about 3.5 looks normal).
+
+    The textbook scale (the time 63 % of charts finish within) is mean / Γ(1 + 1/shape);
+    the file gives the mean instead because ``scale`` already multiplies every draw.
+    """
+
+    dist: Literal["weibull"]
+    mean: float = Field(gt=0, le=MAX_TIME)
+    shape: float = Field(gt=0, le=MAX_TIME)
+
+    @model_validator(mode="after")
+    def _spread(self) -> Weibull:
+        if self.shape < MIN_WEIBULL_SHAPE:
+            raise ValueError(f"shape must be at least {MIN_WEIBULL_SHAPE:g}: a smaller one gives an sd over "
+                             f"{MAX_CV:g} times the mean (got shape {self.shape:g})")
+        return self
+
+    def _quantile(self, u: np.ndarray) -> np.ndarray:
+        eta = self.mean / math.gamma(1 + 1 / self.shape)
+        return eta * (-np.log1p(-u)) ** (1 / self.shape)
+
+    def _mean(self) -> float:
+        return self.mean
+
+
 class Empirical(_Time):
     """Observed times, resampled with optional weights."""
 
@@ -190,7 +251,7 @@ class Empirical(_Time):
 
 
 TimeDistribution = Annotated[
-    Fixed | Uniform | Triangular | Exponential | Lognormal | Empirical,
+    Fixed | Uniform | Triangular | Exponential | Lognormal | Gamma | Weibull | Empirical,
     Field(discriminator="dist"),
 ]
 

@@ -12,8 +12,10 @@ import math
 import numpy as np
 import pytest
 from pydantic import TypeAdapter
+from scipy import stats
 
 from sim.distributions import CountDistribution, TimeDistribution
+from sim.scenario import ScenarioError, parse_scenario
 
 N = 200_000
 Z = 3.29  # two-sided 99.9 %
@@ -24,6 +26,10 @@ TIMES = {
     "triangular": ({"dist": "triangular", "low": 5, "mode": 6, "high": 13}, 8.0),
     "exponential": ({"dist": "exponential", "mean": 20}, 20.0),
     "lognormal": ({"dist": "lognormal", "mean": 72, "sd": 48, "unit": "hours"}, 72 * 60.0),
+    "gamma": ({"dist": "gamma", "mean": 18, "sd": 9}, 18.0),
+    "gamma, sd above the mean": ({"dist": "gamma", "mean": 3, "sd": 5, "unit": "hours"}, 180.0),
+    "weibull": ({"dist": "weibull", "mean": 25, "shape": 1.6}, 25.0),
+    "weibull, shape below 1": ({"dist": "weibull", "mean": 2, "shape": 0.7, "unit": "days"}, 2 * 1440.0),
     "empirical": ({"dist": "empirical", "values": [4, 8, 30], "weights": [1, 2, 1]}, 12.5),
     "scaled": ({"dist": "uniform", "low": 5, "high": 10, "scale": 0.7}, 7.5 * 0.7),
 }
@@ -49,6 +55,98 @@ def test_uniform_stays_in_its_range_and_is_monotone_in_u() -> None:
     u = np.linspace(0, 0.999999, 1001)
     x = dist.minutes(u)
     assert x.min() >= 15 and x.max() <= 20 and (np.diff(x) >= 0).all()
+
+
+# u on a grid that reaches both tails (the largest u a double below 1 can be)
+U = np.concatenate([[0.0, 1e-12, 1e-6], np.linspace(0.001, 0.999, 999), [1 - 1e-9, 1 - 2**-53]])
+
+
+def _gamma_ppf(mean: float, sd: float):
+    shape = (mean / sd) ** 2
+    return stats.gamma(shape, scale=mean / shape).ppf
+
+
+def _weibull_ppf(mean: float, shape: float):
+    return stats.weibull_min(shape, scale=mean / math.gamma(1 + 1 / shape)).ppf
+
+
+@pytest.mark.parametrize(("spec", "ppf"), [
+    ({"dist": "gamma", "mean": 18, "sd": 9}, _gamma_ppf(18, 9)),
+    ({"dist": "gamma", "mean": 0.5, "sd": 40}, _gamma_ppf(0.5, 40)),  # shape 1/6400: most mass near 0
+    ({"dist": "gamma", "mean": 1e6, "sd": 1}, _gamma_ppf(1e6, 1)),  # shape 1e12: almost fixed
+    ({"dist": "gamma", "mean": 20, "sd": 20}, stats.expon(scale=20).ppf),  # sd = mean is the exponential
+    ({"dist": "weibull", "mean": 25, "shape": 1.6}, _weibull_ppf(25, 1.6)),
+    ({"dist": "weibull", "mean": 25, "shape": 0.13}, _weibull_ppf(25, 0.13)),  # the widest allowed
+    ({"dist": "weibull", "mean": 8, "shape": 40}, _weibull_ppf(8, 40)),
+    ({"dist": "weibull", "mean": 20, "shape": 1}, stats.expon(scale=20).ppf),  # shape 1 is the exponential
+], ids=["gamma", "gamma wide", "gamma narrow", "gamma exponential", "weibull", "weibull widest",
+        "weibull narrow", "weibull exponential"])
+def test_gamma_and_weibull_quantiles_are_scipys_ppf_and_monotone_in_u(spec: dict, ppf) -> None:
+    """Inverse transform: each chart's uniform maps to scipy's quantile, and a larger u never gives a shorter time."""
+    dist = TypeAdapter(TimeDistribution).validate_python(spec)
+    x = dist.minutes(U)
+    np.testing.assert_allclose(x, ppf(U), rtol=1e-9, atol=1e-300)
+    assert np.isfinite(x).all() and (x >= 0).all() and (np.diff(x) >= 0).all()
+
+
+def test_gamma_without_spread_is_its_mean() -> None:
+    """sd 0, or one too small for (mean/sd)² to be a float, is the mean every time (as a lognormal's sd 0)."""
+    for sd in (0, 5e-324):
+        dist = TypeAdapter(TimeDistribution).validate_python({"dist": "gamma", "mean": 12, "sd": sd})
+        assert (dist.minutes(U) == 12).all()
+
+
+def test_extreme_gamma_and_weibull_draws_stay_finite() -> None:
+    """The widest allowed spreads, at the largest mean, unit and scale, never overflow to inf or NaN."""
+    top = {"unit": "days", "scale": 1000}
+    for spec in ({"dist": "gamma", "mean": 10_000, "sd": 1_000_000, **top},
+                 {"dist": "weibull", "mean": 1_000_000, "shape": 0.13, **top},
+                 {"dist": "weibull", "mean": 1_000_000, "shape": 1_000_000, **top}):
+        dist = TypeAdapter(TimeDistribution).validate_python(spec)
+        x = dist.minutes(U)
+        assert np.isfinite(x).all() and (np.diff(x) >= 0).all() and math.isfinite(dist.mean_minutes()), spec
+
+
+MINIMAL = {
+    "chart_types": {"chart": {"coding_time": {"dist": "exponential", "mean": 12}}},
+    "arrivals": {"per_hour": {"chart": 3}},
+}
+
+
+@pytest.mark.parametrize(("time", "fragments"), [
+    ({"dist": "gamma", "mean": 0.001, "sd": 1}, ["coding_time", "sd must be at most 100 times the mean"]),
+    ({"dist": "gamma", "mean": 0, "sd": 1}, ["coding_time.mean", "greater than 0"]),
+    ({"dist": "gamma", "mean": 10, "sd": -1}, ["coding_time.sd", "greater than or equal to 0"]),
+    ({"dist": "gamma", "mean": 1e300, "sd": 1}, ["coding_time.mean", "less than or equal to 1000000"]),
+    ({"dist": "gamma", "mean": 10}, ["coding_time.sd", "required"]),
+    ({"dist": "gamma", "mean": 10, "sd": "3"}, ["coding_time.sd", "valid number"]),
+    ({"dist": "gamma", "shape": 2, "scale": 3}, ["coding_time", "shape"]),
+    ({"dist": "weibull", "mean": 10, "shape": 0.1}, ["coding_time", "shape must be at least 0.13", "sd over 100 times the mean"]),
+    ({"dist": "weibull", "mean": 10, "shape": 0}, ["coding_time.shape", "greater than 0"]),
+    ({"dist": "weibull", "mean": 10, "shape": 1e300}, ["coding_time.shape", "less than or equal to 1000000"]),
+    ({"dist": "weibull", "mean": -1, "shape": 2}, ["coding_time.mean", "greater than 0"]),
+    ({"dist": "weibull", "mean": 10, "shape": float("nan")}, ["coding_time.shape"]),
+    ({"dist": "weibull", "mean": 10, "shape": float("inf")}, ["coding_time.shape"]),
+    ({"dist": "weibull", "mean": 10, "sd": 3}, ["coding_time"]),
+], ids=["gamma spread", "gamma mean 0", "gamma sd negative", "gamma mean huge", "gamma no sd", "gamma quoted sd",
+        "gamma textbook keys", "weibull too wide", "weibull shape 0", "weibull shape huge", "weibull mean negative",
+        "weibull shape nan", "weibull shape inf", "weibull sd"])
+def test_bad_gamma_and_weibull_are_refused_with_one_line(time: dict, fragments: list[str]) -> None:
+    data = {**MINIMAL, "chart_types": {"chart": {"coding_time": time}}}
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(data)
+    message = str(exc.value)
+    assert "\n" not in message, message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_gamma_and_weibull_load_in_a_scenario() -> None:
+    data = {**MINIMAL, "chart_types": {"chart": {"coding_time": {"dist": "weibull", "mean": 12, "shape": 1.5}}},
+            "queries": {"answer_delay": {"dist": "gamma", "mean": 24, "sd": 12, "unit": "hours"}}}
+    scenario = parse_scenario(data)
+    assert scenario.chart_types["chart"].coding_time.mean_minutes() == 12
+    assert scenario.queries.answer_delay.mean_minutes() == 24 * 60
 
 
 COUNTS = {

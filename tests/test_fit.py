@@ -113,12 +113,22 @@ def test_answer_delay_and_working_day(known, fitted):
 @pytest.mark.parametrize(("sample", "family"), [
     (np.random.default_rng(3).lognormal(2.5, 0.6, 4000), "lognormal"),
     (np.random.default_rng(4).gamma(2.5, 6.0, 4000), "gamma"),
+    (np.random.default_rng(5).weibull(1.8, 4000) * 20.0, "weibull"),
 ])
 def test_the_right_family_wins(sample, family):
     choice = choose(sample)
     assert choice.best.family == family
-    if family == "gamma":  # not in the schema: written as a lognormal stand-in or percentiles, and said so
-        assert choice.dist["dist"] in ("lognormal", "empirical") and "not in the scenario schema" in choice.note
+    assert choice.dist["dist"] == family and choice.note == ""  # the winner is written as itself
+    written = TypeAdapter(TimeDistribution).validate_python(choice.dist)
+    assert written.mean_minutes() == pytest.approx(choice.best.mean, rel=1e-3)
+
+
+def test_a_winner_the_schema_refuses_is_written_as_percentiles():
+    """A lognormal wider than the schema allows (sd over 100 times the mean) becomes the sample's percentiles."""
+    choice = choose(np.random.default_rng(6).lognormal(0.0, 3.5, 4000))
+    assert choice.best.family == "lognormal" and choice.best.sd > 100 * choice.best.mean
+    assert choice.dist["dist"] == "empirical" and "schema refuses this lognormal (sd must be at most" in choice.note
+    TypeAdapter(TimeDistribution).validate_python(choice.dist)
 
 
 def test_fitted_scenario_loads_and_runs(tmp_path):

@@ -7,10 +7,11 @@ sample's range; the empirical distribution is kept beside them. The family
 with the lowest AIC (2k − 2 log L) among the parametric ones is chosen; the
 Kolmogorov–Smirnov statistic says how far each is from the data.
 
-The scenario schema knows lognormal, triangular and empirical but not gamma
-or Weibull. When one of those wins, the scenario gets a lognormal with the
-winner's mean and sd if lognormal is within ``CLOSE_AIC`` of it, else the
-sample's percentiles as an empirical distribution; ``Choice.note`` says so.
+The winner is written as itself: lognormal and gamma by their mean and sd,
+Weibull by its mean and shape, triangular by low, mode and high (four
+significant figures). Only if the scenario schema refuses the rounded
+parameters (a spread over its bounds) does the scenario get the sample's
+percentiles as an empirical distribution; ``Choice.note`` then says so.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-CLOSE_AIC = 10.0  # ΔAIC under which lognormal is an acceptable stand-in for gamma/Weibull
-EMPIRICAL_POINTS = 100  # percentiles kept for an empirical distribution
-WRITABLE = ("lognormal", "triangular")
+from sim.distributions import TimeDistribution
+
+EMPIRICAL_POINTS = 100  # percentiles kept for an empirical distribution (when the schema refuses the winner)
 
 
 @dataclass(frozen=True)
@@ -113,27 +115,27 @@ def choose(sample: np.ndarray, unit: str = "minutes") -> Choice:
     parametric = [c for c in candidates if c.family != "empirical"]
     best = min(parametric, key=lambda c: c.aic)
     unit_key = {} if unit == "minutes" else {"unit": unit}
-    if best.family == "lognormal":
-        return Choice(len(x), candidates, best, _lognormal(best.mean, best.sd, unit_key), "", x)
+    dist = {**_written(best), **unit_key}
+    try:
+        TypeAdapter(TimeDistribution).validate_python(dist)
+    except ValidationError as e:
+        reason = e.errors()[0]["msg"].removeprefix("Value error, ")
+        values = np.quantile(x, (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS)
+        note = (f"; the scenario schema refuses this {best.family} ({reason}): "
+                f"the sample's {EMPIRICAL_POINTS} percentiles, resampled")
+        return Choice(len(x), candidates, best, {"dist": "empirical", "values": [_r(v) for v in values], **unit_key},
+                      note, x)
+    return Choice(len(x), candidates, best, dist, "", x)
+
+
+def _written(best: Candidate) -> dict:
+    """The best fit as a scenario distribution, in the parameters the schema takes."""
+    p = best.params
     if best.family == "triangular":
-        p = best.params
-        dist = {"dist": "triangular", "low": _r(p["low"]), "mode": _r(p["mode"]), "high": _r(p["high"]), **unit_key}
-        return Choice(len(x), candidates, best, dist, "", x)
-    lognormal = next(c for c in candidates if c.family == "lognormal")
-    gap = lognormal.aic - best.aic
-    if gap <= CLOSE_AIC:
-        note = (f"; {best.family} is not in the scenario schema: lognormal with its mean and sd "
-                f"(lognormal ΔAIC {gap:.1f})")
-        return Choice(len(x), candidates, best, _lognormal(best.mean, best.sd, unit_key), note, x)
-    values = np.quantile(x, (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS)
-    note = (f"; {best.family} is not in the scenario schema and lognormal fits worse (ΔAIC {gap:.1f}): "
-            f"the sample's {EMPIRICAL_POINTS} percentiles, resampled")
-    dist = {"dist": "empirical", "values": [_r(v) for v in values], **unit_key}
-    return Choice(len(x), candidates, best, dist, note, x)
-
-
-def _lognormal(mean: float, sd: float, unit_key: dict) -> dict:
-    return {"dist": "lognormal", "mean": _r(mean), "sd": _r(sd), **unit_key}
+        return {"dist": "triangular", "low": _r(p["low"]), "mode": _r(p["mode"]), "high": _r(p["high"])}
+    if best.family == "weibull":
+        return {"dist": "weibull", "mean": _r(best.mean), "shape": _r(p["shape"])}
+    return {"dist": best.family, "mean": _r(best.mean), "sd": _r(best.sd)}  # lognormal, gamma
 
 
 def _r(v: float) -> float:
