@@ -79,6 +79,10 @@ def describe_distribution(d: dict[str, Any]) -> str:
         text = f"exponential, mean {_num(d.get('mean'))}"
     elif kind == "lognormal":
         text = f"lognormal, mean {_num(d.get('mean'))}, sd {_num(d.get('sd'))}"
+    elif kind == "gamma":
+        text = f"gamma, mean {_num(d.get('mean'))}, sd {_num(d.get('sd'))}"
+    elif kind == "weibull":
+        text = f"Weibull, mean {_num(d.get('mean'))}, shape {_num(d.get('shape'))}"
     elif kind == "poisson":
         text = f"Poisson, mean {_num(d.get('mean'))}"
     elif kind == "empirical":
