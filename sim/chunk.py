@@ -49,8 +49,8 @@ def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
 
 
 def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, Columns]:
-    cols = Columns(list(scenario.chart_types))
     department = Department(scenario)
+    cols = Columns(list(scenario.chart_types), department.errors if scenario.accuracy is not None else None)
     paused = gc.isenabled()
     gc.disable()  # the model makes many small objects and no cycles worth collecting mid-run
     try:

@@ -78,7 +78,22 @@ def replication_metrics(
         _absence_metrics(out, scenario, scheduled)
     if "dnfb_dollars" in days.columns:
         _revenue_metrics(out, days.loc[days["day"] >= warmup])
+    if "error" in charts.columns:
+        _accuracy_metrics(out, charts, by_rep, cut)
     return out.reset_index()
+
+
+def _accuracy_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
+    """Errors among the charts coded after warm-up, the errors found (denials) and the rework they caused."""
+    rep = charts["replication"]
+    coded = charts["coded_at"] >= cut
+    errors = charts["error"].fillna(False).astype(bool)
+    n_coded = coded.groupby(rep).sum().reindex(out.index, fill_value=0).replace(0, np.nan)
+    out["error_rate"] = (coded & errors).groupby(rep).sum().reindex(out.index, fill_value=0) / n_coded
+    out["rework_charts"] = (charts["reworked_at"] >= cut).groupby(rep).sum().reindex(out.index, fill_value=0)
+    out["rework_minutes"] = by_rep["rework_minutes"].mean()
+    found = (charts["error_found_at"] >= cut).groupby(rep).sum().reindex(out.index, fill_value=0)
+    out["denials_per_1000"] = 1000 * found / n_coded
 
 
 def _absence_metrics(out: pd.DataFrame, scenario: Scenario, scheduled: pd.DataFrame) -> None:

@@ -21,12 +21,15 @@ class CoderDay:
 
     A coder away for the day (see sim.model.absence) has a coder-day with
     ``absent`` set to the shift's minutes, no work, and ``paid`` equal to
-    ``absent`` when absence is paid, else 0.
+    ``absent`` when absence is paid, else 0. ``rework`` is the part of
+    ``coding`` spent reworking charts whose errors were found (``reworked``
+    charts); ``errors`` counts the charts the coder coded with an error.
     """
 
     __slots__ = (
         "day", "coder", "login", "logout", "paid", "overtime", "after_shift", "coding", "query_writing",
         "interrupted", "on_break", "idle", "interruptions", "queries_sent", "coded", "absent",
+        "rework", "reworked", "errors",
     )
 
     def __init__(self, day: int, coder: int, login: float, overtime: float, n_types: int) -> None:
@@ -46,6 +49,9 @@ class CoderDay:
         self.queries_sent = 0
         self.coded = [0] * n_types
         self.absent = 0.0
+        self.rework = 0.0
+        self.reworked = 0
+        self.errors = 0
 
 
 # One break taken or one billing question answered: (coder, day, kind, start, minutes, arrived).

@@ -90,6 +90,15 @@ OPTIONAL_METRICS: dict[str, tuple[Metric, ...]] = {
                "DNFB dollars divided by the average daily revenue arriving (both after warm-up): days of revenue "
                "waiting on coding", True, "lower"),
     ),
+    "accuracy": (
+        Metric("error_rate", "share", "share of the charts coded after warm-up that were coded with an error",
+               True, "lower"),
+        Metric("rework_charts", "charts", "charts reworked after warm-up (their error found and fixed)"),
+        Metric("rework_minutes", "min", "minutes reworking charts per coder-day (part of coding_minutes)", True, "lower"),
+        Metric("denials_per_1000", "charts",
+               "errors found after warm-up (a denial or an audit finding) per 1,000 charts coded after warm-up",
+               False, "lower"),
+    ),
 }
 BY_NAME: dict[str, Metric] = {m.name: m for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}
 

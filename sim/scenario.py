@@ -312,6 +312,45 @@ class Revenue(_Frozen):
         return v
 
 
+class Accuracy(_Frozen):
+    """Coding errors: some coded charts come back, after a while, to be reworked."""
+
+    error_probability: dict[str, float] = Field(
+        min_length=1, description="share of charts of each type coded with an error (a type left out: none)"
+    )
+    level_factor: dict[str, float] = Field(
+        default_factory=dict, description="multiplier of the error probability by coder level (default 1)"
+    )
+    detection_delay: TimeDistribution = Field(
+        default_factory=lambda: {"dist": "exponential", "mean": 14, "unit": "days"},
+        description="from coded to the error found (a denial or an audit), after which the chart is reworked",
+    )
+    rework_time: TimeDistribution = Field(
+        default_factory=lambda: {"dist": "uniform", "low": 10, "high": 20},
+        description="minutes to rework a chart whose error was found",
+    )
+
+    @field_validator("error_probability")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, p in v.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"probability for {k} must be between 0 and 1 (got {p})")
+        return v
+
+    @field_validator("level_factor")
+    @classmethod
+    def _factors(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, f in v.items():
+            if not 0 <= f <= 100:
+                raise ValueError(f"factor for {k} must be between 0 and 100 (got {f})")
+        return v
+
+    def probability(self, kind: str, level: str) -> float:
+        """Chance that a coder of ``level`` codes a chart of type ``kind`` with an error."""
+        return min(1.0, self.error_probability.get(kind, 0.0) * self.level_factor.get(level, 1.0))
+
+
 class Variant(_Frozen):
     """A named what-if: overrides by dotted path on the base scenario."""
 
@@ -362,6 +401,7 @@ class Scenario(_Frozen):
     queries: Queries = Field(default_factory=Queries)
     absence: Absence | None = Field(None, description="planned and unplanned absence; off when null")
     revenue: Revenue | None = Field(None, description="reimbursement per chart, for DNFB dollars; off when null")
+    accuracy: Accuracy | None = Field(None, description="coding errors found later and reworked; off when null")
     sources: dict[str, str] = Field(
         default_factory=dict, description="dotted path → 'documented: …' or 'assumption: …'"
     )
@@ -395,6 +435,12 @@ class Scenario(_Frozen):
         known("coders.priority", self.coders.priority)
         if self.revenue is not None:
             known("revenue.per_chart", self.revenue.per_chart)
+        if self.accuracy is not None:
+            known("accuracy.error_probability", self.accuracy.error_probability)
+            if unknown_levels := sorted(set(self.accuracy.level_factor) - set(self.levels)):
+                raise ValueError(
+                    f"accuracy.level_factor: unknown level {unknown_levels[0]!r} (known: {', '.join(self.levels)})"
+                )
         for team_name, team in self.all_teams():
             if team.skills is not None:
                 known(f"{team_name}.skills", team.skills)
@@ -661,7 +707,7 @@ def _first_error(exc: ValidationError, surprises: dict[str, str] | None = None) 
         listed = f"; allowed here: {', '.join(allowed)}" if allowed else "; see README for the allowed keys"
         return f"{path}: unknown setting {shown[-1]!r} ({hint}check the spelling{listed})"
     if kind == "union_tag_invalid":
-        msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, empirical (times) or fixed, uniform_int, poisson (counts)"
+        msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, gamma, weibull, empirical (times) or fixed, uniform_int, poisson (counts)"
     elif is_key:
         parent = ".".join(shown[:-1])
         quote = f'; write it quoted: "{_got(value)}"' if isinstance(value, bool | int | float) or value is None else ""

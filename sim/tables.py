@@ -28,7 +28,8 @@ _CHART_FIELDS = (
     "id", "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
     "started_by",
 )
-_DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "coded")
+_ACCURACY_FIELDS = ("error_u", "error_found_at", "reworked_at")  # added when the scenario models errors
+_DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "rework", "reworked", "errors", "coded")
 
 
 class Columns:
@@ -38,8 +39,11 @@ class Columns:
     they become columns once, in :func:`charts_frame` and :func:`coder_days_frame`.
     """
 
-    def __init__(self, kinds: list[str]) -> None:
+    def __init__(self, kinds: list[str], error_probability: list[list[float]] | None = None) -> None:
         self.kinds = kinds
+        # Each coder's error probability by type (Department.errors), when the scenario models errors.
+        self.error_probability = error_probability
+        self._chart_fields = (*_CHART_FIELDS, *_ACCURACY_FIELDS) if error_probability is not None else _CHART_FIELDS
         self.chart_rows: list[tuple] = []
         self.chart_reps: list[tuple[int, int]] = []  # (replication, rows)
         self.day_rows: list[tuple] = []
@@ -48,7 +52,7 @@ class Columns:
         self.activity_reps: list[tuple[int, int]] = []
 
     def add(self, rec: Records) -> None:
-        self.chart_rows.extend(map(attrgetter(*_CHART_FIELDS), rec.charts))
+        self.chart_rows.extend(map(attrgetter(*self._chart_fields), rec.charts))
         self.chart_reps.append((rec.replication, len(rec.charts)))
         self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
         self.day_reps.append((rec.replication, len(rec.coder_days)))
@@ -60,9 +64,10 @@ class Columns:
         return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
 
     def chart_columns(self) -> dict[str, np.ndarray]:
-        flat = np.fromiter(chain.from_iterable(self.chart_rows), float, len(self.chart_rows) * len(_CHART_FIELDS))
-        cols = flat.reshape(-1, len(_CHART_FIELDS))
-        out = dict(zip(_CHART_FIELDS, cols.T))
+        fields = self._chart_fields
+        flat = np.fromiter(chain.from_iterable(self.chart_rows), float, len(self.chart_rows) * len(fields))
+        cols = flat.reshape(-1, len(fields))
+        out = dict(zip(fields, cols.T))
         out["replication"] = self._replications(self.chart_reps)
         return out
 
@@ -79,12 +84,16 @@ class Columns:
 
 
 def charts_frame(cols: Columns) -> pd.DataFrame:
-    """One row per chart per replication (the ``charts.csv`` table)."""
+    """One row per chart per replication (the ``charts.csv`` table).
+
+    When the scenario models errors it ends with ``error`` (empty while the
+    chart is not coded), ``error_found_at`` and ``reworked_at``.
+    """
     c = cols.chart_columns()
     def who(column: np.ndarray) -> pd.arrays.IntegerArray:
         return pd.array(np.where(column >= 0, column, np.nan), dtype="Int64")
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "replication": c["replication"],
             "chart_id": c["id"].astype(int),
@@ -99,6 +108,20 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
             "started_by": who(c["started_by"]),
         }
     )
+    if cols.error_probability is not None:
+        _accuracy_columns(frame, c, np.array(cols.error_probability, dtype=float).reshape(-1, len(cols.kinds)))
+    return frame
+
+
+def _accuracy_columns(frame: pd.DataFrame, c: dict[str, np.ndarray], error_probability: np.ndarray) -> None:
+    """``error``: coded with an error (by the coder's probability and the chart's draw); when it was found and reworked."""
+    coded = c["coder"] >= 0
+    p = np.zeros(len(frame))
+    p[coded] = error_probability[c["coder"][coded].astype(int), c["kind"][coded].astype(int)]
+    frame["error"] = pd.array(np.where(coded, c["error_u"] < p, False), dtype="boolean")
+    frame.loc[~coded, "error"] = pd.NA
+    frame["error_found_at"] = c["error_found_at"]
+    frame["reworked_at"] = c["reworked_at"]
 
 
 def coder_days_frame(
@@ -108,6 +131,8 @@ def coder_days_frame(
 
     With ``absence`` (the scenario models it) the table ends with
     ``absent_minutes``: the shift's minutes on a day the coder was away, else 0.
+    When the scenario models errors, ``errors`` (charts coded with an error),
+    ``charts_reworked`` and ``rework_minutes`` (part of ``coding_minutes``) follow.
     """
     d = cols.day_columns()
     frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
@@ -131,6 +156,10 @@ def coder_days_frame(
     frame["idle_minutes"] = d["idle"]
     if absence:
         frame["absent_minutes"] = d["absent"]
+    if cols.error_probability is not None:
+        frame["errors"] = d["errors"].astype(int)
+        frame["charts_reworked"] = d["reworked"].astype(int)
+        frame["rework_minutes"] = d["rework"]
     return frame
 
 

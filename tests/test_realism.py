@@ -145,3 +145,72 @@ def test_optional_metrics_are_registered_and_reported_only_when_on():
     assert extra <= set(metric_names(on))
     assert all(lookup(name).unit for name in extra)
     assert not extra & set(sim.run(off, reps=1, seed=1).replications.columns)
+
+
+# ---------------------------------------------------------------- accuracy and rework
+
+ACCURACY = {
+    "error_probability": {"a": 0.1},
+    "level_factor": {"entry": 2.0},
+    "detection_delay": {"dist": "fixed", "value": 60},
+    "rework_time": {"dist": "fixed", "value": 10},
+}
+
+
+def test_rework_volume_is_charts_times_error_rate():
+    """Mid coders err on 10 % of charts, entry coders on 20 % (× 2): each count within 4 binomial sd.
+
+    Errors are found an hour after coding and capacity is ample, so every
+    error found before the last day is reworked (once) by the end.
+    """
+    s = scenario(
+        days=70, accuracy=ACCURACY,
+        arrivals={"daily": {"a": {"count": {"dist": "fixed", "value": 6}}}},
+        coders={"count": 1, "teams": {"new": {"count": 1, "level": "entry"}}},
+    )
+    results = sim.run(s, reps=2, seed=5)
+    ch = results.charts.loc[results.charts["coded_at"].notna()]
+    for coder, p in ((0, 0.1), (1, 0.2)):
+        mine = ch.loc[ch["coder"] == coder]
+        n, errors = len(mine), int(mine["error"].sum())
+        assert abs(errors - n * p) < 4 * math.sqrt(n * p * (1 - p)), (coder, n, errors)
+    found = ch["error_found_at"].notna()
+    assert (found == ch["error"].astype(bool)).all()  # found an hour later, inside the horizon
+    assert ch.loc[found, "reworked_at"].notna().all()
+    reps = results.replications.set_index("replication")
+    cd = results.coder_days
+    assert reps["rework_charts"].sum() == found.sum() == cd["charts_reworked"].sum()
+    assert 10 * found.sum() <= cd["rework_minutes"].sum() <= 10 / 0.85 * found.sum() + 1e-9  # mid 1.0, entry 0.85
+    assert reps["denials_per_1000"].tolist() == pytest.approx((1000 * reps["rework_charts"] / reps["charts_coded"]).tolist())
+
+
+def test_a_found_error_comes_back_after_the_delay_and_costs_the_rework_time():
+    """Every chart wrong (p = 1): the error is found 60 min after coding and reworked in 10 min at the next chance."""
+    s = scenario(days=1, accuracy={**ACCURACY, "error_probability": {"a": 1.0}},
+                 arrivals={"daily": {"a": {"count": {"dist": "fixed", "value": 2}}}})
+    ch = sim.run(s, reps=1, seed=1).charts
+    # Chart 0 coded 08:00–08:30, chart 1 08:30–09:00; chart 0's error found 09:30 and reworked
+    # 09:30–09:40; chart 1's found 10:00, as the shift ends: it waits for a next day there is not.
+    assert ch["coded_at"].tolist() == [510.0, 540.0]
+    assert ch["error_found_at"].tolist() == [570.0, 600.0]
+    assert ch["reworked_at"].iloc[0] == 580.0
+    assert math.isnan(ch["reworked_at"].iloc[1])  # found as the shift ended: waits for the next day
+
+
+def test_accuracy_leaves_the_charts_and_their_order_alone():
+    s = scenario(interruptions={"per_day": 2})
+    on = scenario(interruptions={"per_day": 2}, accuracy=ACCURACY)
+    a, b = Department(s).simulate(4, 0), Department(on).simulate(4, 0)
+    assert [(c.arrived_at, c.coding_time) for c in a.charts] == [(c.arrived_at, c.coding_time) for c in b.charts]
+
+
+def test_bad_accuracy_is_refused_in_one_line():
+    for section, message in [
+        ({"error_probability": {"a": 1.5}}, "accuracy.error_probability"),
+        ({"error_probability": {"b": 0.1}}, "unknown chart type 'b'"),
+        ({"error_probability": {"a": 0.1}, "level_factor": {"guru": 1}}, "unknown level 'guru'"),
+        ({"error_probability": {}}, "accuracy.error_probability"),
+    ]:
+        with pytest.raises(ScenarioError, match=message) as err:
+            scenario(accuracy=section)
+        assert "\n" not in str(err.value)

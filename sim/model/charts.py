@@ -38,6 +38,7 @@ class Chart:
         "id", "kind", "arrived_at", "coding_time", "needs_query", "writing_time",
         "completion_time", "answer_delay", "started_at", "query_sent_at",
         "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
+        "error_u", "detection_delay", "rework_time", "error_found_at", "reworked_at",
     )
 
     def __init__(
@@ -60,6 +61,12 @@ class Chart:
         self.coded_at = nan
         self.coder = -1
         self.started_by = -1
+        # Accuracy (see sim.model.rework): set by ChartDraws only when the scenario models errors.
+        self.error_u = 1.0  # compared with the coder's error probability when the chart is coded
+        self.detection_delay = nan
+        self.rework_time = nan
+        self.error_found_at = nan
+        self.reworked_at = nan
 
     def __lt__(self, other: Chart) -> bool:
         """Queue order: a chart that arrived earlier (or earlier in its batch) comes first."""
@@ -168,10 +175,25 @@ class ChartDraws:
             writing[order].tolist(), completion[order].tolist(), answer[order].tolist(),
         ))
         out, i = [], 0
-        for n in counts:
+        for r, n in zip(reps, counts):
             out.append(charts[i : i + n])
             i += n
+            if self.scenario.accuracy is not None:
+                self._accuracy(r, out[-1])
         return out
+
+    def _accuracy(self, rep: int, charts: list[Chart]) -> None:
+        """Each chart's error draw, detection delay and rework time, from a stream of their own.
+
+        ``charts.rework`` is read only when the scenario models errors, so the
+        charts' own rows (and every other stream) are the same with and without it.
+        """
+        accuracy = self.scenario.accuracy
+        u = self.streams.get(rep, "charts.rework").random((len(charts), 3))
+        delay = accuracy.detection_delay.minutes(u[:, 1]).tolist()
+        rework = accuracy.rework_time.minutes(u[:, 2]).tolist()
+        for chart, error_u, d, w in zip(charts, u[:, 0].tolist(), delay, rework):
+            chart.error_u, chart.detection_delay, chart.rework_time = error_u, d, w
 
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:

@@ -119,11 +119,16 @@ def code_charts(
     n_types: int,
     absent: Sequence[bool] = (),
     absence_paid: bool = True,
+    error_probability: Sequence[float] = (),
 ) -> Generator[simpy.Event, object, None]:
     """The coder's process over the whole horizon: one pass of the loop per working day.
 
     ``absent`` marks the working days (by shift index) the coder is absent: the
     day is logged as absent and nothing is done, not even its billing questions.
+    ``error_probability`` (by chart type; empty when errors are not modelled)
+    decides, with the chart's own draw, whether a chart is coded with an
+    error; the error is found the chart's detection delay later and the
+    chart comes back to be reworked, once.
     """
     speed, kinds, skills, me_index = me.speed, me.kinds, frozenset(me.kinds), me.index
     take, timeout = worklist.taker(kinds), env.timeout
@@ -172,6 +177,14 @@ def code_charts(
                     answer = timeout(answer_at(sent, chart.answer_delay) - sent)
                     answer.callbacks.append(lambda _, c=chart: worklist.give_back(c))
                     continue
+            elif chart.coded_at == chart.coded_at:  # coded before: back because an error was found
+                rework = chart.rework_time / speed
+                yield timeout(desk.finish(now, rework) - now)
+                day.coding += rework
+                day.rework += rework
+                day.reworked += 1
+                chart.reworked_at = env.now
+                continue
             else:
                 chart.resumed_at = now
                 coding = chart.completion_time / speed
@@ -180,6 +193,10 @@ def code_charts(
             chart.coded_at = env.now
             chart.coder = me_index
             day.coded[chart.kind] += 1
+            if error_probability and chart.error_u < error_probability[chart.kind]:
+                day.errors += 1
+                found = timeout(chart.detection_delay)
+                found.callbacks.append(lambda _, c=chart: worklist.send_back(c))
         # Questions still waiting (they came during the last break or the last chart).
         free = desk.answer_until(env.now, _NEVER)
         if free > env.now:

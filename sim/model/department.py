@@ -72,6 +72,10 @@ class Department:
             shift.start_min, shift.end_min, shift.workdays, [(b.at_min, b.minutes) for b in scenario.breaks]
         )
         self.horizon = self.calendar.horizon
+        accuracy, kinds = scenario.accuracy, list(scenario.chart_types)
+        self.errors: list[list[float]] = [
+            [accuracy.probability(k, c.level) for k in kinds] if accuracy is not None else [] for c in self.coders
+        ]
         self._shift_days = np.array([s.day * DAY for s in self.shifts])
         # The clock starts when the first coder logs in: nothing happens before
         # that but charts arriving, and those can simply be waiting at login.
@@ -169,7 +173,7 @@ class Department:
         coders = [
             env.process(code_charts(
                 env, spec, self.shifts, coder_desks, worklist, self.answer_at,
-                overtime.minutes_on, log, activities, self.n_types, coder_away, paid,
+                overtime.minutes_on, log, activities, self.n_types, coder_away, paid, self.errors[spec.index],
             ))
             for spec, coder_desks, coder_away in zip(self.coders, desks, away)
         ]

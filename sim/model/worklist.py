@@ -64,6 +64,15 @@ class Worklist:
         heappush(self.returned[chart.kind], chart)
         self._arrived(chart.kind)
 
+    def send_back(self, chart: Chart) -> None:
+        """A coding error was found on this coded chart: it comes back to be reworked.
+
+        It waits with the answered queries of its type (in order of first arrival).
+        """
+        chart.error_found_at = self.env.now
+        heappush(self.returned[chart.kind], chart)
+        self._arrived(chart.kind)
+
     def _arrived(self, kind: int) -> None:
         self.waiting += 1
         for i, (wake, skills) in enumerate(self._idle):
