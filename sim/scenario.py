@@ -219,6 +219,20 @@ def _default_levels() -> dict[str, Level]:
     }
 
 
+class Ramp(_Frozen):
+    """New hires: they start on ``start_day`` at a fraction of their speed and reach it linearly."""
+
+    start_fraction: float = Field(0.5, ge=0.05, le=1, description="share of full speed on the first day")
+    weeks: float = Field(6, ge=0, le=104, description="weeks (calendar) from the first day to full speed")
+    start_day: int = Field(0, ge=0, le=3650, description="first day the team works (calendar day of the run)")
+
+    def fraction(self, day: int) -> float:
+        """Share of full speed on calendar ``day`` (from ``start_day`` on)."""
+        if self.weeks == 0:
+            return 1.0
+        return self.start_fraction + (1 - self.start_fraction) * min(1.0, (day - self.start_day) / (7 * self.weeks))
+
+
 class Team(_Frozen):
     """Coders who share a level, a speed and the chart types they may code."""
 
@@ -227,6 +241,7 @@ class Team(_Frozen):
     speed: float | None = Field(None, ge=0.01, le=10, description="overrides the level's speed")
     salary: float | None = Field(None, ge=0, le=10_000_000, description="overrides the level's salary")
     skills: list[str] | None = Field(None, description="chart types this team may code; null = all")
+    ramp: Ramp | None = Field(None, description="new hires: first working day and speed ramp-up; null = working at full speed from day 0")
 
 
 class Coders(Team):
@@ -351,6 +366,18 @@ class Accuracy(_Frozen):
         return min(1.0, self.error_probability.get(kind, 0.0) * self.level_factor.get(level, 1.0))
 
 
+class Season(_Frozen):
+    """A stretch of days when coding takes longer, e.g. the annual code-set update (ICD-10 each 1 October)."""
+
+    start: int = Field(ge=0, le=3650, description="first calendar day of the season (day of the run, 0 = the first)")
+    weeks: float = Field(gt=0, le=52, description="how long it lasts, weeks")
+    coding_time_factor: float = Field(gt=0, le=10, description="coding times are multiplied by this inside the season")
+
+    def factor(self, day: int) -> float:
+        """Coding-time multiplier on calendar ``day``."""
+        return self.coding_time_factor if self.start <= day < self.start + 7 * self.weeks else 1.0
+
+
 class Variant(_Frozen):
     """A named what-if: overrides by dotted path on the base scenario."""
 
@@ -402,6 +429,7 @@ class Scenario(_Frozen):
     absence: Absence | None = Field(None, description="planned and unplanned absence; off when null")
     revenue: Revenue | None = Field(None, description="reimbursement per chart, for DNFB dollars; off when null")
     accuracy: Accuracy | None = Field(None, description="coding errors found later and reworked; off when null")
+    season: Season | None = Field(None, description="days when coding takes longer (a code-set update); off when null")
     sources: dict[str, str] = Field(
         default_factory=dict, description="dotted path → 'documented: …' or 'assumption: …'"
     )
@@ -444,6 +472,8 @@ class Scenario(_Frozen):
         for team_name, team in self.all_teams():
             if team.skills is not None:
                 known(f"{team_name}.skills", team.skills)
+            if team.ramp is not None and team.ramp.start_day >= self.days:
+                raise ValueError(f"{team_name}.ramp.start_day: must be inside the horizon of {self.days} days")
             if team.level not in self.levels:
                 raise ValueError(f"{team_name}.level: unknown level {team.level!r} (known: {', '.join(self.levels)})")
         if (self.arrivals.at_login_per_coder or self.arrivals.backlog) and not self.arrivals.mix:

@@ -214,3 +214,46 @@ def test_bad_accuracy_is_refused_in_one_line():
         with pytest.raises(ScenarioError, match=message) as err:
             scenario(accuracy=section)
         assert "\n" not in str(err.value)
+
+
+# ---------------------------------------------------------------- ramp-up and season
+
+
+def minutes_per_chart(results) -> dict[int, float]:
+    cd = results.coder_days
+    return dict(zip(cd["day"], cd["coding_minutes"] / cd["charts_coded"]))
+
+
+def test_a_new_hire_starts_on_start_day_and_reaches_full_speed_after_the_ramp():
+    """Hired on Wednesday (day 2) at half speed, full speed one week later (day 9).
+
+    A 30-min chart takes 30 / f minutes with f = 0.5 + 0.5 × (day − 2) / 7:
+    60 on day 2, 52.5 on day 3, 30 from day 9 on; no coder-days before day 2.
+    """
+    s = scenario(days=14, coders={"count": 1, "ramp": {"start_fraction": 0.5, "weeks": 1, "start_day": 2}})
+    per_chart = minutes_per_chart(sim.run(s, reps=1, seed=1))
+    assert min(per_chart) == 2
+    assert per_chart[2] == pytest.approx(60)
+    assert per_chart[3] == pytest.approx(30 / (0.5 + 0.5 / 7))
+    assert per_chart[8] == pytest.approx(30 / (0.5 + 0.5 * 6 / 7))
+    assert all(per_chart[d] == pytest.approx(30) for d in (9, 10, 11))
+
+
+def test_the_code_update_season_slows_coding_inside_its_window_only():
+    """Coding × 1.2 from day 7 for one week: 36 min a chart on days 7–11, 30 before and after."""
+    s = scenario(days=21, season={"start": 7, "weeks": 1, "coding_time_factor": 1.2})
+    per_chart = minutes_per_chart(sim.run(s, reps=1, seed=1))
+    assert all(per_chart[d] == pytest.approx(36) for d in (7, 8, 9, 10, 11))
+    assert all(per_chart[d] == pytest.approx(30) for d in (0, 4, 14, 18))
+
+
+def test_bad_ramp_and_season_are_refused_in_one_line():
+    for changes, message in [
+        ({"coders": {"count": 1, "ramp": {"start_day": 9}}}, "coders.ramp.start_day: must be inside the horizon"),
+        ({"coders": {"count": 1, "ramp": {"start_fraction": 0}}}, "coders.ramp.start_fraction"),
+        ({"season": {"start": 0, "weeks": 0, "coding_time_factor": 1.2}}, "season.weeks"),
+        ({"season": {"start": "10-01", "weeks": 4, "coding_time_factor": 1.2}}, "season.start"),
+    ]:
+        with pytest.raises(ScenarioError, match=message) as err:
+            scenario(**changes)
+        assert "\n" not in str(err.value)

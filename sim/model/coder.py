@@ -43,6 +43,7 @@ class CoderSpec:
     salary: float
     kinds: tuple[int, ...]  # chart types this coder may code, in the coder's order
     seat: str  # team and place in it, e.g. "coders.3": names the coder's random streams
+    first_day: int = 0  # first calendar day the coder works (a hire later in the run)
 
 
 class Desk:
@@ -120,6 +121,8 @@ def code_charts(
     absent: Sequence[bool] = (),
     absence_paid: bool = True,
     error_probability: Sequence[float] = (),
+    pace: Sequence[float] = (),
+    coding_factor: Sequence[float] = (),
 ) -> Generator[simpy.Event, object, None]:
     """The coder's process over the whole horizon: one pass of the loop per working day.
 
@@ -128,11 +131,21 @@ def code_charts(
     ``error_probability`` (by chart type; empty when errors are not modelled)
     decides, with the chart's own draw, whether a chart is coded with an
     error; the error is found the chart's detection delay later and the
-    chart comes back to be reworked, once.
+    chart comes back to be reworked, once. ``pace`` (per shift; empty: 1)
+    multiplies the coder's speed, e.g. while a new hire ramps up, and
+    ``coding_factor`` (per shift; empty: 1) the charts' coding times, e.g.
+    in a code-update season. Shifts before ``me.first_day`` are not worked.
     """
     speed, kinds, skills, me_index = me.speed, me.kinds, frozenset(me.kinds), me.index
     take, timeout = worklist.taker(kinds), env.timeout
+    scale = 1.0
     for i, (shift, desk) in enumerate(zip(shifts, desks)):
+        if shift.day < me.first_day:
+            continue
+        if pace:
+            speed = me.speed * pace[i]
+        if coding_factor:
+            scale = coding_factor[i]
         if env.now < shift.start:
             yield timeout(shift.start - env.now)
         if absent and absent[i]:
@@ -166,7 +179,7 @@ def code_charts(
             if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
                 chart.started_at = now
                 chart.started_by = me_index
-                coding = chart.coding_time / speed
+                coding = chart.coding_time * scale / speed
                 if chart.needs_query:
                     writing = chart.writing_time / speed
                     yield timeout(desk.finish(now, coding + writing) - now)

@@ -46,6 +46,7 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
                     salary=team.salary if team.salary is not None else level.salary,
                     kinds=mine,
                     seat=f"{team_name.removeprefix('coders.teams.')}.{place}",
+                    first_day=team.ramp.start_day if team.ramp is not None else 0,
                 )
             )
     return specs
@@ -72,6 +73,13 @@ class Department:
             shift.start_min, shift.end_min, shift.workdays, [(b.at_min, b.minutes) for b in scenario.breaks]
         )
         self.horizon = self.calendar.horizon
+        ramps = {name.removeprefix("coders.teams."): team.ramp for name, team in scenario.all_teams()}
+        self.paces: list[list[float]] = [
+            [ramps[c.team].fraction(s.day) for s in self.shifts] if ramps[c.team] is not None else []
+            for c in self.coders
+        ]
+        season = scenario.season
+        self.coding_factor = [season.factor(s.day) for s in self.shifts] if season is not None else []
         accuracy, kinds = scenario.accuracy, list(scenario.chart_types)
         self.errors: list[list[float]] = [
             [accuracy.probability(k, c.level) for k in kinds] if accuracy is not None else [] for c in self.coders
@@ -174,6 +182,7 @@ class Department:
             env.process(code_charts(
                 env, spec, self.shifts, coder_desks, worklist, self.answer_at,
                 overtime.minutes_on, log, activities, self.n_types, coder_away, paid, self.errors[spec.index],
+                self.paces[spec.index], self.coding_factor,
             ))
             for spec, coder_desks, coder_away in zip(self.coders, desks, away)
         ]
