@@ -172,11 +172,13 @@ def coder_day_quantiles(
 ) -> pd.DataFrame:
     """What :func:`percentile_intervals` needs of each replication: its coder-days' percentiles of ``value``.
 
-    One row per (variant and) replication: ``coder_days`` (after the warm-up)
-    and ``p<q>`` for each percentile. Small and computed where the
+    One row per (variant and) replication: ``coder_days`` (after the warm-up,
+    days worked only) and ``p<q>`` for each percentile. Small and computed where the
     replications ran, so the parent never needs every coder-day.
     """
     cd = coder_days.loc[coder_days["day"] >= warmup]
+    if "absent_minutes" in cd.columns:  # days away are not working days
+        cd = cd.loc[cd["absent_minutes"] == 0]
     keys = ["variant", "replication"] if "variant" in cd.columns else ["replication"]
     grouped = cd.groupby(keys, sort=False)[value]
     out = grouped.size().rename("coder_days").to_frame()

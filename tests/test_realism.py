@@ -74,6 +74,9 @@ def test_absence_in_a_run_thins_coder_days_and_shrinkage_counts_it():
     p = expected_share(s.absence, 260)
     n = len(cd)
     assert abs(away.mean() - p) < 4 * math.sqrt(p * (1 - p) / (n / 5))  # blocks of 5: fewer independent draws
+    from sim.metrics import coder_day_quantiles
+
+    assert coder_day_quantiles(cd)["coder_days"].sum() == (~away).sum()  # percentiles of days worked
     reps = results.replications.set_index("replication")
     for rep, days in cd.groupby("replication"):
         expected = (days["absent_minutes"].sum() + days["break_minutes"].sum()) / (len(days) * 120)
