@@ -26,7 +26,7 @@ from sim.console import (
     staffing_report,
     summary_table,
 )
-from sim.registry import fmt, headline_names, metric_names
+from sim.registry import fmt, scenario_metrics
 
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
@@ -153,11 +153,11 @@ def run(
         taken.out = out
     chosen: list[str] = []
     if plan is not None:
-        allowed = metric_names(config.chart_types)
+        allowed = [m.name for m in scenario_metrics(config)]
         unknown = [m for m in metric or [] if m not in allowed]
         if unknown:
             fail(f"--metric: unknown metric {unknown[0]!r}; allowed: {', '.join(allowed)}")
-        chosen = list(dict.fromkeys(metric)) if metric else headline_names(config.chart_types)
+        chosen = list(dict.fromkeys(metric)) if metric else [m.name for m in scenario_metrics(config) if m.headline]
     if out is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
     from sim.chart_files import ChartFiles

@@ -39,7 +39,7 @@ from rich.progress import ProgressColumn, Task
 from rich.table import Table
 from rich.text import Text
 
-from sim.registry import METRICS, fmt, headline_names, lookup, metrics_for, type_metric
+from sim.registry import METRICS, fmt, lookup, metrics_for, scenario_metrics, type_metric
 
 WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is not set
 GAP = 2  # spaces between table columns
@@ -308,7 +308,7 @@ def summary_table(results, variant: str = "base") -> Fit:
     cols = [Col("metric", name=True), Col("unit"), Col("mean"), Col("95% CI"), Col("sd"),
             Col("p5"), Col("p50"), Col("p95")]
     rows, marks = [], set()
-    for metric in headline_names(results.scenario.chart_types):
+    for metric in [m.name for m in scenario_metrics(results.scenario) if m.headline]:
         if metric not in s.index or missing(s.at[metric, "mean"]):
             continue
         r = s.loc[metric]
@@ -329,7 +329,7 @@ def comparison_table(results) -> Fits:
     how = "paired, common random numbers" if results.streams == "common" else "Welch, independent streams"
     level = float(c["confidence"].iloc[0]) if "confidence" in c and len(c) else 0.95
     heading = Text(f"Variants against the base ({how}; {level:.1%} intervals, Bonferroni-adjusted)", style="bold")
-    names = _present(c, headline_names(results.scenario.chart_types))
+    names = _present(c, [m.name for m in scenario_metrics(results.scenario) if m.headline])
     parts: list[Fit] = []
     cols = [Col("metric", name=True), Col("base"), Col("variant"), Col("difference"), Col(f"{level:.1%} CI"),
             Col("differs")]

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.calendar import DAY
 from sim.registry import METRICS, OPTIONAL_METRICS
 from sim.registry import metric_names as registry_names
+from sim.registry import sections_on as registry_sections_on
 from sim.scenario import Scenario
 
 METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}
@@ -24,7 +25,7 @@ CODER_DAY_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)  # of charts coded per coder
 
 def sections_on(scenario: Scenario) -> list[str]:
     """The optional scenario sections turned on, whose metrics a run reports (see sim.registry.OPTIONAL_METRICS)."""
-    return [section for section in OPTIONAL_METRICS if getattr(scenario, section, None) is not None]
+    return registry_sections_on(scenario)
 
 
 def metric_names(scenario: Scenario) -> list[str]:

@@ -117,6 +117,16 @@ def metrics_for(kinds: Iterable[str], sections: Iterable[str] = ()) -> list[Metr
     return [METRICS[0], *per_type, *METRICS[1:], *optional]
 
 
+def sections_on(scenario: object) -> list[str]:
+    """The optional scenario sections turned on (not None) in ``scenario``, whose metrics its runs report."""
+    return [section for section in OPTIONAL_METRICS if getattr(scenario, section, None) is not None]
+
+
+def scenario_metrics(scenario: object) -> list[Metric]:
+    """Every metric a run of ``scenario`` reports: its chart types' and its optional sections'."""
+    return metrics_for(scenario.chart_types, sections_on(scenario))  # type: ignore[attr-defined]
+
+
 def metric_names(kinds: Iterable[str], sections: Iterable[str] = ()) -> list[str]:
     return [m.name for m in metrics_for(kinds, sections)]
 

@@ -290,9 +290,9 @@ def run_to_precision(
     the rule that set its limit (``criterion``: relative | absolute).
     """
     if metrics is not None:
-        from sim.registry import metric_names
+        from sim.registry import scenario_metrics
 
-        known = metric_names(scenario.chart_types)
+        known = [m.name for m in scenario_metrics(scenario)]
         unknown = [m for m in metrics if m not in known]
         if unknown:
             raise ValueError(f"unknown metric {', '.join(unknown)}; known: {', '.join(known)}")

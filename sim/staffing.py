@@ -51,8 +51,7 @@ from sim.calendar import WEEKDAYS, Calendar
 from sim.executor import Submitter, executing, workers_of
 from sim.folders import new_folder
 from sim.output import write_scenario, write_table
-from sim.registry import fmt, lookup, metrics_for
-from sim.registry import metric_names as _registry_names
+from sim.registry import fmt, lookup, scenario_metrics
 from sim.runner import Experiment, Results, simulate_together
 from sim.scenario import Scenario, ScenarioError
 from sim.theory import erlang_c, mmc_mean_wait
@@ -68,12 +67,12 @@ MAIN_TEAM = "coders"  # Scenario.all_teams() name of the main team, the one the 
 
 def known_metrics(scenario: Scenario) -> list[str]:
     """Every metric a run of this scenario reports (names usable in ``--target``; see sim.registry)."""
-    return _registry_names(scenario.chart_types)
+    return [m.name for m in scenario_metrics(scenario)]
 
 
 def shown_metrics(scenario: Scenario, target: str) -> list[str]:
     """The metrics compared at N and N−1: the target's, then the registry's headline metrics that have a better direction."""
-    rest = [m.name for m in metrics_for(scenario.chart_types) if m.headline and m.better and m.name != target]
+    rest = [m.name for m in scenario_metrics(scenario) if m.headline and m.better and m.name != target]
     return [target, *rest]
 
 

@@ -42,7 +42,7 @@ CASES = {
     "absurd size": (changed("days", 10**7), "days", "less than or equal to 3650"),
     "absurd volume": (changed("arrivals.daily", {"inpatient": {"count": {"dist": "poisson", "mean": 900_000}}})
                       | {"days": 30}, "arrivals", "at most 5,000,000"),
-    "unknown distribution": (changed("chart_types.surgical.coding_time", {"dist": "weibull", "shape": 2}),
+    "unknown distribution": (changed("chart_types.surgical.coding_time", {"dist": "beta", "a": 2}),
                              "chart_types.surgical.coding_time", "dist must be one of"),
     "mix not adding up": (changed("arrivals.mix", {"inpatient": 0.5, "outpatient": 0.6}),
                           "arrivals.mix", "add up to 1"),

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -63,14 +63,15 @@ def _text(x: str) -> str:
 
 def _append(ws: Worksheet, values: list[object]) -> None:
     """Append a row, every string as text (openpyxl would store ``=…`` as a formula, ``#N/A`` as an error)."""
-    ws.append([_text(v) if isinstance(v, str) else v for v in values])
-    row = ws.max_row
-    for j, v in enumerate(values, start=1):
-        if isinstance(v, str):
-            cell = ws.cell(row, j)
-            cell.data_type = "s"
-            if cell.value.startswith(FORMULA_START):
-                cell.quotePrefix = True
+    ws.append([_text_cell(ws, v) if isinstance(v, str) else v for v in values])
+
+
+def _text_cell(ws: Worksheet, value: str) -> Cell:
+    cell = Cell(ws, value=_text(value))
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
 
 
 def _shown(x: object, number_format: str | None) -> str:
