@@ -26,7 +26,7 @@ from sim.console import (
     staffing_report,
     summary_table,
 )
-from sim.registry import fmt, scenario_metrics
+from sim.registry import fmt, scenario_metrics, sections_on
 
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
@@ -306,8 +306,11 @@ def metrics(
     scenario: Annotated[Path | None, typer.Argument(help="scenario YAML file: name its per-type rates")] = None,
 ) -> None:
     """List the metrics a run reports: name, unit, better direction, meaning (names usable in targets)."""
-    kinds = list(_load(scenario).chart_types) if scenario is not None else []
-    console.print(metrics_table(kinds))
+    if scenario is None:
+        console.print(metrics_table())
+        return
+    config = _load(scenario)
+    console.print(metrics_table(list(config.chart_types), sections_on(config)))
 
 
 @app.command()

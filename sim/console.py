@@ -39,7 +39,7 @@ from rich.progress import ProgressColumn, Task
 from rich.table import Table
 from rich.text import Text
 
-from sim.registry import METRICS, fmt, lookup, metrics_for, scenario_metrics, type_metric
+from sim.registry import METRICS, OPTIONAL_METRICS, fmt, lookup, metrics_for, scenario_metrics, type_metric
 
 WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is not set
 GAP = 2  # spaces between table columns
@@ -374,9 +374,15 @@ def precision_table(results) -> Fits:
     return Fits([head], fits)
 
 
-def metrics_table(kinds: Sequence[str] = ()) -> MetricsList:
-    """Every metric: name, unit, which direction is better, meaning (``chartsim metrics``)."""
-    return MetricsList(metrics_for(kinds) if kinds else [METRICS[0], type_metric("<type>"), *METRICS[1:]])
+def metrics_table(kinds: Sequence[str] = (), sections: Sequence[str] = ()) -> MetricsList:
+    """Every metric: name, unit, which direction is better, meaning (``chartsim metrics``).
+
+    Without chart types: the general list, a ``<type>`` placeholder and every optional section's metrics.
+    """
+    if kinds:
+        return MetricsList(metrics_for(kinds, sections))
+    optional = [m for ms in OPTIONAL_METRICS.values() for m in ms]
+    return MetricsList([METRICS[0], type_metric("<type>"), *METRICS[1:], *optional])
 
 
 class MetricsList:

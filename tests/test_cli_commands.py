@@ -35,3 +35,14 @@ def test_select_takes_workers_and_gives_the_same_choice(tmp_path: Path) -> None:
     two = RUNNER.invoke(app, [*args, "--workers", "2"])
     assert one.exit_code == 0 and two.exit_code == 0, two.output
     assert one.output == two.output
+
+
+def test_optional_sections_bring_their_metrics_to_metrics_and_targets(tmp_path: Path) -> None:
+    year = str(SCENARIOS / "department_year.yaml")
+    listed = RUNNER.invoke(app, ["metrics", year], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "dnfb_days" in listed.output and "shrinkage" in listed.output
+    plain = RUNNER.invoke(app, ["metrics", str(SCENARIOS / "baseline.yaml")], env={"COLUMNS": "200"})
+    assert "dnfb_days" not in plain.output
+    wrong = RUNNER.invoke(app, ["staff", str(SCENARIOS / "baseline.yaml"), "--target", "dnfb_days <= 3",
+                                "--out", str(tmp_path / "s")])
+    assert wrong.exit_code == 2 and "dnfb_days" in wrong.output
