@@ -914,6 +914,8 @@ def _parse_yaml(text: str, source: Path, surprises: dict[str, str]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "nesting depth" in problem:  # PyYAML ≥ 6.0.4 stops deep nesting itself, before our composer sees it
+            raise ScenarioError(f"{source}: nested more than {MAX_DEPTH} levels deep{where}") from None
         raise ScenarioError(f"{source}: not valid YAML{where}: {problem}") from None
     finally:
         loader.dispose()
