@@ -139,18 +139,26 @@ class Exponential(_Time):
         return self.mean
 
 
-class Lognormal(_Time):
-    """Right-skewed times given by their mean and standard deviation (not log-scale)."""
+class _MeanSd(_Time):
+    """A right-skewed family given by its mean and standard deviation (not log-scale), sd ≤ MAX_CV × mean."""
 
-    dist: Literal["lognormal"]
     mean: float = Field(gt=0, le=MAX_TIME)
     sd: TimeValue
 
     @model_validator(mode="after")
-    def _spread(self) -> Lognormal:
+    def _spread(self) -> _MeanSd:
         if self.sd > MAX_CV * self.mean:
             raise ValueError(f"sd must be at most {MAX_CV:g} times the mean (got sd {self.sd:g}, mean {self.mean:g})")
         return self
+
+    def _mean(self) -> float:
+        return self.mean
+
+
+class Lognormal(_MeanSd):
+    """Right-skewed times given by their mean and standard deviation (not log-scale)."""
+
+    dist: Literal["lognormal"]
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import ndtri  # loaded only when a lognormal time is drawn
@@ -159,11 +167,8 @@ class Lognormal(_Time):
         mu = math.log(self.mean) - sigma2 / 2
         return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
 
-    def _mean(self) -> float:
-        return self.mean
 
-
-class Gamma(_Time):
+class Gamma(_MeanSd):
     """Right-skewed times given by their mean and standard deviation, like the lognormal.
 
     Its right tail is thinner than the lognormal's (fewer very long charts at the
@@ -172,14 +177,6 @@ class Gamma(_Time):
     """
 
     dist: Literal["gamma"]
-    mean: float = Field(gt=0, le=MAX_TIME)
-    sd: TimeValue
-
-    @model_validator(mode="after")
-    def _spread(self) -> Gamma:
-        if self.sd > MAX_CV * self.mean:
-            raise ValueError(f"sd must be at most {MAX_CV:g} times the mean (got sd {self.sd:g}, mean {self.mean:g})")
-        return self
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
         cv = self.sd / self.mean
@@ -189,9 +186,6 @@ class Gamma(_Time):
 
         shape = cv**-2
         return self.mean * (gammaincinv(shape, u) / shape)
-
-    def _mean(self) -> float:
-        return self.mean
 
 
 class Weibull(_Time):
