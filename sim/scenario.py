@@ -9,10 +9,11 @@ and what is allowed.
 Careless and hostile files are refused before they cost anything: only a
 regular file under ``MAX_BYTES`` is read (a device or pipe never is), YAML
 nesting, alias expansion and duplicate keys are bounded or refused while
-parsing, no value is coerced (``"3"`` and ``yes`` are not numbers), YAML 1.1
+parsing (sim.scenario_yaml), no value is coerced (``"3"`` and ``yes`` are not numbers), YAML 1.1
 surprises (``no`` read as false, ``16:30`` as 990) are explained, every number
 is bounded so nothing overflows or divides by zero, and the what-ifs are
-counted before any is built. The limits are the ``MAX_*`` constants below.
+counted before any is built. The limits are the ``MAX_*`` constants (here and in
+sim.scenario_yaml).
 
 Variants and sweeps (what-ifs) are overrides by dotted path applied to the
 raw file before validation, so every variant is validated like a scenario of
@@ -32,21 +33,13 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
-from yaml.parser import Parser
-from yaml.reader import Reader
-from yaml.resolver import Resolver
-from yaml.scanner import Scanner
 
 from sim.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.distributions import CountDistribution, FixedCount, TimeDistribution
+from sim.scenario_yaml import YamlRefused, parse_yaml
 
 MAX_BYTES = 2_000_000  # a scenario file, and each file it extends
-MAX_DEPTH = 50  # YAML nesting (a scenario needs under 10 levels)
-MAX_NODES = 1_000_000  # YAML values once aliases are expanded
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 MAX_QUESTIONS = 5_000_000  # expected billing questions per replication
 MAX_CODER_DAYS = 1_000_000  # coders × working days per replication
@@ -662,7 +655,6 @@ def _check_names(where: str, names: Iterable[str], dots: bool = False, reserved:
 
 # ---------------------------------------------------------------- error text
 
-_BOOL_TAG, _INT_TAG, _FLOAT_TAG = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float"))
 _NUMBER = re.compile(r"\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
@@ -772,158 +764,15 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
     return scenario
 
 
-# ---------------------------------------------------------------- YAML
-
-
-class _Refused(yaml.YAMLError):
-    """YAML refused while parsing; the message starts with the dotted path."""
-
-
-class _Bounded(Composer):
-    """PyYAML's composer, bounded and without silent surprises.
-
-    It refuses nesting deeper than MAX_DEPTH (PyYAML would overflow the
-    stack), aliases that expand past MAX_NODES values or contain themselves
-    (the "billion laughs"), a key given twice in one mapping (PyYAML keeps the
-    last), numbers YAML 1.1 reads in base 60 (``16:30`` → 990) or base 8
-    (``010`` → 8), and names read as booleans (``no:``). Words read as
-    booleans in value position are noted in ``surprises`` for the error text.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.path: list[str | int] = []
-        self.depth = 0
-        self.sizes: dict[int, int] = {}  # node id → values it expands to
-        self.surprises: dict[str, str] = {}
-
-    def where(self, key: str | None = None) -> str:
-        parts = [*self.path, key] if key is not None else self.path
-        path = ".".join(map(str, parts)) or "the top level"
-        return path if len(path) <= 100 else path[:97] + "..."
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        is_key = isinstance(parent, yaml.MappingNode) and index is None
-        part = index.value if isinstance(index, yaml.ScalarNode) else index if isinstance(index, int) else None
-        if part is None and isinstance(index, yaml.Node):
-            part = "?"
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            target = self.anchors.get(event.anchor)
-            if target is not None and id(target) not in self.sizes:
-                line = event.start_mark.line + 1
-                raise _Refused(f"{self.where(part)}: the alias *{event.anchor} at line {line} is inside its own anchor")
-        if part is not None:
-            self.path.append(part)
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                line = self.peek_event().start_mark.line + 1
-                raise _Refused(f"{self.where()}: nested more than {MAX_DEPTH} levels deep at line {line}")
-            node = super().compose_node(parent, index)
-            self._count(node)
-            if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None (Python parser) or '' (libyaml)
-                self._check_plain(node, is_key)
-        finally:
-            self.depth -= 1
-            if part is not None:
-                self.path.pop()
-        return node
-
-    def _count(self, node: yaml.Node) -> None:
-        if id(node) in self.sizes:  # an alias: counted where its anchor was
-            size = self.sizes[id(node)]
-        elif isinstance(node, yaml.MappingNode):
-            size = 1 + sum(self.sizes[id(k)] + self.sizes[id(v)] for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            size = 1 + sum(self.sizes[id(item)] for item in node.value)
-        else:
-            size = 1
-        self.sizes[id(node)] = size
-        if size > MAX_NODES:
-            raise _Refused(f"{self.where()}: expands to more than {MAX_NODES:,} values (through aliases?)")
-
-    def _check_plain(self, node: yaml.ScalarNode, is_key: bool) -> None:
-        text, what = node.value, "the name " if is_key else ""
-        if node.tag == _BOOL_TAG and text.lower() not in ("true", "false"):
-            if is_key:
-                value = "true" if self.construct_yaml_bool(node) else "false"
-                raise _Refused(f'{self.where()}: the name {text} was read as the boolean {value} (YAML 1.1); write it quoted: "{text}"')
-            self.surprises[self.where()] = text
-        elif node.tag in (_INT_TAG, _FLOAT_TAG) and ":" in text:
-            number = self.construct_object(node)
-            raise _Refused(
-                f'{self.where()}: {what}{text} was read as the number {number:g} (YAML sexagesimal); write it quoted: "{text}"'
-            )
-        elif node.tag == _INT_TAG and re.fullmatch(r"[-+]?0[0-7_]+", text):
-            number = self.construct_object(node)
-            raise _Refused(
-                f"{self.where()}: {what}{text} was read as the octal number {number} (YAML 1.1); "
-                f'write it without the leading zero, or quoted: "{text}"'
-            )
-
-    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
-        node = super().compose_mapping_node(anchor)
-        seen: dict[tuple[str, str], yaml.Node] = {}
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                first = seen.setdefault((key.tag, key.value), key)
-                if first is not key:
-                    lines = f"lines {first.start_mark.line + 1} and {key.start_mark.line + 1}"
-                    raise _Refused(f"{self.where(key.value)}: given twice ({lines}); each setting may appear once")
-        return node
-
-
-class _PurePython(Reader, Scanner, Parser):
-    """PyYAML's own parser, where libyaml is not installed."""
-
-    def __init__(self, text: str) -> None:
-        Reader.__init__(self, text)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-
-
-_Parser: Any = yaml.cyaml.CParser if yaml.__with_libyaml__ else _PurePython
-
-
-class _ScenarioLoader(_Bounded, _Parser, SafeConstructor, Resolver):
-    """The safe loader with the bounded composer; libyaml parses where installed (4x faster).
-
-    ``1e6`` is read as a number, as in YAML 1.2 (YAML 1.1 reads it as text).
-    """
-
-    def __init__(self, text: str) -> None:
-        _Parser.__init__(self, text)
-        _Bounded.__init__(self)
-        SafeConstructor.__init__(self)
-        Resolver.__init__(self)
-
-
-_ScenarioLoader.add_implicit_resolver(
-    _FLOAT_TAG, re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
-)
+# ---------------------------------------------------------------- files
 
 
 def _parse_yaml(text: str, source: Path, surprises: dict[str, str]) -> Any:
-    loader = _ScenarioLoader(text)
     try:
-        data = loader.get_single_data()
-    except _Refused as exc:
-        raise ScenarioError(f"{source}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if "nesting depth" in problem:  # PyYAML ≥ 6.0.4 stops deep nesting itself, before our composer sees it
-            raise ScenarioError(f"{source}: nested more than {MAX_DEPTH} levels deep{where}") from None
-        raise ScenarioError(f"{source}: not valid YAML{where}: {problem}") from None
-    finally:
-        loader.dispose()
-    surprises.update(loader.surprises)
-    return data
+        return parse_yaml(text, source, surprises)
+    except YamlRefused as exc:
+        raise ScenarioError(str(exc)) from None
 
-
-# ---------------------------------------------------------------- files
 
 _NOT_REGULAR = (
     (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
