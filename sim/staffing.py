@@ -50,6 +50,7 @@ from scipy import stats
 from sim.calendar import WEEKDAYS, Calendar
 from sim.executor import Submitter, executing, workers_of
 from sim.folders import new_folder
+from sim.model.absence import expected_share
 from sim.output import write_scenario, write_table
 from sim.registry import fmt, lookup, scenario_metrics
 from sim.runner import Experiment, Results, simulate_together
@@ -62,6 +63,7 @@ WILSON_LEVEL = 0.95  # two-sided level of the Wilson interval on P(target met)
 STAFFING_COLUMNS = [
     "coders", "total_coders", "mean", "ci_low", "ci_high", "ci_level", "p_met", "p_met_low", "p_met_high", "met",
 ]
+MAX_ABSENT_SHARE = 0.95  # cap on the expected absent share, so capacity never reaches 0
 MAIN_TEAM = "coders"  # Scenario.all_teams() name of the main team, the one the search varies
 
 
@@ -148,11 +150,12 @@ def with_coders(scenario: Scenario, n: int) -> Scenario:
 class Workload:
     """The fluid (average-rate) view of the department, in minutes of a speed-1.0 coder."""
 
-    work_per_workday: float  # minutes of work arriving per working day (queries included)
-    productive_minutes: float  # per coder-day: shift − breaks − billing questions
+    work_per_workday: float  # minutes of work arriving per working day (queries and expected rework included)
+    productive_minutes: float  # per scheduled coder-day: (shift − breaks − billing questions) × (1 − absent_share)
     other_capacity: float  # minutes per working day the other teams supply
     main_speed: float  # speed of one main-team coder
     workdays: int
+    absent_share: float = 0.0  # expected share of working days a coder is away (scenario.absence)
 
     @property
     def coders(self) -> float:
@@ -166,11 +169,26 @@ class Workload:
 
 
 def _work_per_chart(scenario: Scenario, kind: str) -> float:
+    """Mean minutes one chart of ``kind`` costs: coding, its query if any, and its expected rework.
+
+    Rework (``accuracy``) is the error probability at the main team's level
+    times the mean rework time: a found error costs the rework once.
+    """
     spec = scenario.chart_types[kind]
     q = spec.query
-    return spec.coding_time.mean_minutes() + q.probability * (
+    work = spec.coding_time.mean_minutes() + q.probability * (
         q.writing_time.mean_minutes() + q.completion_time.mean_minutes()
     )
+    if scenario.accuracy is not None:
+        work += scenario.accuracy.probability(kind, scenario.coders.level) * scenario.accuracy.rework_time.mean_minutes()
+    return work
+
+
+def absent_share(scenario: Scenario) -> float:
+    """Expected share of working days a coder is away (0 without ``absence``), as the model draws it."""
+    if scenario.absence is None:
+        return 0.0
+    return min(expected_share(scenario.absence, 52 * len(scenario.shift.workdays)), MAX_ABSENT_SHARE)
 
 
 def expected_charts(scenario: Scenario) -> dict[str, float]:
@@ -179,12 +197,19 @@ def expected_charts(scenario: Scenario) -> dict[str, float]:
 
 
 def workload(scenario: Scenario) -> Workload:
-    """Work arriving per working day and what one coder-day can do (skills are pooled)."""
+    """Work arriving per working day and what one scheduled coder-day can do (skills are pooled).
+
+    Shrinkage: with ``absence`` a coder is away a share ``a`` of working days
+    (planned leave, then unplanned absence on the days left), so a scheduled
+    coder-day yields ``1 − a`` of a worked day's productive minutes and the
+    coders needed rise by ``1 / (1 − a)``.
+    """
     n_workdays = len(Calendar(scenario.days, scenario.start_weekday).days_on(scenario.shift.workdays))
     total = sum(n * _work_per_chart(scenario, k) for k, n in expected_charts(scenario).items())
     shift = scenario.shift.end_min - scenario.shift.start_min
     questions = scenario.interruptions.per_day * scenario.interruptions.duration.mean_minutes()
-    productive = max(shift - sum(b.minutes for b in scenario.breaks) - questions, 1e-9)
+    away = absent_share(scenario)
+    productive = max((shift - sum(b.minutes for b in scenario.breaks) - questions) * (1 - away), 1e-9)
     others = sum(_speed(scenario, t) * t.count for name, t in scenario.all_teams() if name != "coders")
     return Workload(
         work_per_workday=total / max(n_workdays, 1),
@@ -192,6 +217,7 @@ def workload(scenario: Scenario) -> Workload:
         other_capacity=others * productive,
         main_speed=_speed(scenario, scenario.coders),
         workdays=n_workdays,
+        absent_share=away,
     )
 
 

@@ -359,3 +359,41 @@ def test_known_metrics_include_the_per_type_rates() -> None:
     scenario = parse_scenario(fixed_department())
     assert "coded_chart_per_coder_day" in known_metrics(scenario)
     assert "cost_per_chart" in known_metrics(scenario)
+
+
+# ---------------------------------------------------------------- shrinkage and rework in the estimate
+
+
+def _alone(**sections) -> dict:
+    """department.yaml with the main team alone (no fixed teams), plus the given sections."""
+    data = _department_with(**sections)
+    data["coders"] = {k: v for k, v in data["coders"].items() if k != "teams"}
+    data.pop("variants", None)
+    data.pop("sweeps", None)
+    return data
+
+
+def test_absence_raises_the_estimate_by_one_over_one_minus_the_absent_share() -> None:
+    """26 planned days of 260 (52 weeks × 5 workdays) = 0.1; then 10 % of the rest: a = 0.1 + 0.9 × 0.1 = 0.19."""
+    plain = workload(parse_scenario(_alone()))
+    away = workload(parse_scenario(_alone(absence={"planned_days_per_year": 26, "unplanned_probability": 0.1})))
+    a = 0.1 + 0.9 * 0.1
+    assert plain.absent_share == 0 and away.absent_share == pytest.approx(a)
+    assert plain.other_capacity == 0 == away.other_capacity
+    assert away.work_per_workday == pytest.approx(plain.work_per_workday)
+    assert away.productive_minutes == pytest.approx(plain.productive_minutes * (1 - a))
+    assert away.coders == pytest.approx(plain.coders / (1 - a))
+
+
+def test_rework_adds_the_expected_rework_minutes_per_chart() -> None:
+    """Rework per chart = error probability at the main team's level × mean rework time, summed over the charts."""
+    data = _alone()
+    level = parse_scenario(data).coders.level
+    accuracy = {"error_probability": {"inpatient": 0.1}, "level_factor": {level: 2.0},
+                "rework_time": {"dist": "uniform", "low": 10, "high": 30}}
+    plain = parse_scenario(data)
+    errors = parse_scenario(_alone(accuracy=accuracy))
+    inpatient = plain.expected_charts().get("inpatient", 0.0)
+    extra = inpatient * (0.1 * 2.0) * 20 / workload(plain).workdays
+    assert extra > 0
+    assert workload(errors).work_per_workday == pytest.approx(workload(plain).work_per_workday + extra)
