@@ -308,3 +308,31 @@ def test_cli_run_with_report_flag(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     _check_page(html)
     assert (out / "results.xlsx").is_file()
+
+
+def _short_year() -> sim.Scenario:
+    """department_year.yaml (absence, accuracy, revenue) over two weeks, the season and the hire moved inside."""
+    raw = sim.load_scenario(ROOT / "scenarios" / "department_year.yaml").model_dump(mode="json")
+    raw.update(days=14, warmup_days=2)
+    raw["season"]["start"] = 7
+    raw["coders"]["teams"]["october_hire"]["ramp"]["start_day"] = 7
+    raw["variants"] = {"hire_october": raw["variants"]["hire_october"]}  # one what-if: a line per variant
+    return parse_scenario(raw)
+
+
+def test_revenue_absence_and_rework_reach_the_report(tmp_path: Path) -> None:
+    """DNFB dollars get their own figure; absence and rework show in the time use, with shrinkage in words."""
+    folder = _folder(_short_year(), tmp_path / "run", reps=2)
+    plots = {p.key: p for p in plots_for(load_run(folder))}
+    assert plots["dnfb"].drawn and "waits on coding" in plots["dnfb"].reading
+    assert "Shrinkage" in plots["time_use"].reading and "Reworking" in plots["time_use"].reading
+    html = build_report(folder, excel=False).read_text(encoding="utf-8")
+    _check_page(html)
+    assert 'id="fig-dnfb"' in html and "DNFB dollars by day" in html and "hire_october" in html
+    assert "Shrinkage (days away" in html
+
+
+def test_run_without_revenue_has_no_dnfb_figure(multi_day: Path) -> None:
+    html = (multi_day / "report.html").read_text(encoding="utf-8")
+    assert "DNFB" not in html and "fig-dnfb" not in html
+    assert "Shrinkage" not in html and "reworking errors" not in html

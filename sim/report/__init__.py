@@ -16,7 +16,7 @@ from sim.report.figures import Plot
 from sim.report.gantt import coder_day
 from sim.report.html import render_html
 from sim.report.load import RunFolder, RunFolderError, load_run
-from sim.report.plots import backlog_by_day, charts_per_day, forest, staffing_curve, time_use, turnaround
+from sim.report.plots import backlog_by_day, charts_per_day, dnfb_by_day, forest, staffing_curve, time_use, turnaround
 
 __all__ = ["Plot", "RunFolder", "RunFolderError", "build_report", "load_run", "plots_for", "write_workbook"]
 
@@ -43,6 +43,7 @@ def plots_for(run: RunFolder) -> list[Plot]:
         charts_per_day(run.coder_days, run.summary),
         forest(run.comparison),
         backlog_by_day(run.days, warmup),
+        *([dnfb_by_day(run.days, warmup)] if run.days is not None and "dnfb_dollars" in run.days else []),
         turnaround(run.charts, warmup, float(target) if isinstance(target, (int, float)) else None),
         time_use(run.coder_days),
         coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0], activities=run.activities),

@@ -202,6 +202,12 @@ def _glance(run: RunFolder) -> list[str]:
         )
     if (base, "utilisation") in s.index:
         lines.append(f"Share of desk time spent working: {fmt(float(s.loc[(base, 'utilisation'), 'mean']), 'utilisation')}.")
+    if (base, "shrinkage") in s.index:
+        lines.append(f"Shrinkage (days away and breaks over scheduled shift time): "
+                     f"{_cell(s.loc[(base, 'shrinkage')], 'shrinkage')}.")
+    if (base, "dnfb_dollars_mean") in s.index:
+        lines.append(f"Dollars waiting on coding (DNFB) at the end of a day, on average: "
+                     f"{_cell(s.loc[(base, 'dnfb_dollars_mean')], 'dnfb_dollars_mean')} (see the figure DNFB dollars by day).")
     return lines
 
 

@@ -248,7 +248,10 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
     cd = _after_warmup(coder_days) if coder_days is not None else None
     if cd is None or cd.empty:
         return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
-    means = cd.groupby("variant", sort=False)[[c for c, _, _ in TIME_USE]].mean()
+    segments = _time_use_segments(cd)
+    if "rework_minutes" in cd:  # rework is part of coding_minutes: shown as its own share of it
+        cd = cd.assign(coding_minutes=cd["coding_minutes"] - cd["rework_minutes"])
+    means = cd.groupby("variant", sort=False)[[c for c, _, _ in segments]].mean()
     variants, cut = _shown(list(means.index))
     means = means.loc[variants]
     fig = new_figure(8, 1.4 + 0.45 * len(variants))
@@ -256,7 +259,7 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
     y = np.arange(len(variants))[::-1]
     left = np.zeros(len(variants))
     total = means.sum(axis=1).to_numpy()
-    for col, label, colour in TIME_USE:
+    for col, label, colour in segments:
         width = means[col].to_numpy()
         ax.barh(y, width, left=left, color=colour, label=label, height=0.6)
         for yi, li, wi, ti in zip(y, left, width, total):
@@ -266,7 +269,8 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
     ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
     ax.set_xlabel("minutes per coder-day (mean over coder-days after warm-up)")
     ax.set_title(title + cut)
-    ax.legend(ncols=5, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.35 / max(1, len(variants) ** 0.5)))
+    ax.legend(ncols=min(5, len(segments)), fontsize=8, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.35 / max(1, len(variants) ** 0.5)))
     b = means.iloc[0]
     t = b.sum()
     reading = (
@@ -274,6 +278,56 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
         f"{b['query_minutes'] / t:.0%} to writing queries, {b['interrupted_minutes'] / t:.0%} to billing questions, "
         f"{b['break_minutes'] / t:.0%} to breaks and {b['idle_minutes'] / t:.0%} waiting for work."
     )
+    if "rework_minutes" in b:
+        reading += f" Reworking charts whose errors were found takes {b['rework_minutes'] / t:.0%}."
+    if "absent_minutes" in b:
+        reading += (
+            f" Shrinkage (days away and breaks, as a share of these minutes) is {(b['absent_minutes'] + b['break_minutes']) / t:.0%}: "
+            f"{b['absent_minutes'] / t:.0%} days away on leave or sick, the rest breaks."
+        )
+    return Plot(key, title, reading, to_png(fig))
+
+
+def _time_use_segments(cd: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """TIME_USE, with rework after coding and absence at the end when the run modelled them."""
+    segments = list(TIME_USE)
+    if "rework_minutes" in cd:
+        segments.insert(1, ("rework_minutes", "reworking errors", "#72b7b2"))
+    if "absent_minutes" in cd:
+        segments.append(("absent_minutes", "absent (leave, sick)", "#b279a2"))
+    return segments
+
+
+def dnfb_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
+    """Dollars waiting on coding (DNFB) at the end of each day: mean and 10–90 % band across replications."""
+    key, title = "dnfb", "DNFB dollars by day"
+    if days is None or "dnfb_dollars" not in days:
+        return omitted(key, title, "Not drawn: this run has no revenue section, so no DNFB dollars.")
+    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
+    fig = new_figure(_width(len(variants)), 4)
+    ax = fig.add_subplot()
+    if warmup > 0:
+        ax.axvspan(-0.5, warmup - 0.5, color="#bbbbbb", alpha=0.3, label=f"warm-up ({warmup} days, left out)")
+    reading = ""
+    for i, v in enumerate(variants):
+        by_day = days.loc[days["variant"] == v].groupby("day")["dnfb_dollars"]
+        mean, band = by_day.mean() / 1e3, by_day.quantile([0.1, 0.9]).unstack() / 1e3
+        colour = PALETTE[i % len(PALETTE)]
+        ax.fill_between(band.index, band[0.1], band[0.9], color=colour, alpha=0.15, lw=0)
+        ax.plot(mean.index, mean.to_numpy(), color=colour, lw=1.8, label=text(v))
+        if i == 0:
+            kept = mean.loc[mean.index >= warmup]
+            peak = kept.idxmax() if not kept.empty else mean.idxmax()
+            reading = (
+                f"{text(v)}: on average ${kept.mean() * 1e3:,.0f} waits on coding at the end of a day after warm-up, "
+                f"highest on day {peak} (mean ${mean[peak] * 1e3:,.0f}; 80% of replications "
+                f"${band.loc[peak, 0.1] * 1e3:,.0f}–${band.loc[peak, 0.9] * 1e3:,.0f})."
+            )
+    ax.set_xlabel("day of the run (day 0 = first day)")
+    ax.set_ylabel("DNFB at day end (thousand $)")
+    ax.set_title(f"{title} — mean, band 10–90% of replications{cut}")
+    ax.set_ylim(bottom=0)
+    _legend(ax, len(variants), "upper left")
     return Plot(key, title, reading, to_png(fig))
 
 
