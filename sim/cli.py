@@ -96,8 +96,8 @@ def run(
              "replaces --workers, same numbers")] = None,
     resume: Annotated[Path | None, typer.Option(
         "--resume", metavar="PARTIAL",
-        help="continue the interrupted run in PARTIAL (OUT.partial) with its seed, replications and --out; "
-             "ends with the same bytes as a run never interrupted")] = None,
+        help="continue the interrupted run in PARTIAL (OUT.partial) with its seed, replications, --precision "
+             "settings and --out; ends with the same bytes as a run never interrupted")] = None,
 ) -> None:
     """Run a scenario and write a run folder.
 
@@ -132,8 +132,6 @@ def run(
         from sim.folders import reclaim
         from sim.output import RunInterrupted, load_checkpoint
 
-        if plan is not None:
-            fail("--resume continues a run of a fixed number of replications; --precision runs cannot be resumed")
         taken = _claimed(reclaim, resume)  # before the checkpoint is read: its files are cut back to the last task
         try:
             try:
@@ -145,6 +143,7 @@ def run(
             seed, reps, streams, charts, out = (saved["seed"], saved["reps"], saved["streams"], saved["charts"],
                                                 Path(saved["out"]))
             charts_format = saved.get("charts_format", "csv")
+            plan, metric = saved.get("plan"), saved.get("metrics")  # a --precision run goes on as it started
             if out.exists():
                 fail(f"--out: {out} already exists; choose a new folder")
         except BaseException:
@@ -176,7 +175,7 @@ def run(
     n_reps = reps if reps is not None else 100
 
     if taken is None:
-        taken = _claimed(claim, out, plan is None)
+        taken = _claimed(claim, out, True)
     partial = taken.folder
     try:
         with taken as folder, Progress(
@@ -190,28 +189,28 @@ def run(
             task = bar.add_task("run", total=None)
             stream = ChartFiles(folder, charts_format, per_chart=charts)  # big tables to disk, task by task
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
+            settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,
+                        "charts_format": charts_format, "out": str(out), "plan": plan, "metrics": chosen}
+            checkpoint = Checkpoint(folder, settings, stream)
             if plan is None:
-                settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,
-                            "charts_format": charts_format, "out": str(out)}
                 results = run_scenario(
                     config, reps=n_reps, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                    sink=Checkpoint(folder, settings, stream), resume=resumed or None, streams=streams, progress=show,
+                    sink=checkpoint, resume=resumed or None, streams=streams, progress=show,
                 )
             else:
                 results = run_to_precision(
                     config, plan, metrics=chosen, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                    sink=stream, streams=streams, progress=show,
+                    sink=checkpoint, resume=resumed or None, streams=streams, progress=show,
                 )
             write_tables(results, folder)
             shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)
     except OutputError as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
-        if plan is None and partial.exists():
+        if partial.exists():
             _stopped(exc, f"finished replications are kept in {partial}/; continue with "
                           f"chartsim run {scenario} --resume {partial}")
-        _stopped(exc, "nothing was written (a --precision run cannot be resumed)" if plan is not None
-                 else "nothing was written")
+        _stopped(exc, "nothing was written")
     console.print(summary_table(results))
     if not results.comparison.empty:
         console.print(comparison_table(results))

@@ -275,6 +275,7 @@ def run_to_precision(
     streams: Streams = "common",
     executor: Submitter | None = None,
     sink: Sink | None = None,
+    resume: list[Chunk] | None = None,
 ) -> Results:
     """Add replications in batches until the key metrics are precise enough (see sim.analysis).
 
@@ -288,6 +289,8 @@ def run_to_precision(
     be judged and is left out. Each (variant, metric) must converge.
     ``Results.precision`` has one row per variant and metric checked, with
     the rule that set its limit (``criterion``: relative | absolute).
+    ``resume``: the finished tasks of an interrupted run; the checks are
+    replayed on them, so the run stops where an uninterrupted one would.
     """
     if metrics is not None:
         from sim.registry import scenario_metrics
@@ -299,6 +302,8 @@ def run_to_precision(
         metrics = list(dict.fromkeys(metrics))
     started = time.perf_counter()
     experiment = Experiment(scenario, seed, streams)
+    if resume is not None:
+        experiment.restore(resume)
     latest: dict[str, Results] = {}
     chosen: list[str] = []
 
@@ -309,6 +314,7 @@ def run_to_precision(
             progress(n, plan.max_reps)
         latest["r"] = experiment.results(workers_of(ex), keep_charts, started)
         reps = latest["r"].replications
+        reps = reps.loc[reps["replication"] < n]  # a resumed run may hold some of the next batch already
         names = latest["r"].metrics if metrics is None else [m for m in metrics if m in latest["r"].metrics]
         if not names:
             return pd.DataFrame(index=range(n))

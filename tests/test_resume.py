@@ -115,3 +115,27 @@ def test_parquet_run_resumed_has_the_rows_of_the_csv_run(tmp_path: Path, monkeyp
 def test_charts_format_is_checked(tmp_path: Path) -> None:
     result = _run(*ARGS, "--charts-format", "xlsx", "--out", str(tmp_path / "x"))
     assert result.exit_code == 2 and "--charts-format" in result.output and not (tmp_path / "x").exists()
+
+
+def test_precision_run_resumed_stops_where_an_uninterrupted_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --precision run stopped between checks goes on from its checkpoint and ends with the same bytes."""
+    args = ["--reps", "4", "--seed", "2", "--charts", "--precision", "0.02", "--max-reps", "34"]
+    whole = _run(*args, "--out", str(tmp_path / "whole"))
+    assert whole.exit_code in (0, 3), whole.output
+    reached = len((tmp_path / "whole" / "replications.csv").read_text().splitlines()) - 1
+    assert reached > 2 * 4  # several checks: the interruption below falls after the first
+
+    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 2)
+    with monkeypatch.context() as m:
+        _interrupt_after(m, finished=7)  # past the first check (4 reps × 2 variants in 4 tasks), mid-way through the next
+        stopped = _run(*args, "--out", str(tmp_path / "run"))
+    assert stopped.exit_code == 130
+    partial = tmp_path / "run.partial"
+    assert partial.is_dir() and "--resume" in stopped.output
+
+    resumed = _run("--resume", str(partial))
+    assert resumed.exit_code == whole.exit_code, resumed.output
+    for name in (*TABLES, "precision.csv"):
+        assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
