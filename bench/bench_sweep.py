@@ -45,16 +45,18 @@ def coder_days(reps: int) -> int:
 
 
 def watched(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak summed RSS (MB) of ``cmd`` and every process below it."""
+    """Wall seconds and peak summed RSS (MB) of ``cmd``, every process below it, and a LocalCluster's workers."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    me, peak = psutil.Process(proc.pid), 0
+    me, peak = psutil.Process(), 0  # this process's children: the run, its workers and a LocalCluster's
     while proc.poll() is None:
-        try:
-            rss = me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
-            peak = max(peak, rss)
-        except psutil.Error:
-            pass
+        rss = 0
+        for child in me.children(recursive=True):
+            try:
+                rss += child.memory_info().rss
+            except psutil.Error:
+                pass
+        peak = max(peak, rss)
         time.sleep(0.2)
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}")
