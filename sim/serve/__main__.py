@@ -1,0 +1,8 @@
+"""``python -m sim.serve [--port N]``: the what-if page without the chartsim command."""
+
+import typer
+
+from sim.serve.command import serve_cmd
+
+if __name__ == "__main__":
+    typer.run(serve_cmd)

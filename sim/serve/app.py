@@ -1,0 +1,246 @@
+"""The what-if page's routes: server-rendered pages, JSON for progress, files to download.
+
+``create_app`` builds a FastAPI application around a :class:`Catalog` of
+scenarios and a :class:`Jobs` pool. Every answer about a run is keyed by the
+run's id, so two tabs never mix their results; every refusal is the loader's
+one-line error text, shown beside the field it concerns.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sim.registry import scenario_metrics
+from sim.scenario import Scenario, ScenarioError
+from sim.serve.catalog import Catalog, default_folders
+from sim.serve.controls import changed_scenario, changes, controls, describe
+from sim.serve.experiments import WhatIf, run_staffing, run_what_if
+from sim.serve.jobs import Job, Jobs
+
+HERE = Path(__file__).parent
+DEFAULT_REPS = 20  # replications per run: an answer in seconds, intervals still honest
+MAX_REPS = 1000
+STAFF_REPS = 10
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def _int(form: Mapping[str, Any], key: str, default: int, low: int, high: int, label: str) -> int:
+    raw = str(form.get(key, "") or "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ScenarioError(f"{label}: expected a whole number (got {raw!r})") from None
+    if not low <= value <= high:
+        raise ScenarioError(f"{label}: must be between {low} and {high} (got {value})")
+    return value
+
+
+def _yaml(scenario: Scenario) -> str:
+    """The changed scenario as a file the loader reads back (defaults filled in, no what-ifs)."""
+    data = scenario.model_dump(mode="json", exclude={"variants", "sweeps"})
+    head = "# chartsim scenario, changed on the what-if page (chartsim serve)\n"
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Path | None = None) -> FastAPI:
+    """The page's application; ``folders`` hold the bundled and fitted scenarios offered."""
+    own = work_dir is None
+    root = Path(tempfile.mkdtemp(prefix="chartsim-serve-")) if own else work_dir
+    assert root is not None
+    catalog = Catalog(folders if folders is not None else default_folders(), root / "uploads")
+    jobs = Jobs(workers)
+    env = _environment()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        jobs.shutdown()
+        if own:
+            shutil.rmtree(root, ignore_errors=True)
+
+    app = FastAPI(title="chartsim what-if", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.catalog, app.state.jobs = catalog, jobs
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def refuse(message: str, field: str = "form", status: int = 400) -> JSONResponse:
+        return JSONResponse({"error": message, "field": field}, status_code=status)
+
+    def picked(form: Mapping[str, Any]) -> tuple[str, Scenario, dict[str, Any]]:
+        key = str(form.get("scenario", ""))
+        scenario = catalog.load(key)
+        return key, scenario, changes(scenario, form)
+
+    def job_or_404(job_id: str) -> Job:
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"no run {job_id!r} (finished runs are kept for a while, then forgotten)")
+        return job
+
+    def what_if(job_id: str) -> WhatIf:
+        job = job_or_404(job_id)
+        if job.kind != "run" or job.status != "done":
+            raise HTTPException(409, f"run {job_id} has no results ({job.status})")
+        return job.result
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(scenario: str | None = None) -> HTMLResponse:
+        entries = catalog.entries()
+        key = scenario or next((e.id for e in entries if e.label == "baseline"), entries[0].id if entries else "")
+        error, config, fields = "", None, []
+        try:
+            config = catalog.load(key)
+            fields = controls(config)
+        except ScenarioError as exc:
+            error = str(exc)
+        groups: dict[str, list] = {}
+        for c in fields:
+            groups.setdefault(c.group, []).append(c)
+        metrics = [m for m in scenario_metrics(config) if m.better] if config is not None else []
+        html = env.get_template("page.html.j2").render(
+            entries=entries, key=key, scenario=config, groups=groups, error=error, reps=DEFAULT_REPS,
+            staff_reps=STAFF_REPS, metrics=metrics, main=config.coders.count if config else 1)
+        return HTMLResponse(html)
+
+    @app.post("/scenarios")
+    async def upload(request: Request) -> JSONResponse:
+        form = await request.form()
+        file = form.get("file")
+        if file is None or not hasattr(file, "read"):
+            return refuse("upload: choose a scenario file (.yaml) first", "upload")
+        data = await file.read()
+        try:
+            entry, scenario = catalog.upload(str(file.filename or "scenario.yaml"), data)
+        except ScenarioError as exc:
+            return refuse(str(exc), "upload")
+        return JSONResponse({"id": entry.id, "label": entry.label, "name": scenario.name})
+
+    @app.post("/runs")
+    async def start_run(request: Request) -> JSONResponse:
+        form = await request.form()
+        try:
+            key, scenario, overrides = picked(form)
+            changed_scenario(scenario, overrides)  # refused now, in the form, not later in the run
+            reps = _int(form, "reps", DEFAULT_REPS, 2, MAX_REPS, "Replications")
+            seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
+        except ScenarioError as exc:
+            return refuse(str(exc))
+        title = f"{scenario.name}: " + ("; ".join(describe(overrides)) or "no change")
+        folder = root / "runs"
+        job = jobs.submit("run", title, lambda job: run_what_if(job, scenario, overrides, reps, seed,
+                                                                folder / job.id))
+        return JSONResponse({"id": job.id, "scenario": key})
+
+    @app.post("/staff")
+    async def start_staff(request: Request) -> JSONResponse:
+        form = await request.form()
+        try:
+            key, scenario, overrides = picked(form)
+            changed = changed_scenario(scenario, overrides)
+            target = f"{form.get('target_metric', '')} {form.get('target_op', '<=')} {form.get('target_value', '')}"
+            confidence = _number(form, "confidence", 90.0, "Confidence") / 100
+            if not 0 < confidence < 1:
+                raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
+            reps = _int(form, "staff_reps", STAFF_REPS, 2, MAX_REPS, "Replications per team size")
+            seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
+            from sim.staffing import known_metrics, parse_coders, parse_target
+
+            parse_target(target, known_metrics(changed))
+            coders = str(form.get("coders_range", "") or f"1..{max(2, 3 * changed.coders.count)}")
+            parse_coders(coders)
+        except ScenarioError as exc:
+            return refuse(str(exc), "staff")
+        job = jobs.submit("staff", f"{scenario.name}: staffing for {target}",
+                          lambda job: run_staffing(job, changed, target, coders, confidence, reps, seed))
+        return JSONResponse({"id": job.id, "scenario": key})
+
+    @app.get("/runs/{job_id}")
+    def state(job_id: str) -> JSONResponse:
+        return JSONResponse(job_or_404(job_id).state())
+
+    @app.post("/runs/{job_id}/cancel")
+    def cancel(job_id: str) -> JSONResponse:
+        job_or_404(job_id)
+        return JSONResponse(jobs.cancel(job_id).state())  # type: ignore[union-attr]
+
+    @app.get("/runs/{job_id}/results", response_class=HTMLResponse)
+    def results(job_id: str) -> HTMLResponse:
+        job = job_or_404(job_id)
+        if job.status != "done":
+            raise HTTPException(409, f"run {job_id} has no results ({job.status})")
+        if "html" not in job.extras:
+            job.extras["html"] = _render_results(env, job)
+        return HTMLResponse(job.extras["html"])
+
+    @app.get("/runs/{job_id}/scenario.yaml")
+    def run_yaml(job_id: str) -> Response:
+        return _attachment(_yaml(what_if(job_id).changed), "what-if.yaml", "application/yaml")
+
+    @app.get("/runs/{job_id}/run.zip")
+    def run_zip(job_id: str) -> Response:
+        return _attachment(what_if(job_id).zipped(), f"run-{job_id}.zip", "application/zip")
+
+    @app.get("/runs/{job_id}/report.html")
+    def run_report(job_id: str) -> Response:
+        html = (what_if(job_id).run_folder() / "report.html").read_bytes()
+        return _attachment(html, f"report-{job_id}.html", "text/html")
+
+    @app.post("/scenario.yaml")
+    async def changed_yaml(request: Request) -> Response:
+        form = await request.form()
+        try:
+            _, scenario, overrides = picked(form)
+            changed = changed_scenario(scenario, overrides)
+        except ScenarioError as exc:
+            return Response(f"error: {exc}\n", status_code=400, media_type="text/plain")
+        return _attachment(_yaml(changed), "what-if.yaml", "application/yaml")
+
+    return app
+
+
+def _number(form: Mapping[str, Any], key: str, default: float, label: str) -> float:
+    raw = str(form.get(key, "") or "").strip()
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError(f"{label}: expected a number (got {raw!r})") from None
+    if not math.isfinite(value):
+        raise ScenarioError(f"{label}: expected a finite number (got {raw!r})")
+    return value
+
+
+def _attachment(body: str | bytes, name: str, media: str) -> Response:
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _render_results(env: Environment, job: Job) -> str:
+    """The results fragment of a finished run or staffing search."""
+    from sim.serve.views import figures, sentences, staffing_view, table
+
+    if job.kind == "staff":
+        return env.get_template("staffing.html.j2").render(job=job, s=staffing_view(job.result))
+    w: WhatIf = job.result
+    r = w.results
+    return env.get_template("results.html.j2").render(
+        job=job, w=w, reps=r.reps, seed=r.seed, warmup=r.warmup, sentences=sentences(r), rows=table(r),
+        figures=figures(r), changes=w.changes)

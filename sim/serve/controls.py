@@ -1,0 +1,234 @@
+"""What a manager changes on the page, and how a filled-in form becomes a scenario's overrides.
+
+Each :class:`Control` is one field: a label, its unit, the scenario's value
+and whether that value is documented or an assumption (from the scenario's
+``sources:`` map, by the longest dotted path that covers it). :func:`changes`
+turns the form back into dotted-path overrides — the same ``set:`` a
+``variants:`` entry holds — and only for values the manager changed, so an
+untouched form is the unchanged scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.scenario import Scenario, ScenarioError
+
+WHAT_IF = "what-if"  # the variant's name in the run: the changed scenario
+
+
+@dataclass(frozen=True)
+class Control:
+    """One field of the form."""
+
+    key: str  # form field name
+    label: str
+    unit: str
+    value: Any  # the scenario's value, as the field shows it
+    group: str
+    kind: str = "number"  # number | select | checkbox
+    step: float | str = "any"
+    low: float | None = 0
+    high: float | None = None
+    options: tuple[str, ...] = ()
+    basis: str = "not stated"  # documented | documented in part | assumption | not stated | what-if
+    source: str = ""
+
+
+def basis(path: str, sources: Mapping[str, str]) -> tuple[str, str]:
+    """('documented' | 'documented in part' | 'assumption' | 'not stated', text) for a dotted path."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        text = sources.get(".".join(parts[:i]))
+        if text is not None:
+            kind, _, rest = str(text).partition(":")
+            kind = kind.strip().lower()
+            if kind not in ("documented", "assumption"):
+                kind, rest = ("documented" if "document" in kind else "assumption"), str(text)
+            if kind == "documented" and "assum" in rest.lower():
+                kind = "documented in part"
+            return kind, rest.strip()
+    return "not stated", ""
+
+
+def _mean_count(count: Any) -> float:
+    return float(count.expected())
+
+
+def _count_changes(path: str, count: Any, mean: float) -> dict[str, Any]:
+    """Overrides that give a count distribution the new ``mean`` (its shape kept)."""
+    kind = count.dist
+    if kind == "poisson":
+        return {f"{path}.mean": mean}
+    if kind == "fixed":
+        return {f"{path}.value": int(round(mean))}
+    old = count.expected()  # uniform_int: the range moved and stretched in proportion
+    if old <= 0:
+        width = count.high - count.low
+        return {f"{path}.low": int(round(mean - width / 2)), f"{path}.high": int(round(mean + width / 2))}
+    return {f"{path}.low": int(round(count.low * mean / old)), f"{path}.high": int(round(count.high * mean / old))}
+
+
+def _num(x: float) -> float | int:
+    """A value as a field shows it: whole numbers without '.0'."""
+    return int(x) if float(x).is_integer() else round(float(x), 6)
+
+
+def controls(scenario: Scenario) -> list[Control]:
+    """Every field the page offers for ``scenario``, grouped, each with its unit and basis."""
+    src = scenario.sources
+    out: list[Control] = []
+
+    def add(key: str, label: str, unit: str, value: Any, group: str, path: str | None = None, **kw: Any) -> None:
+        kind, text = basis(path or key, src)
+        out.append(Control(key, label, unit, value, group, basis=kind, source=text, **kw))
+
+    levels = tuple(scenario.levels)
+    for prefix, team in scenario.all_teams():
+        name = "main team" if prefix == "coders" else f"team {prefix.rsplit('.', 1)[-1]}"
+        add(f"{prefix}.count", f"Coders, {name}", "coders", team.count, "Coders by team and level", step=1)
+        add(f"{prefix}.level", f"Level, {name}", "experience level", team.level, "Coders by team and level",
+            kind="select", options=levels)
+    arrivals = scenario.arrivals
+    if arrivals.at_login_per_coder is not None:
+        add("arrivals.at_login_per_coder", "Queue at login", "charts per coder (mean)",
+            _num(_mean_count(arrivals.at_login_per_coder)), "Volume")
+    for kind, volume in arrivals.daily.items():
+        add(f"arrivals.daily.{kind}", f"Daily volume, {kind}", "charts per day (mean, before weekday factors)",
+            _num(_mean_count(volume.count)), "Volume")
+    for kind, rate in arrivals.per_hour.items():
+        add(f"arrivals.per_hour.{kind}", f"Arrivals during the day, {kind}", "charts per hour", _num(rate), "Volume")
+    for kind, spec in scenario.chart_types.items():
+        add(f"chart_types.{kind}.query.probability", f"Query rate, {kind}", "% of charts",
+            _num(round(spec.query.probability * 100, 4)), "Physician queries", high=100)
+    delay = scenario.queries.answer_delay.mean_minutes() / 60
+    if delay > 0:
+        add("queries.answer_delay", "Physician answer delay", "hours (mean)", _num(round(delay, 3)), "Physician queries")
+    out.append(Control("cac", "Computer-assisted coding: coding time reduction", "% less coding time, every chart type",
+                       0, "Computer-assisted coding", high=95, basis="what-if",
+                       source="0 % = the scenario's coding times; a reduction multiplies every coding time"))
+    ot = scenario.overtime
+    add("overtime.on", "Overtime allowed", "on days that start with a long queue", ot is not None, "Overtime rule",
+        path="overtime", kind="checkbox")
+    add("overtime.backlog_threshold", "Overtime when the queue exceeds", "charts waiting at the start of a day",
+        ot.backlog_threshold if ot else 100, "Overtime rule", step=1)
+    add("overtime.minutes", "Overtime per coder", "minutes a day", _num(ot.minutes) if ot else 60, "Overtime rule")
+    add("overtime.pay_factor", "Overtime pay", "× regular pay", _num(ot.pay_factor) if ot else 1.5, "Overtime rule")
+    for i, b in enumerate(scenario.breaks):
+        add(f"breaks.{i}.minutes", f"{b.name.capitalize()} at {b.at}", "minutes", _num(b.minutes), "Breaks",
+            path="breaks")
+    return out
+
+
+def _number(form: Mapping[str, str], control: Control, whole: bool = False) -> float | None:
+    """The field's number, None when left empty; a one-line ScenarioError when it is not a number."""
+    raw = str(form.get(control.key, "")).strip()
+    if raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError(f"{control.label}: expected a number of {control.unit} (got {raw!r})") from None
+    if not math.isfinite(value):
+        raise ScenarioError(f"{control.label}: expected a finite number (got {raw!r})")
+    if whole and not value.is_integer():
+        raise ScenarioError(f"{control.label}: expected a whole number (got {raw!r})")
+    if control.low is not None and value < control.low:
+        raise ScenarioError(f"{control.label}: must be at least {control.low:g} {control.unit} (got {raw})")
+    if control.high is not None and value > control.high:
+        raise ScenarioError(f"{control.label}: must be at most {control.high:g} {control.unit} (got {raw})")
+    return value
+
+
+def changes(scenario: Scenario, form: Mapping[str, str]) -> dict[str, Any]:
+    """The dotted-path overrides (as in ``variants: {name: {set: …}}``) for what the form changed.
+
+    Fields left as the scenario has them give no override; a field that is
+    not a number is a one-line ScenarioError naming it.
+    """
+    by_key = {c.key: c for c in controls(scenario)}
+    out: dict[str, Any] = {}
+    for prefix, team in scenario.all_teams():
+        n = _number(form, by_key[f"{prefix}.count"], whole=True)
+        if n is not None and int(n) != team.count:
+            out[f"{prefix}.count"] = int(n)
+        level = str(form.get(f"{prefix}.level", team.level))
+        if level != team.level:
+            out[f"{prefix}.level"] = level
+    arrivals = scenario.arrivals
+    counts = {"arrivals.at_login_per_coder": arrivals.at_login_per_coder,
+              **{f"arrivals.daily.{k}": v.count for k, v in arrivals.daily.items()}}
+    for key, count in counts.items():
+        if count is None:
+            continue
+        mean = _number(form, by_key[key])
+        if mean is not None and not math.isclose(mean, _mean_count(count), rel_tol=1e-9, abs_tol=1e-9):
+            path = key if key == "arrivals.at_login_per_coder" else f"{key}.count"
+            out.update(_count_changes(path, count, mean))
+    for kind, rate in arrivals.per_hour.items():
+        value = _number(form, by_key[f"arrivals.per_hour.{kind}"])
+        if value is not None and not math.isclose(value, rate, abs_tol=1e-9):
+            out[f"arrivals.per_hour.{kind}"] = value
+    for kind, spec in scenario.chart_types.items():
+        key = f"chart_types.{kind}.query.probability"
+        pct = _number(form, by_key[key])
+        if pct is not None and not math.isclose(pct / 100, spec.query.probability, abs_tol=1e-9):
+            out[key] = pct / 100
+    delay = scenario.queries.answer_delay
+    if "queries.answer_delay" in by_key:
+        hours = _number(form, by_key["queries.answer_delay"])
+        mean = delay.mean_minutes()
+        if hours is not None and not math.isclose(hours * 60, mean, rel_tol=1e-6):
+            out["queries.answer_delay.scale"] = delay.scale * hours * 60 / mean
+    cac = _number(form, by_key["cac"])
+    if cac:
+        for kind, spec in scenario.chart_types.items():
+            out[f"chart_types.{kind}.coding_time.scale"] = spec.coding_time.scale * (1 - cac / 100)
+    out.update(_overtime(scenario, form, by_key))
+    if scenario.breaks:
+        minutes = [_number(form, by_key[f"breaks.{i}.minutes"]) for i in range(len(scenario.breaks))]
+        if any(m is not None and m != b.minutes for m, b in zip(minutes, scenario.breaks)):
+            out["breaks"] = [{**b.model_dump(mode="json"), **({"minutes": _num(m)} if m is not None else {})}
+                             for m, b in zip(minutes, scenario.breaks)]
+    return out
+
+
+def _overtime(scenario: Scenario, form: Mapping[str, str], by_key: dict[str, Control]) -> dict[str, Any]:
+    ot = scenario.overtime
+    if "overtime.shown" not in form and "overtime.on" not in form:  # the form has no overtime fields: unchanged
+        return {}
+    on = str(form.get("overtime.on", "")).lower() in ("on", "true", "1", "yes")
+    if not on:
+        return {"overtime": None} if ot is not None else {}
+    rule = {
+        "backlog_threshold": _number(form, by_key["overtime.backlog_threshold"], whole=True),
+        "minutes": _number(form, by_key["overtime.minutes"]),
+        "pay_factor": _number(form, by_key["overtime.pay_factor"]),
+    }
+    was = ot.model_dump(mode="json") if ot is not None else {"backlog_threshold": 100, "minutes": 60, "pay_factor": 1.5}
+    rule = {k: (was[k] if v is None else v) for k, v in rule.items()}
+    rule["backlog_threshold"] = int(rule["backlog_threshold"])
+    if ot is not None and all(math.isclose(float(rule[k]), float(was[k])) for k in rule):
+        return {}
+    return {"overtime": rule}
+
+
+def changed_scenario(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """The scenario with the overrides applied and validated again (the loader's one-line errors)."""
+    base = scenario.model_copy(update={"variants": {}, "sweeps": {}})
+    return base.with_changes(overrides, WHAT_IF, name=f"{scenario.name} (what-if)"[:200])
+
+
+def describe(overrides: dict[str, Any]) -> list[str]:
+    """The overrides as 'path = value' lines, for the page and the changed file's description."""
+    lines = []
+    for path, value in overrides.items():
+        if isinstance(value, float):
+            value = round(value, 6)
+        if path == "breaks":
+            value = ", ".join(f"{b['name']} {b['minutes']:g} min" for b in value)
+        lines.append(f"{path} = {value}")
+    return lines

@@ -1,0 +1,106 @@
+"""What a run from the page does, through the same Python API as the CLI.
+
+A what-if run is the unchanged scenario with one variant, ``what-if``, whose
+``set:`` holds the page's overrides: ``sim.run`` simulates both with the same
+seed (common random numbers) and compares them by paired-t, exactly as
+``chartsim run`` compares a scenario's variants. A staffing question is
+``sim.staffing.search`` on the changed scenario, as ``chartsim staff``.
+The run folder and the HTML report are written only when downloaded.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.scenario import Scenario, Variant
+from sim.serve.controls import WHAT_IF, changed_scenario, describe
+from sim.serve.jobs import Job, Steps
+
+KEEP_CHARTS_ROWS = 400_000  # per-chart tables kept (turnaround figure, charts.csv) up to this many expected rows
+
+
+@dataclass
+class WhatIf:
+    """A finished what-if run: both scenarios and the results that hold them."""
+
+    base: Scenario  # as picked, without its own variants
+    changed: Scenario
+    overrides: dict[str, Any]
+    results: Any  # sim.runner.Results: variants 'base' and 'what-if'
+    folder: Path  # where the run folder and report are written when asked for
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def changes(self) -> list[str]:
+        return describe(self.overrides)
+
+    def run_folder(self) -> Path:
+        """The run folder (as ``chartsim run --out``) with its report.html, written once on first use."""
+        from sim.output import write_run
+        from sim.report import build_report
+
+        out = self.folder / "run"
+        with self._lock:
+            if not (out / "report.html").exists():
+                if out.exists():
+                    shutil.rmtree(out)
+                write_run(self.results, out)
+                build_report(out, excel=True)
+        return out
+
+    def zipped(self) -> bytes:
+        """The run folder as a zip file."""
+        out = self.run_folder()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    archive.write(path, Path(out.name) / path.relative_to(out))
+        return buffer.getvalue()
+
+
+def what_if_scenario(base: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """The unchanged scenario carrying the page's changes as its one variant."""
+    plain = base.model_copy(update={"variants": {}, "sweeps": {}})
+    text = "; ".join(describe(overrides)) or "no change"
+    return plain.model_copy(update={"variants": {WHAT_IF: Variant(description=f"changed on the page: {text}"[:10_000],
+                                                                   set=overrides)}})
+
+
+def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, seed: int, folder: Path) -> WhatIf:
+    """Simulate the scenario and its changed copy with common random numbers, reporting progress to ``job``."""
+    from sim.runner import run
+
+    changed = changed_scenario(base, overrides)  # a refusal is the loader's one line, before anything runs
+    scenario = what_if_scenario(base, overrides)
+    rows = (sum(base.expected_charts().values()) + sum(changed.expected_charts().values())) * reps
+    job.step(0, reps * 2, "simulating")
+    results = run(scenario, reps=reps, seed=seed, executor=Steps(job), keep_charts=rows <= KEEP_CHARTS_ROWS,
+                  progress=lambda done, total: job.step(done, total, "simulating"))
+    job.step(note="drawing the figures")
+    return WhatIf(base=scenario.model_copy(update={"variants": {}}), changed=changed, overrides=overrides,
+                  results=results, folder=folder)
+
+
+def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confidence: float, reps: int,
+                 seed: int) -> Any:
+    """``chartsim staff`` on the (changed) scenario: the smallest main team meeting the target."""
+    from sim.staffing import known_metrics, parse_coders, parse_target, search
+
+    goal = parse_target(target, known_metrics(scenario))
+    span = parse_coders(coders)
+    tried: list[int] = []
+
+    def progress(n: int, point: Any) -> None:
+        tried.append(n)
+        job.step(len(tried), 0, f"{len(tried)} team sizes simulated (last: {n} main-team coders)")
+
+    job.step(0, 0, "simulating team sizes")
+    return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=Steps(job),
+                  progress=progress)

@@ -1,0 +1,140 @@
+"""Runs in the background: one id per run, progress to poll, a cancel that stops it between tasks.
+
+The page never waits on a simulation: a run is handed to a small thread pool
+owned by the server and the page polls ``/runs/{id}``. Each run keeps its own
+results under its own id, so two browser tabs never see each other's.
+
+Replications go through :class:`Steps`, an in-process executor (the same
+``submit`` interface as the process pool or a Dask client) that reports
+several workers, so a run is cut into many small tasks: progress moves
+often, a cancel takes effect before the next task starts, and the numbers
+are the same whatever the task size (the runner guarantees it).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.executor import Inline
+
+MAX_KEPT = 40  # finished runs kept (with their results); the oldest finished is forgotten first
+TASKS_PER_RUN = 8  # workers Steps reports: the runner makes a few tasks per worker
+
+
+class Cancelled(Exception):
+    """The run was cancelled from the page."""
+
+
+@dataclass
+class Job:
+    """One run or staffing search, as the page sees it."""
+
+    id: str
+    kind: str  # run | staff
+    title: str
+    status: str = "queued"  # queued | running | done | failed | cancelled
+    done: int = 0
+    total: int = 0
+    note: str = ""
+    error: str = ""
+    result: Any = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    extras: dict[str, Any] = field(default_factory=dict, repr=False)  # files made later (zip, report), by name
+
+    def step(self, done: int | None = None, total: int | None = None, note: str | None = None) -> None:
+        """Record progress; raises :class:`Cancelled` once the page has asked to stop."""
+        if done is not None:
+            self.done = done
+        if total is not None:
+            self.total = total
+        if note is not None:
+            self.note = note
+        if self.cancel_event.is_set():
+            raise Cancelled()
+
+    def state(self) -> dict[str, Any]:
+        """What ``/runs/{id}`` answers."""
+        return {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status, "done": self.done,
+                "total": self.total, "note": self.note, "error": self.error,
+                "seconds": round((self.finished or time.time()) - self.started, 1)}
+
+
+class Steps(Inline):
+    """Runs each task at once in this thread, checking for a cancel before each one."""
+
+    workers = TASKS_PER_RUN
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        self.job.step()
+        return super().submit(fn, *args)
+
+
+class Jobs:
+    """The server's runs by id, simulated by a pool of ``workers`` threads."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chartsim-run")
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, kind: str, title: str, work: Callable[[Job], Any]) -> Job:
+        """Start ``work(job)`` in the background; its return value becomes ``job.result``."""
+        job = Job(secrets.token_hex(8), kind, title)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        self.pool.submit(self._run, job, work)
+        return job
+
+    def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
+        if job.cancel_event.is_set():
+            job.status, job.finished = "cancelled", job.finished or time.time()
+            return
+        job.status = "running"
+        try:
+            result = work(job)
+        except Cancelled:
+            job.status = "cancelled"
+        except Exception as exc:  # noqa: BLE001 - shown on the page, one line
+            job.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            job.status = "failed"
+            traceback.print_exc()
+        else:
+            job.result = result
+            job.status = "done"
+        job.finished = time.time()
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Ask a run to stop; it stops before its next task (a queued one never starts)."""
+        job = self.get(job_id)
+        if job is not None and job.status in ("queued", "running"):
+            job.cancel_event.set()
+            if job.status == "queued":
+                job.status, job.finished = "cancelled", time.time()
+        return job
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.finished is not None]
+        for job in sorted(finished, key=lambda j: j.finished or 0)[: max(0, len(finished) - MAX_KEPT)]:
+            del self._jobs[job.id]
+
+    def shutdown(self) -> None:
+        for job in list(self._jobs.values()):
+            job.cancel_event.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
