@@ -1,0 +1,292 @@
+"""The what-if page (``chartsim serve``): routes, background runs, downloads, and the page in a real browser.
+
+The browser test starts ``python -m sim.serve`` on a free loopback port and
+drives Debian's Chromium (/usr/bin/chromium) with Playwright; screenshots of
+each step are saved under ``test-artifacts/serve/``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip("fastapi", reason="the serve extra is needed: pip install 'chartsim[serve]'")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from sim.scenario import load_scenario  # noqa: E402
+from sim.serve.app import create_app  # noqa: E402
+from sim.serve.controls import changes, controls  # noqa: E402
+from sim.serve.views import difference_sentence  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "serve"
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.xdist_group("serve")
+
+
+@pytest.fixture
+def client(tmp_path: Path):
+    with TestClient(create_app([ROOT / "scenarios"], workers=2, work_dir=tmp_path)) as c:
+        yield c
+
+
+def _wait(client: TestClient, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = client.get(f"/runs/{job_id}").json()
+        if state["status"] not in ("queued", "running"):
+            return state
+        time.sleep(0.05)
+    raise AssertionError(f"run {job_id} did not finish in {timeout} s")
+
+
+def _run(client: TestClient, **form: str) -> str:
+    answer = client.post("/runs", data={"scenario": "bundled:baseline", "reps": "6", **form})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["id"]
+
+
+# ---------------------------------------------------------------- form → overrides
+
+
+def test_an_untouched_form_changes_nothing():
+    """Every field left at the scenario's value gives no override: the what-if is the scenario as it is."""
+    scenario = load_scenario(ROOT / "scenarios" / "department.yaml")
+    form = {c.key: ("on" if c.value else "") if c.kind == "checkbox" else str(c.value) for c in controls(scenario)}
+    form["overtime.shown"] = "1"
+    assert changes(scenario, form) == {}
+
+
+def test_fields_become_the_overrides_variants_use():
+    scenario = load_scenario(ROOT / "scenarios" / "department.yaml")
+    got = changes(scenario, {"coders.count": "7", "arrivals.daily.inpatient": "60", "cac": "20",
+                             "chart_types.inpatient.query.probability": "10", "queries.answer_delay": "36"})
+    assert got["coders.count"] == 7
+    assert got["arrivals.daily.inpatient.count.mean"] == 60
+    assert got["chart_types.outpatient.coding_time.scale"] == pytest.approx(0.8)
+    assert got["chart_types.inpatient.query.probability"] == pytest.approx(0.10)
+    changed = scenario.with_changes(got, "what-if")
+    assert changed.queries.answer_delay.mean_minutes() == pytest.approx(36 * 60)
+
+
+def test_each_control_says_its_unit_and_basis():
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    by_key = {c.key: c for c in controls(scenario)}
+    assert by_key["chart_types.inpatient.query.probability"].basis == "documented"
+    assert by_key["chart_types.surgical.query.probability"].basis == "assumption"
+    assert all(c.unit for c in by_key.values())
+
+
+def test_the_difference_reads_as_a_sentence():
+    assert difference_sentence("charts_per_coder_day", 2.1, 1.8, 2.4, 0.95) == (
+        "2.1 more charts a day per coder, 95 % CI 1.8–2.4")
+    assert difference_sentence("cost_per_chart", -0.5, -0.7, -0.3, 0.95) == (
+        "$0.50 less per chart in labour cost, 95 % CI $0.30–$0.70")
+    assert "not a clear difference" in difference_sentence("charts_per_coder_day", 0.2, -0.1, 0.5, 0.95)
+
+
+# ---------------------------------------------------------------- routes
+
+
+def test_a_bad_upload_gets_the_loaders_one_line_error(client, tmp_path: Path):
+    bad = b"days: -1\nchart_types: {}\n"
+    answer = client.post("/scenarios", files={"file": ("bad.yaml", bad)})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    (tmp_path / "bad.yaml").write_bytes(bad)
+    with pytest.raises(Exception) as raised:
+        load_scenario(tmp_path / "bad.yaml")
+    assert error == str(raised.value).replace(str(tmp_path / "bad.yaml"), "bad.yaml")
+    assert error.startswith("bad.yaml: days:") and "\n" not in error
+
+
+def test_a_good_upload_is_offered(client):
+    text = (ROOT / "scenarios" / "baseline.yaml").read_bytes()
+    answer = client.post("/scenarios", files={"file": ("mine.yaml", text)})
+    assert answer.status_code == 200
+    key = answer.json()["id"]
+    assert "mine.yaml" in client.get(f"/?scenario={key}").text
+
+
+def test_a_bad_field_is_refused_before_anything_runs(client):
+    answer = client.post("/runs", data={"scenario": "bundled:baseline", "coders.count": "two"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "Coders, main team: expected a number of coders (got 'two')"
+
+
+def test_two_runs_at_once_keep_their_own_results(client):
+    one = _run(client, **{"coders.count": "1"})
+    two = _run(client, **{"coders.count": "3"})
+    assert one != two
+    assert _wait(client, one)["status"] == "done" and _wait(client, two)["status"] == "done"
+    first, second = client.get(f"/runs/{one}/results").text, client.get(f"/runs/{two}/results").text
+    assert f'data-run="{one}"' in first and f'data-run="{two}"' in second
+    assert "coders.count = 3" in second and "coders.count = 3" not in first
+    assert "Nothing changed" in first  # one coder is the baseline: every difference is 0
+
+
+def test_a_run_can_be_cancelled(client):
+    answer = client.post("/runs", data={"scenario": "bundled:department", "reps": "200"})
+    job_id = answer.json()["id"]
+    assert client.post(f"/runs/{job_id}/cancel").status_code == 200
+    assert _wait(client, job_id, timeout=30)["status"] == "cancelled"
+    assert client.get(f"/runs/{job_id}/results").status_code == 409
+
+
+def test_the_changed_scenario_downloads_and_loads_back(client, tmp_path: Path):
+    job_id = _run(client, **{"coders.count": "2", "cac": "10"})
+    assert _wait(client, job_id)["status"] == "done"
+    path = tmp_path / "what-if.yaml"
+    path.write_bytes(client.get(f"/runs/{job_id}/scenario.yaml").content)
+    changed = load_scenario(path)
+    assert changed.coders.count == 2
+    assert changed.chart_types["inpatient"].coding_time.scale == pytest.approx(0.9)
+    direct = client.post("/scenario.yaml", data={"scenario": "bundled:baseline", "coders.count": "2", "cac": "10"})
+    assert yaml.safe_load(direct.text) == yaml.safe_load(path.read_text())
+
+
+def test_the_run_folder_and_report_download(client):
+    job_id = _run(client, **{"coders.count": "2"})
+    assert _wait(client, job_id)["status"] == "done"
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/runs/{job_id}/run.zip").content))
+    names = {Path(n).name for n in archive.namelist()}
+    assert {"summary.csv", "comparison.csv", "scenario.yaml", "report.html", "manifest.json"} <= names
+    report = client.get(f"/runs/{job_id}/report.html")
+    assert report.status_code == 200 and "<html" in report.text.lower()
+
+
+def test_staffing_marks_the_answer(client):
+    form = {"scenario": "bundled:baseline", "target_metric": "charts_per_coder_day", "target_op": ">=",
+            "target_value": "15", "confidence": "90", "coders_range": "1..3", "staff_reps": "4"}
+    answer = client.post("/staff", data=form)
+    assert answer.status_code == 200, answer.text
+    assert _wait(client, answer.json()["id"])["status"] == "done"
+    html = client.get(f"/runs/{answer.json()['id']}/results").text
+    assert "← answer" in html and "data:image/png;base64," in html
+
+
+def test_a_bad_target_is_one_line(client):
+    answer = client.post("/staff", data={"scenario": "bundled:baseline", "target_metric": "speed",
+                                         "target_op": "<=", "target_value": "3"})
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("--target: unknown metric 'speed'")
+
+
+def test_the_page_loads_nothing_from_elsewhere(client):
+    page = client.get("/?scenario=bundled:department").text
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    assert client.get("/static/page.js").status_code == 200
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_chartsim_serve_is_registered():
+    from sim.cli import app
+
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    if "serve" not in names:
+        pytest.skip("chartsim serve is not registered in sim/cli.py yet")
+    out = subprocess.run([sys.executable, "-m", "sim", "serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "--port" in out.stdout
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "sim.serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stdout.read().decode() if proc.stdout else "server exited")
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise AssertionError("chartsim serve did not answer within 30 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_the_page_in_chromium(server: str, tmp_path: Path):
+    """Load, change the coders, run, see the results and the difference change; a bad upload shows its error."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(server + "?scenario=bundled:department")
+            page.wait_for_selector("#what-if")
+            page.screenshot(path=str(ARTIFACTS / "1-loaded.png"))
+
+            page.fill("#f-reps", "6")
+            page.fill("#f-coders\\.count", "7")
+            page.dispatch_event("#f-coders\\.count", "input")
+            page.screenshot(path=str(ARTIFACTS / "2-coders-changed.png"))
+
+            page.click("#run")
+            page.wait_for_selector("#results article[data-run]", timeout=60_000)
+            first = page.inner_text("#difference")
+            assert "charts a day per coder" in first and "CI" in first
+            assert "coders.count = 7" in page.inner_text("#results .changes")
+            assert page.locator("#figure-charts_per_day img").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "3-results.png"), full_page=True)
+
+            run_id = page.get_attribute("#results article", "data-run")
+            page.fill("#f-coders\\.count", "3")
+            page.click("#run")
+            page.wait_for_function(f"document.querySelector('#results article').dataset.run !== '{run_id}'",
+                                   timeout=60_000)
+            second = page.inner_text("#difference")
+            assert second != first and "coders.count = 3" in page.inner_text("#results .changes")
+            page.screenshot(path=str(ARTIFACTS / "4-results-changed.png"))
+
+            bad = tmp_path / "bad.yaml"
+            bad.write_text("name: bad\ndays: -1\n")
+            page.set_input_files("#upload-file", str(bad))
+            page.wait_for_selector("#upload-error:not(:empty)")
+            error = page.inner_text("#upload-error")
+            assert error.startswith("bad.yaml: days:") and "greater than or equal to 1" in error
+            page.screenshot(path=str(ARTIFACTS / "5-bad-upload.png"))
+            outside = [u for u in requests if not u.startswith(server) and not u.startswith("data:")]
+            assert outside == [], f"the page asked for something elsewhere: {outside}"
+        finally:
+            browser.close()
