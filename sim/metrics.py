@@ -65,7 +65,10 @@ def replication_metrics(
     for col in ("coding_minutes", "query_minutes", "interrupted_minutes", "break_minutes", "idle_minutes",
                 "after_shift_minutes", "paid_minutes"):
         out[col] = by_rep[col].mean()
-    working = by_rep[["coding_minutes", "query_minutes", "interrupted_minutes"]].sum().sum(axis=1)
+    work_columns = ["coding_minutes", "query_minutes", "interrupted_minutes"]
+    if "audit_minutes" in cd.columns:
+        work_columns.append("audit_minutes")
+    working = by_rep[work_columns].sum().sum(axis=1)
     out["utilisation"] = working / (working + by_rep["idle_minutes"].sum())
 
     kept_days = days.loc[days["day"] >= warmup].groupby("replication")
@@ -81,7 +84,30 @@ def replication_metrics(
         _revenue_metrics(out, days.loc[days["day"] >= warmup])
     if "error" in charts.columns:
         _accuracy_metrics(out, charts, by_rep, cut)
+    if "audited_at" in charts.columns:
+        _audit_metrics(out, charts, by_rep, cut)
     return out.reset_index()
+
+
+def _audit_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
+    """Pre-bill audits of the charts coded after warm-up: coverage, errors caught before billing, audit time."""
+    rep = charts["replication"]
+    coded = charts["coded_at"] >= cut
+    audited = charts["audited_at"].notna()
+
+    def count(mask: pd.Series) -> pd.Series:
+        return mask.groupby(rep).sum().reindex(out.index, fill_value=0)
+
+    out["audit_coverage"] = count(coded & audited) / count(coded).replace(0, np.nan)
+    if "error" in charts.columns:
+        errors = coded & charts["error"].fillna(False).astype(bool)
+        caught = count(errors & charts["caught_by_audit"].fillna(False).astype(bool))
+        billed = count(errors & ~charts["to_audit"])
+        out["caught_before_billing"] = caught / (caught + billed).replace(0, np.nan)
+    else:
+        out["caught_before_billing"] = np.nan
+    out["audit_minutes"] = by_rep["audit_minutes"].mean()
+    out["audit_backlog_end"] = count(charts["to_audit"] & charts["coded_at"].notna() & ~audited)
 
 
 def _accuracy_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
@@ -93,7 +119,10 @@ def _accuracy_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: floa
     out["error_rate"] = (coded & errors).groupby(rep).sum().reindex(out.index, fill_value=0) / n_coded
     out["rework_charts"] = (charts["reworked_at"] >= cut).groupby(rep).sum().reindex(out.index, fill_value=0)
     out["rework_minutes"] = by_rep["rework_minutes"].mean()
-    found = (charts["error_found_at"] >= cut).groupby(rep).sum().reindex(out.index, fill_value=0)
+    found = charts["error_found_at"] >= cut
+    if "caught_by_audit" in charts.columns:  # caught before billing: not a denial
+        found &= ~charts["caught_by_audit"].fillna(False).astype(bool)
+    found = found.groupby(rep).sum().reindex(out.index, fill_value=0)
     out["denials_per_1000"] = 1000 * found / n_coded
 
 

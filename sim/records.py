@@ -14,8 +14,8 @@ class CoderDay:
     """How one coder spent one working day (minutes), filled by the coder process.
 
     ``login`` to ``logout`` is the time at work; ``paid`` equals it, and the
-    time-use fields (coding, query_writing, interrupted, on_break, idle) add
-    up to it. ``overtime`` is the extra time granted that morning and
+    time-use fields (coding, query_writing, interrupted, on_break, idle and
+    auditing) add up to it. ``overtime`` is the extra time granted that morning and
     ``after_shift`` the time past the end of shift and overtime spent
     finishing the chart in hand or answering questions.
 
@@ -24,12 +24,14 @@ class CoderDay:
     ``absent`` when absence is paid, else 0. ``rework`` is the part of
     ``coding`` spent reworking charts whose errors were found (``reworked``
     charts); ``errors`` counts the charts the coder coded with an error.
+    ``auditing`` is the time spent auditing coded charts before billing
+    (``audits`` of them); 0 unless the coder's team audits.
     """
 
     __slots__ = (
         "day", "coder", "login", "logout", "paid", "overtime", "after_shift", "coding", "query_writing",
         "interrupted", "on_break", "idle", "interruptions", "queries_sent", "coded", "absent",
-        "rework", "reworked", "errors",
+        "rework", "reworked", "errors", "auditing", "audits",
     )
 
     def __init__(self, day: int, coder: int, login: float, overtime: float, n_types: int) -> None:
@@ -52,6 +54,8 @@ class CoderDay:
         self.rework = 0.0
         self.reworked = 0
         self.errors = 0
+        self.auditing = 0.0
+        self.audits = 0
 
 
 # One break taken or one billing question answered: (coder, day, kind, start, minutes, arrived).
@@ -68,3 +72,4 @@ class Records:
     charts: list[Chart]
     coder_days: list[CoderDay] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
+    audits: bool = False  # the scenario audits: charts carry their audit fields

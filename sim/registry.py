@@ -85,7 +85,8 @@ OPTIONAL_METRICS: dict[str, tuple[Metric, ...]] = {
     "revenue": (
         Metric("dnfb_dollars_mean", "$",
                "dollars of arrived charts not yet coded at the end of a day (discharged not final-billed for "
-               "coding), mean over days after warm-up", True, "lower"),
+               "coding; with audits, also coded charts waiting for their pre-bill audit or its rework), mean over "
+               "days after warm-up", True, "lower"),
         Metric("dnfb_days", "days",
                "DNFB dollars divided by the average daily revenue arriving (both after warm-up): days of revenue "
                "waiting on coding", True, "lower"),
@@ -96,7 +97,18 @@ OPTIONAL_METRICS: dict[str, tuple[Metric, ...]] = {
         Metric("rework_charts", "charts", "charts reworked after warm-up (their error found and fixed)"),
         Metric("rework_minutes", "min", "minutes reworking charts per coder-day (part of coding_minutes)", True, "lower"),
         Metric("denials_per_1000", "charts",
-               "errors found after warm-up (a denial or an audit finding) per 1,000 charts coded after warm-up",
+               "errors found after warm-up by a denial (after billing; not those a pre-bill audit caught) per "
+               "1,000 charts coded after warm-up", False, "lower"),
+    ),
+    "audits": (
+        Metric("audit_coverage", "share",
+               "share of the charts coded after warm-up that were audited before billing (by the end of the run)",
+               True, "higher"),
+        Metric("caught_before_billing", "share",
+               "share of the errors in charts coded after warm-up that a pre-bill audit caught, of those caught or "
+               "billed (errors in charts still waiting for their audit are left out); needs accuracy", True, "higher"),
+        Metric("audit_minutes", "min", "minutes auditing charts per coder-day (a time-use column of its own)", True),
+        Metric("audit_backlog_end", "charts", "coded charts waiting for their pre-bill audit at the end of the run",
                False, "lower"),
     ),
 }

@@ -22,6 +22,7 @@ its own.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import itertools
 import math
@@ -359,17 +360,103 @@ class Accuracy(_Frozen):
         return min(1.0, self.error_probability.get(kind, 0.0) * self.level_factor.get(level, 1.0))
 
 
+def _iso_text(v: Any) -> Any:
+    """A date YAML read unquoted (2026-10-01) as its ISO text; anything else unchanged."""
+    return v.isoformat() if type(v) is datetime.date else v
+
+
+def iso_date(text: str) -> datetime.date:
+    """'2026-10-01' → a date; anything else is refused."""
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"must be a date written YYYY-MM-DD, e.g. 2026-10-01 (got {text!r})")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a calendar date") from None
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MONTH_DAY = re.compile(r"([0-9]{2})-([0-9]{2})")
+
+
 class Season(_Frozen):
     """A stretch of days when coding takes longer, e.g. the annual code-set update (ICD-10 each 1 October)."""
 
-    start: int = Field(ge=0, le=3650, description="first calendar day of the season (day of the run, 0 = the first)")
-    weeks: float = Field(gt=0, le=52, description="how long it lasts, weeks")
+    start: int | str = Field(
+        "10-01",
+        description="first day of the season: a day of the run (an integer, 0 = the first day), a date "
+        "(2026-10-01) or a month and day ('10-01', its first occurrence on or after start_date); "
+        "a date needs the scenario's start_date and must fall inside the horizon. Default: 1 October",
+    )
+    weeks: float = Field(gt=0, le=52, description="how long it lasts, weeks (calendar)")
     coding_time_factor: float = Field(gt=0, le=10, description="coding times are multiplied by this inside the season")
 
-    def factor(self, day: int) -> float:
-        """Coding-time multiplier on calendar ``day``."""
-        return self.coding_time_factor if self.start <= day < self.start + 7 * self.weeks else 1.0
+    _text = field_validator("start", mode="before")(_iso_text)
 
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 0 <= v <= 3650:
+            raise ValueError(f"a day of the run must be between 0 and 3650 (got {v})")
+        if isinstance(v, str) and not (_ISO_DATE.fullmatch(v) or _MONTH_DAY.fullmatch(v)):
+            raise ValueError(f"must be a day of the run (0, 1, …), a date 2026-10-01 or a month-day '10-01' (got {v!r})")
+        return v
+
+    def first_day(self, start_date: str | None) -> int:
+        """The calendar day of the run the season starts on (``start_date``: the date of day 0, ISO).
+
+        Raises ValueError when ``start`` is a date and ``start_date`` is not given, or the date is not one.
+        """
+        if isinstance(self.start, int):
+            return self.start
+        if start_date is None:
+            raise ValueError(
+                f"season.start: {self.start!r} is a date; give start_date (the date of day 0, e.g. 2026-07-01) "
+                "or write the start as a day of the run"
+            )
+        first = iso_date(start_date)
+        if m := _MONTH_DAY.fullmatch(self.start):
+            month, day = int(m[1]), int(m[2])
+            for year in range(first.year, first.year + 9):  # 29 February comes back within 8 years
+                try:
+                    when = datetime.date(year, month, day)
+                except ValueError:
+                    if not (1 <= month <= 12 and 1 <= day <= 29):
+                        raise ValueError(f"season.start: {self.start!r} is not a month and day (MM-DD)") from None
+                    continue
+                if when >= first:
+                    break
+        else:
+            try:
+                when = iso_date(self.start)
+            except ValueError:
+                raise ValueError(f"season.start: {self.start!r} is not a calendar date") from None
+        return (when - first).days
+
+    def factor(self, day: int, first: int) -> float:
+        """Coding-time multiplier on calendar ``day``, for a season starting on day ``first``."""
+        return self.coding_time_factor if first <= day < first + 7 * self.weeks else 1.0
+
+
+class Audits(_Frozen):
+    """Internal pre-bill audits: a share of coded charts is reviewed by a team of auditors before billing.
+
+    A sampled chart, once coded, waits for an auditor and is not billable
+    until audited; an error in it is caught there and the chart goes to be
+    reworked at once. Errors in charts not audited are found later (a denial).
+    """
+
+    share: float = Field(
+        ge=0, le=1, description="chance that a coded chart is sampled for a pre-bill audit (the chart's own draw)"
+    )
+    team: str = Field(
+        min_length=1, max_length=MAX_NAME,
+        description="the team in coders.teams whose coders audit; they take waiting audits before charts",
+    )
+    audit_time: TimeDistribution = Field(
+        default_factory=lambda: {"dist": "uniform", "low": 10, "high": 15},
+        description="minutes to audit one chart at speed 1.0 (divided by the auditor's speed)",
+    )
 
 class Variant(_Frozen):
     """A named what-if: overrides by dotted path on the base scenario."""
@@ -405,6 +492,9 @@ class Scenario(_Frozen):
     description: str = Field("", max_length=10_000)
     days: int = Field(1, ge=1, le=3650, description="horizon in calendar days")
     start_weekday: Literal[WEEKDAYS] = "mon"  # type: ignore[valid-type]
+    start_date: str | None = Field(
+        None, description="the calendar date of day 0 (YYYY-MM-DD, on start_weekday), for settings given as dates"
+    )
     warmup_days: int | Literal["auto"] = Field(0, description="days left out of statistics")
     target_days: float = Field(3.0, gt=0, le=365, description="turnaround target for share_within_target")
     start_target_hours: float = Field(
@@ -423,11 +513,21 @@ class Scenario(_Frozen):
     revenue: Revenue | None = Field(None, description="reimbursement per chart, for DNFB dollars; off when null")
     accuracy: Accuracy | None = Field(None, description="coding errors found later and reworked; off when null")
     season: Season | None = Field(None, description="days when coding takes longer (a code-set update); off when null")
+    audits: Audits | None = Field(None, description="pre-bill audits of a share of coded charts; off when null")
     sources: dict[str, str] = Field(
         default_factory=dict, description="dotted path → 'documented: …' or 'assumption: …'"
     )
     variants: dict[str, Variant] = Field(default_factory=dict)
     sweeps: dict[str, Sweep] = Field(default_factory=dict)
+
+    _start_date_text = field_validator("start_date", mode="before")(_iso_text)
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_date(cls, v: str | None) -> str | None:
+        if v is not None:
+            iso_date(v)
+        return v
 
     @field_validator("warmup_days")
     @classmethod
@@ -469,6 +569,14 @@ class Scenario(_Frozen):
                 raise ValueError(f"{team_name}.ramp.start_day: must be inside the horizon of {self.days} days")
             if team.level not in self.levels:
                 raise ValueError(f"{team_name}.level: unknown level {team.level!r} (known: {', '.join(self.levels)})")
+        self._check_dates()
+        if self.audits is not None:
+            team = self.coders.teams.get(self.audits.team)
+            if team is None:
+                known_teams = ", ".join(self.coders.teams) or "none"
+                raise ValueError(f"audits.team: no team {self.audits.team!r} in coders.teams (teams: {known_teams})")
+            if team.count == 0:
+                raise ValueError(f"audits.team: team {self.audits.team!r} has no coders (count 0); nobody would audit")
         if (self.arrivals.at_login_per_coder or self.arrivals.backlog) and not self.arrivals.mix:
             raise ValueError("arrivals.mix: needed to split at_login_per_coder/backlog by chart type")
         if self.n_coders == 0:
@@ -493,6 +601,28 @@ class Scenario(_Frozen):
         self._check_load()
         self._check_what_ifs()
         return self
+
+    def _check_dates(self) -> None:
+        """start_date falls on start_weekday; a season given as a date starts inside the horizon."""
+        if self.start_date is not None:
+            weekday = WEEKDAYS[iso_date(self.start_date).weekday()]
+            if weekday != self.start_weekday:
+                raise ValueError(
+                    f"start_date: {self.start_date} is a {weekday}, but start_weekday is {self.start_weekday!r}; "
+                    f"set start_weekday: {weekday}"
+                )
+        if self.season is not None and isinstance(self.season.start, str):
+            first = self.season_first_day()
+            if not 0 <= first < self.days:
+                raise ValueError(
+                    f"season.start: {self.season.start!r} is day {first} from start_date {self.start_date}, "
+                    f"outside the horizon of {self.days} days"
+                )
+
+    def season_first_day(self) -> int:
+        """The calendar day of the run the season starts on (the season must be on)."""
+        assert self.season is not None
+        return self.season.first_day(self.start_date)
 
     def _check_load(self) -> None:
         """Work per replication that the run could not hold, or could not finish."""

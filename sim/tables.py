@@ -29,7 +29,11 @@ _CHART_FIELDS = (
     "started_by",
 )
 _ACCURACY_FIELDS = ("error_u", "error_found_at", "reworked_at")  # added when the scenario models errors
-_DAY_FIELDS = ("day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "rework", "reworked", "errors", "coded")
+_AUDIT_FIELDS = ("to_audit", "audited_at", "caught")  # added when the scenario audits
+_DAY_FIELDS = (
+    "day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "rework", "reworked", "errors",
+    "auditing", "audits", "coded",
+)
 
 
 class Columns:
@@ -37,6 +41,7 @@ class Columns:
 
     Rows are plain tuples taken with one ``attrgetter`` per record (C speed);
     they become columns once, in :func:`charts_frame` and :func:`coder_days_frame`.
+    Records of a scenario that audits (``Records.audits``) add the audit columns.
     """
 
     def __init__(self, kinds: list[str], error_probability: list[list[float]] | None = None) -> None:
@@ -50,8 +55,12 @@ class Columns:
         self.day_reps: list[tuple[int, int]] = []
         self.activity_rows: list[tuple] = []
         self.activity_reps: list[tuple[int, int]] = []
+        self.audits = False
 
     def add(self, rec: Records) -> None:
+        if rec.audits and not self.audits:  # every record of a task comes from one scenario
+            self.audits = True
+            self._chart_fields = (*self._chart_fields, *_AUDIT_FIELDS)
         self.chart_rows.extend(map(attrgetter(*self._chart_fields), rec.charts))
         self.chart_reps.append((rec.replication, len(rec.charts)))
         self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
@@ -110,7 +119,22 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
     )
     if cols.error_probability is not None:
         _accuracy_columns(frame, c, np.array(cols.error_probability, dtype=float).reshape(-1, len(cols.kinds)))
+    if cols.audits:
+        _audit_columns(frame, c)
     return frame
+
+
+def _audit_columns(frame: pd.DataFrame, c: dict[str, np.ndarray]) -> None:
+    """``to_audit``: sampled for a pre-bill audit; ``audited_at``; ``caught_by_audit`` (empty until audited);
+    ``billable_at``: when the chart could be billed — coded, or when sampled its audit done (its
+    rework, when the audit caught an error); empty while it cannot be."""
+    to_audit, audited, caught = c["to_audit"] > 0, c["audited_at"], c["caught"] > 0
+    frame["to_audit"] = to_audit
+    frame["audited_at"] = audited
+    frame["caught_by_audit"] = pd.array(np.where(np.isnan(audited), False, caught), dtype="boolean")
+    frame.loc[np.isnan(audited), "caught_by_audit"] = pd.NA
+    reworked = c.get("reworked_at", np.full(len(frame), np.nan))  # only a chart with an error is caught
+    frame["billable_at"] = np.where(to_audit, np.where(caught, reworked, audited), c["coded_at"])
 
 
 def _accuracy_columns(frame: pd.DataFrame, c: dict[str, np.ndarray], error_probability: np.ndarray) -> None:
@@ -132,7 +156,9 @@ def coder_days_frame(
     With ``absence`` (the scenario models it) the table ends with
     ``absent_minutes``: the shift's minutes on a day the coder was away, else 0.
     When the scenario models errors, ``errors`` (charts coded with an error),
-    ``charts_reworked`` and ``rework_minutes`` (part of ``coding_minutes``) follow.
+    ``charts_reworked`` and ``rework_minutes`` (part of ``coding_minutes``) follow;
+    when it audits, ``charts_audited`` and ``audit_minutes`` (a time-use column
+    of its own: with it the time use adds up to ``paid_minutes``).
     """
     d = cols.day_columns()
     frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
@@ -160,6 +186,9 @@ def coder_days_frame(
         frame["errors"] = d["errors"].astype(int)
         frame["charts_reworked"] = d["reworked"].astype(int)
         frame["rework_minutes"] = d["rework"]
+    if cols.audits:
+        frame["charts_audited"] = d["audits"].astype(int)
+        frame["audit_minutes"] = d["auditing"]
     return frame
 
 
@@ -228,7 +257,9 @@ def days_frame(
     cut) counts on the last day. With ``revenue`` (dollars per chart by type)
     the table adds ``arrived_dollars`` (the day's arrivals at their
     reimbursement) and ``dnfb_dollars``: the backlog at its reimbursement,
-    the revenue discharged and not final-billed for want of coding.
+    the revenue discharged and not final-billed for want of coding. When the
+    charts have ``billable_at`` (pre-bill audits), a coded chart waiting for
+    its audit (or for the rework its audit asked for) is still in DNFB.
     """
     rep_index = {r: i for i, r in enumerate(reps)}
     n_reps, n_kinds = len(reps), len(kinds)
@@ -260,5 +291,8 @@ def days_frame(
     if revenue is not None:
         dollars = np.asarray(revenue, dtype=float)
         out["arrived_dollars"] = (arrived @ dollars).ravel()
-        out["dnfb_dollars"] = (backlog @ dollars).ravel()
+        unbilled = backlog
+        if "billable_at" in charts.columns:
+            unbilled = np.cumsum(arrived, axis=1) - np.cumsum(per_day(charts["billable_at"].to_numpy()), axis=1)
+        out["dnfb_dollars"] = (unbilled @ dollars).ravel()
     return pd.DataFrame(out)

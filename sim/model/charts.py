@@ -39,6 +39,7 @@ class Chart:
         "completion_time", "answer_delay", "started_at", "query_sent_at",
         "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
         "error_u", "detection_delay", "rework_time", "error_found_at", "reworked_at",
+        "to_audit", "audit_time", "audited_at", "caught",
     )
 
     def __init__(
@@ -67,6 +68,8 @@ class Chart:
         self.rework_time = nan
         self.error_found_at = nan
         self.reworked_at = nan
+        # Audits: to_audit, audit_time, audited_at and caught are set by ChartDraws only when the
+        # scenario audits (and read only then), so charts cost nothing more when it does not.
 
     def __lt__(self, other: Chart) -> bool:
         """Queue order: a chart that arrived earlier (or earlier in its batch) comes first."""
@@ -180,6 +183,8 @@ class ChartDraws:
             i += n
             if self.scenario.accuracy is not None:
                 self._accuracy(r, out[-1])
+            if self.scenario.audits is not None:
+                self._audits(r, out[-1])
         return out
 
     def _accuracy(self, rep: int, charts: list[Chart]) -> None:
@@ -194,6 +199,22 @@ class ChartDraws:
         rework = accuracy.rework_time.minutes(u[:, 2]).tolist()
         for chart, error_u, d, w in zip(charts, u[:, 0].tolist(), delay, rework):
             chart.error_u, chart.detection_delay, chart.rework_time = error_u, d, w
+
+
+    def _audits(self, rep: int, charts: list[Chart]) -> None:
+        """Whether each chart is sampled for a pre-bill audit, and how long its audit takes.
+
+        From a stream of its own (``charts.audit``), read only when the scenario
+        audits: a chart's draw is the same whatever the share, so a larger share
+        audits the same charts and more (common random numbers).
+        """
+        audits = self.scenario.audits
+        u = self.streams.get(rep, "charts.audit").random((len(charts), 2))
+        sampled = (u[:, 0] < audits.share).tolist()
+        minutes = audits.audit_time.minutes(u[:, 1]).tolist()
+        nan = math.nan
+        for chart, to_audit, m in zip(charts, sampled, minutes):
+            chart.to_audit, chart.audit_time, chart.audited_at, chart.caught = to_audit, m, nan, False
 
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import simpy
 
 from sim.calendar import Shift
-from sim.model.worklist import Worklist
+from sim.model.worklist import AUDIT, Worklist
 from sim.records import BILLING_QUESTION, BREAK, Activity, CoderDay
 
 _NEVER = float("inf")
@@ -44,6 +44,7 @@ class CoderSpec:
     kinds: tuple[int, ...]  # chart types this coder may code, in the coder's order
     seat: str  # team and place in it, e.g. "coders.3": names the coder's random streams
     first_day: int = 0  # first calendar day the coder works (a hire later in the run)
+    audits: bool = False  # on the audit team: takes waiting audits before charts
 
 
 class Desk:
@@ -123,6 +124,7 @@ def code_charts(
     error_probability: Sequence[float] = (),
     pace: Sequence[float] = (),
     coding_factor: Sequence[float] = (),
+    audited: bool = False,
 ) -> Generator[simpy.Event, object, None]:
     """The coder's process over the whole horizon: one pass of the loop per working day.
 
@@ -135,8 +137,16 @@ def code_charts(
     multiplies the coder's speed, e.g. while a new hire ramps up, and
     ``coding_factor`` (per shift; empty: 1) the charts' coding times, e.g.
     in a code-update season. Shifts before ``me.first_day`` are not worked.
+
+    With ``audited`` (the scenario audits) a chart sampled for audit goes,
+    once coded, to the audit queue instead of billing; its error, if any, is
+    caught there rather than by a later denial. A coder of the audit team
+    (``me.audits``) takes any waiting audit before a chart: the audit takes the
+    chart's audit time, and a chart found wrong goes back to be reworked at once.
     """
-    speed, kinds, skills, me_index = me.speed, me.kinds, frozenset(me.kinds), me.index
+    speed, kinds, me_index = me.speed, me.kinds, me.index
+    skills = frozenset((*kinds, AUDIT)) if me.audits else frozenset(kinds)
+    audits = worklist.audits if me.audits else None
     take, timeout = worklist.taker(kinds), env.timeout
     scale = 1.0
     for i, (shift, desk) in enumerate(zip(shifts, desks)):
@@ -166,6 +176,17 @@ def code_charts(
                 day.on_break += away
                 yield timeout(away)
                 break_at, break_minutes = next(breaks, _NO_BREAK)
+                continue
+            if audits:  # an auditor, and a coded chart waits for its audit
+                chart, wrong = audits.popleft()
+                auditing = chart.audit_time / speed
+                yield timeout(desk.finish(now, auditing) - now)
+                day.auditing += auditing
+                day.audits += 1
+                chart.audited_at = env.now
+                if wrong:  # caught before billing: back to be reworked now
+                    chart.caught = True
+                    worklist.send_back(chart)
                 continue
             chart = take()
             if chart is None:
@@ -206,7 +227,11 @@ def code_charts(
             chart.coded_at = env.now
             chart.coder = me_index
             day.coded[chart.kind] += 1
-            if error_probability and chart.error_u < error_probability[chart.kind]:
+            if audited and chart.to_audit:  # held for a pre-bill audit, which finds any error
+                wrong = bool(error_probability) and chart.error_u < error_probability[chart.kind]
+                day.errors += wrong
+                worklist.to_audit(chart, wrong)
+            elif error_probability and chart.error_u < error_probability[chart.kind]:
                 day.errors += 1
                 found = timeout(chart.detection_delay)
                 found.callbacks.append(lambda _, c=chart: worklist.send_back(c))

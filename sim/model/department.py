@@ -47,6 +47,7 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
                     kinds=mine,
                     seat=f"{team_name.removeprefix('coders.teams.')}.{place}",
                     first_day=team.ramp.start_day if team.ramp is not None else 0,
+                    audits=scenario.audits is not None and team_name == f"coders.teams.{scenario.audits.team}",
                 )
             )
     return specs
@@ -79,7 +80,11 @@ class Department:
             for c in self.coders
         ]
         season = scenario.season
-        self.coding_factor = [season.factor(s.day) for s in self.shifts] if season is not None else []
+        if season is not None:
+            first = scenario.season_first_day()
+            self.coding_factor = [season.factor(s.day, first) for s in self.shifts]
+        else:
+            self.coding_factor = []
         accuracy, kinds = scenario.accuracy, list(scenario.chart_types)
         self.errors: list[list[float]] = [
             [accuracy.probability(k, c.level) for k in kinds] if accuracy is not None else [] for c in self.coders
@@ -182,14 +187,14 @@ class Department:
             env.process(code_charts(
                 env, spec, self.shifts, coder_desks, worklist, self.answer_at,
                 overtime.minutes_on, log, activities, self.n_types, coder_away, paid, self.errors[spec.index],
-                self.paces[spec.index], self.coding_factor,
+                self.paces[spec.index], self.coding_factor, self.scenario.audits is not None,
             ))
             for spec, coder_desks, coder_away in zip(self.coders, desks, away)
         ]
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         log.sort(key=lambda d: (d.day, d.coder))
         activities.sort()
-        return Records(replication, self.horizon, charts, log, activities)
+        return Records(replication, self.horizon, charts, log, activities, self.scenario.audits is not None)
 
 
 class OvertimeDecision:

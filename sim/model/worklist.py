@@ -12,6 +12,10 @@ takes next is a named policy:
 
 A coder who finds nothing waits on the worklist; a new chart of a type the
 coder may code wakes the first such coder.
+
+With pre-bill audits, a coded chart sampled for audit waits in ``audits``
+(oldest first) for a coder of the audit team; a new audit wakes the first
+idle auditor (a coder whose skills include ``AUDIT``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import simpy
 from sim.model.charts import Chart
 
 _NEVER = float("inf")  # an id above every chart's
+AUDIT = -1  # the skill of auditors, beside the chart types they code
 
 
 class Worklist:
@@ -36,6 +41,7 @@ class Worklist:
         self.new: list[deque[Chart]] = [deque() for _ in range(n_types)]
         self.returned: list[list[Chart]] = [[] for _ in range(n_types)]  # heaps by chart id
         self.waiting = 0  # charts in the queues (not those on query hold)
+        self.audits: deque[tuple[Chart, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
         self._idle: list[tuple[simpy.Event, frozenset[int]]] = []
         self.policy = {
             "oldest_first": self._oldest_first,
@@ -72,6 +78,15 @@ class Worklist:
         chart.error_found_at = self.env.now
         heappush(self.returned[chart.kind], chart)
         self._arrived(chart.kind)
+
+    def to_audit(self, chart: Chart, wrong: bool) -> None:
+        """A coded chart sampled for audit waits for an auditor (``wrong``: coded with an error)."""
+        self.audits.append((chart, wrong))
+        for i, (wake, skills) in enumerate(self._idle):
+            if AUDIT in skills:
+                del self._idle[i]
+                wake.succeed()
+                return
 
     def _arrived(self, kind: int) -> None:
         self.waiting += 1
