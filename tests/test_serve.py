@@ -225,7 +225,7 @@ def server():
                 break
         except OSError:
             if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read().decode() if proc.stdout else "server exited")
+                raise AssertionError(proc.stdout.read().decode() if proc.stdout else "server exited") from None
             time.sleep(0.1)
     else:
         proc.kill()
@@ -269,6 +269,9 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             assert "coders.count = 7" in page.inner_text("#results .changes")
             assert page.locator("#figure-charts_per_day img").count() == 1
             page.screenshot(path=str(ARTIFACTS / "3-results.png"), full_page=True)
+            page.emulate_media(media="print")
+            page.screenshot(path=str(ARTIFACTS / "3-print.png"), full_page=True)
+            page.emulate_media(media="screen")
 
             run_id = page.get_attribute("#results article", "data-run")
             page.fill("#f-coders\\.count", "3")
@@ -279,13 +282,24 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             assert second != first and "coders.count = 3" in page.inner_text("#results .changes")
             page.screenshot(path=str(ARTIFACTS / "4-results-changed.png"))
 
+            page.select_option("#f-target_metric", "turnaround_p95_days")
+            page.fill("#f-target_value", "3")
+            page.fill("#f-coders_range", "2..6")
+            page.fill("#f-staff_reps", "3")
+            page.click("#staff")
+            page.wait_for_selector("#staffing #staff-answer", timeout=60_000)
+            assert "main-team coders" in page.inner_text("#staff-answer")
+            page.locator("#staffing").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "5-staffing.png"), full_page=True)
+
             bad = tmp_path / "bad.yaml"
             bad.write_text("name: bad\ndays: -1\n")
             page.set_input_files("#upload-file", str(bad))
             page.wait_for_selector("#upload-error:not(:empty)")
             error = page.inner_text("#upload-error")
             assert error.startswith("bad.yaml: days:") and "greater than or equal to 1" in error
-            page.screenshot(path=str(ARTIFACTS / "5-bad-upload.png"))
+            assert page.locator("#upload-error").is_visible()
+            page.screenshot(path=str(ARTIFACTS / "6-bad-upload.png"))
             outside = [u for u in requests if not u.startswith(server) and not u.startswith("data:")]
             assert outside == [], f"the page asked for something elsewhere: {outside}"
         finally:

@@ -97,7 +97,7 @@ def controls(scenario: Scenario) -> list[Control]:
         add("arrivals.at_login_per_coder", "Queue at login", "charts per coder (mean)",
             _num(_mean_count(arrivals.at_login_per_coder)), "Volume")
     for kind, volume in arrivals.daily.items():
-        add(f"arrivals.daily.{kind}", f"Daily volume, {kind}", "charts per day (mean, before weekday factors)",
+        add(f"arrivals.daily.{kind}", f"Daily volume, {kind}", "charts a day (mean)",
             _num(_mean_count(volume.count)), "Volume")
     for kind, rate in arrivals.per_hour.items():
         add(f"arrivals.per_hour.{kind}", f"Arrivals during the day, {kind}", "charts per hour", _num(rate), "Volume")
@@ -113,7 +113,7 @@ def controls(scenario: Scenario) -> list[Control]:
     ot = scenario.overtime
     add("overtime.on", "Overtime allowed", "on days that start with a long queue", ot is not None, "Overtime rule",
         path="overtime", kind="checkbox")
-    add("overtime.backlog_threshold", "Overtime when the queue exceeds", "charts waiting at the start of a day",
+    add("overtime.backlog_threshold", "Overtime when the queue exceeds", "charts waiting at day start",
         ot.backlog_threshold if ot else 100, "Overtime rule", step=1)
     add("overtime.minutes", "Overtime per coder", "minutes a day", _num(ot.minutes) if ot else 60, "Overtime rule")
     add("overtime.pay_factor", "Overtime pay", "× regular pay", _num(ot.pay_factor) if ot else 1.5, "Overtime rule")

@@ -26,7 +26,7 @@ PHRASES: dict[str, tuple[str, str, str]] = {
     "cost_per_chart": ("per chart in labour cost", "more", "less"),
     "backlog_end": ("charts still open at the end of the run", "more", "fewer"),
     "turnaround_p95_days": ("days of 95th-percentile turnaround", "more", "fewer"),
-    "share_within_target": ("of charts coded within the turnaround target", "more", "fewer"),
+    "share_within_target": ("charts coded within the turnaround target", "more", "fewer"),
     "overtime_hours": ("overtime hours in the run", "more", "fewer"),
 }
 SENTENCES = ["charts_per_coder_day", "backlog_end", "turnaround_p95_days", "share_within_target", "cost_per_chart"]
@@ -48,37 +48,38 @@ class Figure:
     note: str
 
 
-def _plain(a: float, metric: str) -> str:
-    """A magnitude as a director reads it: dollars to cents, else one decimal (two below 1)."""
+def _plain(a: float, metric: str, digits: int) -> str:
+    """A magnitude as a director reads it: dollars to cents, shares in points, else ``digits`` decimals."""
     unit = lookup(metric).unit
     if unit == "$":
         return f"${a:,.2f}"
-    if unit == "share":
-        return f"{a * 100:.1f}"
-    return f"{a:,.1f}" if a >= 1 else f"{a:.2f}"
-
-
-def _amount(value: float, metric: str) -> str:
-    """A magnitude in the metric's terms: shares as percentage points."""
-    text = _plain(abs(value), metric)
-    return f"{text} percentage points" if lookup(metric).unit == "share" else text
+    return f"{a * 100 if unit == 'share' else a:,.{digits}f}"
 
 
 def difference_sentence(metric: str, diff: float, low: float, high: float, level: float) -> str:
     """'2.1 more charts a day per coder, 95 % CI 1.8–2.4' (both ends in the direction of the difference)."""
     what, more, less = PHRASES.get(metric, (f"({lookup(metric).meaning})", "higher", "lower"))
     ci = f"{level:.0%}".replace("%", " %")
-    if any(math.isnan(x) for x in (diff, low, high)):
-        return f"{_amount(diff, metric)} {more if diff >= 0 else less} {what}; no interval (too few values)"
+    points = " percentage points" if lookup(metric).unit == "share" else ""
+    scale = 100 if points else 1
+    finite = [abs(x) * scale for x in (diff, low, high) if not math.isnan(x)]
+    digits = 1 if max(finite, default=0) >= 1 else 2
+
+    def amount(x: float) -> str:
+        return _plain(abs(x), metric, digits)
+
+    if math.isnan(diff):
+        return f"no value for {what}"
+    if math.isnan(low) or math.isnan(high):
+        return f"{amount(diff)}{points} {more if diff >= 0 else less} {what}; no interval (too few values)"
     if diff == 0 and low == high == 0:
-        return f"no difference in {what.removeprefix('of ')} (the same in every replication)"
+        return f"no difference in {what} (the same in every replication)"
     word = more if diff > 0 else less
     if low <= 0 <= high:  # the interval crosses zero: say both ways
-        span = f"{_amount(low, metric)} {less if low < 0 else more} to {_amount(high, metric)} {more}"
-        return f"{_amount(diff, metric)} {word} {what}, {ci} CI {span} — not a clear difference"
+        span = f"{amount(low)} {less if low < 0 else more} to {amount(high)} {more}"
+        return f"{amount(diff)}{points} {word} {what}, {ci} CI {span}{points} — not a clear difference"
     a, b = sorted((abs(low), abs(high)))
-    unit = " percentage points" if lookup(metric).unit == "share" else ""
-    return f"{_amount(diff, metric)} {word} {what}, {ci} CI {_plain(a, metric)}–{_plain(b, metric)}{unit}"
+    return f"{amount(diff)}{points} {word} {what}, {ci} CI {amount(a)}–{amount(b)}{points}"
 
 
 def sentences(results: Any) -> list[Sentence]:

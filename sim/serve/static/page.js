@@ -7,6 +7,11 @@
   const form = $("what-if");
 
   function show(id, text) { const el = $(id); if (el) { el.textContent = text || ""; } }
+  function showError(id, text) {  // an error beside its field, scrolled into view
+    show(id, text);
+    const el = $(id);
+    if (el && text) { el.scrollIntoView({ block: "nearest" }); }
+  }
 
   // ---- picking and uploading a scenario
   const pick = $("scenario-pick");
@@ -22,7 +27,7 @@
       data.append("file", upload.files[0]);
       const answer = await fetch("/scenarios", { method: "POST", body: data });
       const body = await answer.json();
-      if (!answer.ok) { show("upload-error", body.error); upload.value = ""; return; }
+      if (!answer.ok) { showError("upload-error", body.error); upload.value = ""; return; }
       window.location.search = "?scenario=" + encodeURIComponent(body.id);
     });
   }
@@ -42,7 +47,7 @@
       show(opts.error, "");
       const answer = await fetch(opts.url, { method: "POST", body: new FormData(form) });
       const body = await answer.json();
-      if (!answer.ok) { show(opts.error, body.error); return; }
+      if (!answer.ok) { showError(opts.error, body.error); return; }
       current = body.id;
       $(opts.button).disabled = true;
       $(opts.cancel).disabled = false;
@@ -78,7 +83,7 @@
     function finish(error) {
       $(opts.button).disabled = false;
       $(opts.cancel).disabled = true;
-      if (error) { show(opts.error, error); }
+      if (error) { showError(opts.error, error); }
     }
     $(opts.button).addEventListener("click", start);
     $(opts.cancel).addEventListener("click", async () => {
