@@ -136,6 +136,21 @@ def test_two_runs_at_once_keep_their_own_results(client):
     assert "Nothing changed" in first  # one coder is the baseline: every difference is 0
 
 
+def test_the_page_answers_what_sim_run_answers(client):
+    """No simulation in the page: its numbers are sim.run's on the scenario with the changes as a variant."""
+    import sim
+    from sim.serve.app import DEFAULT_REPS
+    from sim.serve.experiments import what_if_scenario
+
+    job_id = _run(client, **{"coders.count": "2", "reps": str(DEFAULT_REPS)})
+    assert _wait(client, job_id)["status"] == "done"
+    page = client.app.state.jobs.get(job_id).result.results
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    direct = sim.run(what_if_scenario(base, {"coders.count": 2}), reps=DEFAULT_REPS, seed=0)
+    assert page.summary.equals(direct.summary)
+    assert page.comparison.equals(direct.comparison)
+
+
 def test_a_run_can_be_cancelled(client):
     answer = client.post("/runs", data={"scenario": "bundled:department", "reps": "200"})
     job_id = answer.json()["id"]

@@ -85,7 +85,8 @@ class Catalog:
             return load_scenario(entry.path)
         except ScenarioError as exc:
             if entry.group == "uploaded":  # the user's file name, not the server's folder
-                raise ScenarioError(str(exc).replace(str(entry.path), entry.label)) from None
+                text = str(exc).replace(str(entry.path), entry.label).replace(f"{entry.path.parent}/", "")
+                raise ScenarioError(text) from None
             raise
 
     def upload(self, filename: str, data: bytes) -> tuple[Entry, Scenario]:

@@ -25,7 +25,7 @@ from typing import Any
 from sim.executor import Inline
 
 MAX_KEPT = 40  # finished runs kept (with their results); the oldest finished is forgotten first
-TASKS_PER_RUN = 8  # workers Steps reports: the runner makes a few tasks per worker
+TASKS_PER_RUN = 4  # workers Steps reports: the runner makes a few tasks per worker (4 ran fastest)
 
 
 class Cancelled(Exception):
