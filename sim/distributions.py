@@ -15,12 +15,14 @@ what-if such as "computer-assisted coding cuts outpatient time by 30 %" is
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.calendar import DAY
+
+if TYPE_CHECKING:  # numpy loads when a time is first drawn, so reading a scenario stays quick
+    import numpy as np
 
 MINUTES_PER = {"minutes": 1.0, "hours": 60.0, "days": DAY}
 
@@ -73,6 +75,8 @@ class Fixed(_Time):
     value: TimeValue
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         return np.full_like(u, self.value)
 
     def _mean(self) -> float:
@@ -114,6 +118,8 @@ class Triangular(_Time):
         return self
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         a, c, b = self.low, self.mode, self.high
         if b == a:
             return np.full_like(u, a)
@@ -133,6 +139,8 @@ class Exponential(_Time):
     mean: float = Field(gt=0, le=MAX_TIME)
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         return -self.mean * np.log1p(-u)
 
     def _mean(self) -> float:
@@ -161,6 +169,7 @@ class Lognormal(_MeanSd):
     dist: Literal["lognormal"]
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
         from scipy.special import ndtri  # loaded only when a lognormal time is drawn
 
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
@@ -179,6 +188,8 @@ class Gamma(_MeanSd):
     dist: Literal["gamma"]
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         cv = self.sd / self.mean
         if cv < 1e-100:  # no spread a float can show (and (1/cv)² would overflow): the mean
             return np.full_like(u, self.mean)
@@ -208,6 +219,8 @@ class Weibull(_Time):
         return self
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         eta = self.mean / math.gamma(1 + 1 / self.shape)
         return eta * (-np.log1p(-u)) ** (1 / self.shape)
 
@@ -232,14 +245,20 @@ class Empirical(_Time):
         return self
 
     def _cumulative(self) -> np.ndarray:
+        import numpy as np
+
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
         return np.cumsum(w) / w.sum()
 
     def _quantile(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         idx = np.searchsorted(self._cumulative(), u, side="right")
         return np.asarray(self.values)[np.minimum(idx, len(self.values) - 1)]
 
     def _mean(self) -> float:
+        import numpy as np
+
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
         return float(np.dot(self.values, w) / w.sum())
 
