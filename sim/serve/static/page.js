@@ -10,7 +10,7 @@
   function showError(id, text) {  // an error beside its field, scrolled into view
     show(id, text);
     const el = $(id);
-    if (el && text) { el.scrollIntoView({ block: "nearest" }); }
+    if (el && text) { (el.closest(".pick") || el).scrollIntoView({ block: "nearest" }); }
   }
 
   // ---- picking and uploading a scenario
@@ -71,6 +71,8 @@
         const target = $(opts.results);
         target.innerHTML = await page.text();
         target.dataset.run = id;
+        bar.max = 1;
+        bar.value = 1;
         finish("");
         show(opts.text, "done in " + s.seconds + " s");
       } else if (s.status === "failed") {
