@@ -111,7 +111,7 @@ def controls(scenario: Scenario) -> list[Control]:
                        0, "Computer-assisted coding", high=95, basis="what-if",
                        source="0 % = the scenario's coding times; a reduction multiplies every coding time"))
     ot = scenario.overtime
-    add("overtime.on", "Overtime allowed", "on days that start with a long queue", ot is not None, "Overtime rule",
+    add("overtime.on", "Overtime allowed", "on days starting with a long queue", ot is not None, "Overtime rule",
         path="overtime", kind="checkbox")
     add("overtime.backlog_threshold", "Overtime when the queue exceeds", "charts waiting at day start",
         ot.backlog_threshold if ot else 100, "Overtime rule", step=1)
