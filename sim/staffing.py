@@ -169,10 +169,12 @@ class Workload:
 
 
 def _work_per_chart(scenario: Scenario, kind: str) -> float:
-    """Mean minutes one chart of ``kind`` costs: coding, its query if any, and its expected rework.
+    """Mean minutes one chart of ``kind`` costs: coding, its query if any, its expected rework and audit.
 
     Rework (``accuracy``) is the error probability at the main team's level
-    times the mean rework time: a found error costs the rework once.
+    times the mean rework time: a found error costs the rework once. Audits
+    (``audits``) cost the audit share times the mean audit time; the audit
+    team's capacity is counted with the other teams'.
     """
     spec = scenario.chart_types[kind]
     q = spec.query
@@ -181,6 +183,8 @@ def _work_per_chart(scenario: Scenario, kind: str) -> float:
     )
     if scenario.accuracy is not None:
         work += scenario.accuracy.probability(kind, scenario.coders.level) * scenario.accuracy.rework_time.mean_minutes()
+    if scenario.audits is not None:
+        work += scenario.audits.share * scenario.audits.audit_time.mean_minutes()
     return work
 
 

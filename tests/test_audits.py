@@ -297,3 +297,15 @@ def test_dates_read_unquoted_from_yaml_are_accepted(tmp_path):
     s = sim.load_scenario(path)
     assert s.start_date == "2026-09-01" and s.season_first_day() == 30
     assert s.with_changes({}, "x").season_first_day() == 30  # dumped and validated again
+
+
+def test_the_staffing_estimate_counts_the_audit_minutes_and_the_audit_team():
+    """Audit work per chart = share × mean audit time; the auditors' capacity counts with the other teams'."""
+    from sim.staffing import workload
+
+    audited = scenario(days=28, accuracy=None, audits={**FIXED["audits"], "share": 0.2})
+    plain = audited.with_changes({"audits": None}, "x")
+    charts = sum(audited.expected_charts().values())
+    w, p = workload(audited), workload(plain)
+    assert w.work_per_workday == pytest.approx(p.work_per_workday + charts * 0.2 * 15 / w.workdays)
+    assert w.other_capacity == p.other_capacity > 0

@@ -13,6 +13,10 @@ shift end no new chart is started: the chart in hand is finished and any
 question still waiting is answered, and that time is recorded as after-shift
 time. Every minute from login to logout is in exactly one time-use column.
 
+With pre-bill audits, a coded chart sampled for audit is held for the audit
+team, whose coders take waiting audits before charts: an error is caught
+there, before billing, and the chart comes straight back to be reworked.
+
 Breaks and interruptions are computed, not simulated as events: a chart costs
 one timeout, which keeps a coder-day to a few dozen events.
 """
