@@ -8,6 +8,7 @@ and a one-line reading; the notebooks call them directly.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,10 @@ import pandas as pd
 from sim.calendar import DAY
 from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
 from sim.report.labels import doc, fmt, outcome_names, unit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 NO_CODER_DAYS = "Not drawn: this folder has no coder_days.csv (a staffing search keeps only its curve)."
 MAX_LINES = 8  # variants drawn in one panel before the plot says it shows only the first ones
@@ -168,6 +173,34 @@ def _forest_metrics(comp: pd.DataFrame) -> list[str]:
     return [m for m in names if m in chosen]
 
 
+def _by_day(
+    days: pd.DataFrame, warmup: int, column: str, centre: str, band: tuple[float, float], scale: float = 1.0,
+) -> tuple[Figure, Axes, str, list[tuple[str, pd.Series, pd.DataFrame]]]:
+    """A figure of ``column`` day by day: per variant its ``centre`` (median or mean) in a band of replications.
+
+    Returns the figure, its axes, the title's note on variants left out, and
+    per variant drawn (name, centre by day, band by day), all divided by ``scale``.
+    """
+    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
+    fig = new_figure(_width(len(variants)), 4)
+    ax = fig.add_subplot()
+    if warmup > 0:
+        ax.axvspan(-0.5, warmup - 0.5, color="#bbbbbb", alpha=0.3, label=f"warm-up ({warmup} days, left out)")
+    drawn = []
+    for i, v in enumerate(variants):
+        by_day = days.loc[days["variant"] == v].groupby("day")[column]
+        mid = (by_day.median() if centre == "median" else by_day.mean()) / scale
+        q = by_day.quantile(list(band)).unstack() / scale
+        colour = PALETTE[i % len(PALETTE)]
+        ax.fill_between(q.index, q[band[0]], q[band[1]], color=colour, alpha=0.15, lw=0)
+        ax.plot(mid.index, mid.to_numpy(), color=colour, lw=1.8, label=text(v))
+        drawn.append((v, mid, q))
+    ax.set_xlabel("day of the run (day 0 = first day)")
+    ax.set_ylim(bottom=0)
+    _legend(ax, len(variants), "upper left")
+    return fig, ax, cut, drawn
+
+
 def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
     """Backlog at the end of each day: median and 5–95th percentile band across replications."""
     key, title = "backlog", "Backlog at the end of each day"
@@ -175,32 +208,19 @@ def backlog_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
         return omitted(key, title, "Not drawn: this folder has no days.csv (a staffing search keeps only its curve).")
     if days["day"].nunique() < 2:
         return omitted(key, title, "Not drawn: the run covers a single day, so there is no day-to-day backlog to follow.")
-    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
-    fig = new_figure(_width(len(variants)), 4)
-    ax = fig.add_subplot()
-    if warmup > 0:
-        ax.axvspan(-0.5, warmup - 0.5, color="#bbbbbb", alpha=0.3, label=f"warm-up ({warmup} days, left out)")
-    readings = []
-    for i, v in enumerate(variants):
-        q = days.loc[days["variant"] == v].groupby("day")["backlog"].quantile([0.05, 0.5, 0.95]).unstack()
-        colour = PALETTE[i % len(PALETTE)]
-        ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.15, lw=0)
-        ax.plot(q.index, q[0.5], color=colour, lw=1.8, label=text(v))
-        if i == 0:
-            kept = q.loc[q.index >= warmup, 0.5]
-            slope = np.polyfit(kept.index, kept.to_numpy(), 1)[0] if len(kept) > 1 else 0.0
-            last = q.iloc[-1]
-            readings.append(
-                f"{text(v)}: median backlog {last[0.5]:.0f} charts at the end of day {q.index[-1]} "
-                f"(90% of replications {last[0.05]:.0f}–{last[0.95]:.0f}); after warm-up it changes by "
-                f"{slope:+.1f} charts a day."
-            )
-    ax.set_xlabel("day of the run (day 0 = first day)")
+    fig, ax, cut, drawn = _by_day(days, warmup, "backlog", "median", (0.05, 0.95))
+    v, median, band = drawn[0]
+    kept = median.loc[median.index >= warmup]
+    slope = np.polyfit(kept.index, kept.to_numpy(), 1)[0] if len(kept) > 1 else 0.0
+    last = median.index[-1]
+    reading = (
+        f"{text(v)}: median backlog {median[last]:.0f} charts at the end of day {last} "
+        f"(90% of replications {band.loc[last, 0.05]:.0f}–{band.loc[last, 0.95]:.0f}); after warm-up it changes by "
+        f"{slope:+.1f} charts a day."
+    )
     ax.set_ylabel("charts not yet coded at day end (charts)")
     ax.set_title(f"{title} — median, band 5–95% of replications{cut}")
-    ax.set_ylim(bottom=0)
-    _legend(ax, len(variants), "upper left")
-    return Plot(key, title, readings[0], to_png(fig))
+    return Plot(key, title, reading, to_png(fig))
 
 
 def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float | None = None) -> Plot:
@@ -303,31 +323,17 @@ def dnfb_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
     key, title = "dnfb", "DNFB dollars by day"
     if days is None or "dnfb_dollars" not in days:
         return omitted(key, title, "Not drawn: this run has no revenue section, so no DNFB dollars.")
-    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
-    fig = new_figure(_width(len(variants)), 4)
-    ax = fig.add_subplot()
-    if warmup > 0:
-        ax.axvspan(-0.5, warmup - 0.5, color="#bbbbbb", alpha=0.3, label=f"warm-up ({warmup} days, left out)")
-    reading = ""
-    for i, v in enumerate(variants):
-        by_day = days.loc[days["variant"] == v].groupby("day")["dnfb_dollars"]
-        mean, band = by_day.mean() / 1e3, by_day.quantile([0.1, 0.9]).unstack() / 1e3
-        colour = PALETTE[i % len(PALETTE)]
-        ax.fill_between(band.index, band[0.1], band[0.9], color=colour, alpha=0.15, lw=0)
-        ax.plot(mean.index, mean.to_numpy(), color=colour, lw=1.8, label=text(v))
-        if i == 0:
-            kept = mean.loc[mean.index >= warmup]
-            peak = kept.idxmax() if not kept.empty else mean.idxmax()
-            reading = (
-                f"{text(v)}: on average ${kept.mean() * 1e3:,.0f} waits on coding at the end of a day after warm-up, "
-                f"highest on day {peak} (mean ${mean[peak] * 1e3:,.0f}; 80% of replications "
-                f"${band.loc[peak, 0.1] * 1e3:,.0f}–${band.loc[peak, 0.9] * 1e3:,.0f})."
-            )
-    ax.set_xlabel("day of the run (day 0 = first day)")
+    fig, ax, cut, drawn = _by_day(days, warmup, "dnfb_dollars", "mean", (0.1, 0.9), scale=1e3)
+    v, mean, band = drawn[0]
+    kept = mean.loc[mean.index >= warmup]
+    peak = kept.idxmax() if not kept.empty else mean.idxmax()
+    reading = (
+        f"{text(v)}: on average ${kept.mean() * 1e3:,.0f} waits on coding at the end of a day after warm-up, "
+        f"highest on day {peak} (mean ${mean[peak] * 1e3:,.0f}; 80% of replications "
+        f"${band.loc[peak, 0.1] * 1e3:,.0f}–${band.loc[peak, 0.9] * 1e3:,.0f})."
+    )
     ax.set_ylabel("DNFB at day end (thousand $)")
     ax.set_title(f"{title} — mean, band 10–90% of replications{cut}")
-    ax.set_ylim(bottom=0)
-    _legend(ax, len(variants), "upper left")
     return Plot(key, title, reading, to_png(fig))
 
 
