@@ -428,6 +428,10 @@ from sim.fit.command import fit_cmd  # noqa: E402  (typer and pathlib only: pand
 
 app.command("fit")(fit_cmd)
 
+from sim.serve.command import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
+
+app.command("serve")(serve_cmd)
+
 
 def main() -> None:
     """Entry point: option errors, like scenario errors, are one line and exit status 2.
