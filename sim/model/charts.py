@@ -200,7 +200,6 @@ class ChartDraws:
         for chart, error_u, d, w in zip(charts, u[:, 0].tolist(), delay, rework):
             chart.error_u, chart.detection_delay, chart.rework_time = error_u, d, w
 
-
     def _audits(self, rep: int, charts: list[Chart]) -> None:
         """Whether each chart is sampled for a pre-bill audit, and how long its audit takes.
 
