@@ -3,8 +3,8 @@
 Each test starts ``python -m sim run`` with two worker processes on a run
 that would take minutes, waits until it simulates, signals the parent only,
 and checks what a user would: the exit status, one line on stderr, no worker
-left alive, and the folders left behind (a resumable ``OUT.partial`` for a
-plain run; nothing else).
+left alive, and the folders left behind (a resumable ``OUT.partial``,
+for a plain run as for a ``--precision`` one; nothing else).
 """
 
 from __future__ import annotations
@@ -105,13 +105,16 @@ def test_a_signal_stops_a_run_and_its_workers_and_keeps_it_resumable(sig: signal
     assert settings["reps"] == 200
 
 
-def test_sigterm_stops_a_precision_run_and_leaves_nothing(tmp_path: Path) -> None:
-    proc, workers = _start(tmp_path / "out", *PRECISION)
+def test_sigterm_stops_a_precision_run_and_keeps_it_resumable(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc, workers = _start(out, *PRECISION)
     code, stderr, _ = _stop(proc, signal.SIGTERM)
     assert code == 130 and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
-    assert stderr.startswith("terminated: nothing was written")
+    assert stderr.startswith("terminated: ") and f"--resume {out}.partial" in stderr, stderr
     assert _gone(workers) == []
-    assert list(tmp_path.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.partial"]
+    settings, _ = load_checkpoint(out.with_name("out.partial"))
+    assert settings["plan"].precision == 0.0001 and settings["plan"].max_reps == 100000
 
 
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
@@ -129,11 +132,15 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     assert partial.is_dir() and not (partial / OWNER).exists()
 
 
-def test_a_killed_precision_runs_temporary_folder_is_swept_by_the_next_run(tmp_path: Path) -> None:
+def test_a_killed_precision_runs_folder_outlives_the_next_runs_sweep(tmp_path: Path) -> None:
+    """A killed run's ``OUT.partial`` is kept for --resume: the next run sweeps temporary folders, not it."""
     proc, workers = _start(tmp_path / "out", *PRECISION)
     _stop(proc, signal.SIGKILL)
     assert _gone(workers, within=5.0) == []
-    assert _hidden(tmp_path) == [".out.chartsim-tmp"]
+    assert (tmp_path / "out.partial" / CHECKPOINT).is_dir() and _hidden(tmp_path) == []
     with claim(tmp_path / "next"):
         assert _hidden(tmp_path) == [".next.chartsim-tmp"]
     assert _hidden(tmp_path) == [] and (tmp_path / "next").is_dir()
+    assert (tmp_path / "out.partial" / CHECKPOINT).is_dir()
+    settings, _ = load_checkpoint(tmp_path / "out.partial")
+    assert settings["plan"].precision == 0.0001
