@@ -325,7 +325,8 @@ def test_revenue_absence_and_rework_reach_the_report(tmp_path: Path) -> None:
     folder = _folder(_short_year(), tmp_path / "run", reps=2)
     plots = {p.key: p for p in plots_for(load_run(folder))}
     assert plots["dnfb"].drawn and "waits on coding" in plots["dnfb"].reading
-    assert "Shrinkage" in plots["time_use"].reading and "Reworking" in plots["time_use"].reading
+    reading = plots["time_use"].reading
+    assert "Shrinkage" in reading and "Reworking" in reading and "Auditing" in reading
     html = build_report(folder, excel=False).read_text(encoding="utf-8")
     _check_page(html)
     assert 'id="fig-dnfb"' in html and "DNFB dollars by day" in html and "hire_october" in html

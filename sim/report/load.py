@@ -29,6 +29,8 @@ NEEDED_COLUMNS = {
     "staffing": {"coders", "mean", "ci_low", "ci_high"},
 }
 TEXT_COLUMNS = {"variant", "metric", "chart_type", "team", "level", "activity", "method"}
+# Yes/no columns that may be empty (not decided yet): read as pandas booleans with NA, never as mixed text.
+FLAG_COLUMNS = {"error", "to_audit", "caught_by_audit"}
 # Columns the report computes with, besides the needed ones, where a table has them.
 NUMBER_COLUMNS = {
     "summary": {"sd", "p5", "p25", "p50", "p75", "p95"},
@@ -142,8 +144,9 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
         header = pd.read_csv(path, nrows=0).columns
         text = [c for c in header if c in TEXT_COLUMNS]
         na = {c: [""] if c in TEXT_COLUMNS else MISSING for c in header}
-        frame = pd.read_csv(path, dtype=dict.fromkeys(text, str), keep_default_na=False, na_values=na)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        types = {**dict.fromkeys(text, str), **{c: "boolean" for c in header if c in FLAG_COLUMNS}}
+        frame = pd.read_csv(path, dtype=types, keep_default_na=False, na_values=na)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError, TypeError) as exc:
         raise RunFolderError(f"{path}: cannot read {name} table ({type(exc).__name__})") from None
     missing = NEEDED_COLUMNS.get(name, set()) - set(frame.columns)
     if missing:

@@ -263,7 +263,8 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
 
 
 def time_use(coder_days: pd.DataFrame | None) -> Plot:
-    """Mean minutes per coder-day spent coding, writing queries, on billing questions, on breaks, idle."""
+    """Mean minutes per coder-day spent coding, writing queries, on billing questions, on breaks, idle (and
+    reworking, auditing, absent when the run modelled them)."""
     key, title = "time_use", "How a coder's paid time is spent"
     cd = _after_warmup(coder_days) if coder_days is not None else None
     if cd is None or cd.empty:
@@ -300,6 +301,8 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
     )
     if "rework_minutes" in b:
         reading += f" Reworking charts whose errors were found takes {b['rework_minutes'] / t:.0%}."
+    if "audit_minutes" in b:
+        reading += f" Auditing coded charts before billing takes {b['audit_minutes'] / t:.0%}."
     if "absent_minutes" in b:
         reading += (
             f" Shrinkage (days away and breaks, as a share of these minutes) is {(b['absent_minutes'] + b['break_minutes']) / t:.0%}: "
@@ -309,8 +312,10 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
 
 
 def _time_use_segments(cd: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """TIME_USE, with rework after coding and absence at the end when the run modelled them."""
+    """TIME_USE, with rework and audits after coding and absence at the end when the run modelled them."""
     segments = list(TIME_USE)
+    if "audit_minutes" in cd:
+        segments.insert(1, ("audit_minutes", "auditing charts", "#54a24b"))
     if "rework_minutes" in cd:
         segments.insert(1, ("rework_minutes", "reworking errors", "#72b7b2"))
     if "absent_minutes" in cd:
