@@ -309,3 +309,22 @@ def test_the_staffing_estimate_counts_the_audit_minutes_and_the_audit_team():
     w, p = workload(audited), workload(plain)
     assert w.work_per_workday == pytest.approx(p.work_per_workday + charts * 0.2 * 15 / w.workdays)
     assert w.other_capacity == p.other_capacity > 0
+
+
+def test_nobody_audits_a_chart_they_coded():
+    """A lone auditor who also codes: their own charts wait for another auditor, who never comes.
+
+    With two such auditors each chart is audited, by the one who did not code it.
+    """
+    alone = scenario(accuracy=None, coders={"count": 0, "teams": {"auditors": {"count": 1}}})
+    results = sim.run(alone, reps=1, seed=1)
+    ch = results.charts
+    assert ch["coded_at"].notna().sum() == 6 and ch["audited_at"].isna().all()
+    assert results.replications.iloc[0]["audit_backlog_end"] == 6
+
+    pair = sim.run(scenario(accuracy=None, coders={"count": 0, "teams": {"auditors": {"count": 2}}}), reps=1, seed=1)
+    ch = pair.charts
+    assert ch["audited_at"].notna().all() and pair.replications.iloc[0]["audit_backlog_end"] == 0
+    audited = pair.coder_days.groupby("coder")["charts_audited"].sum()
+    coded = pair.coder_days.groupby("coder")["charts_coded"].sum()
+    assert audited.to_dict() == {0: coded[1], 1: coded[0]}  # each audits exactly what the other coded

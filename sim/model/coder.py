@@ -145,8 +145,9 @@ def code_charts(
     With ``audited`` (the scenario audits) a chart sampled for audit goes,
     once coded, to the audit queue instead of billing; its error, if any, is
     caught there rather than by a later denial. A coder of the audit team
-    (``me.audits``) takes any waiting audit before a chart: the audit takes the
-    chart's audit time, and a chart found wrong goes back to be reworked at once.
+    (``me.audits``) takes any waiting audit of a chart someone else coded before
+    a chart: the audit takes the chart's audit time, and a chart found wrong
+    goes back to be reworked at once.
     """
     speed, kinds, me_index = me.speed, me.kinds, me.index
     skills = frozenset((*kinds, AUDIT)) if me.audits else frozenset(kinds)
@@ -181,8 +182,8 @@ def code_charts(
                 yield timeout(away)
                 break_at, break_minutes = next(breaks, _NO_BREAK)
                 continue
-            if audits:  # an auditor, and a coded chart waits for its audit
-                chart, wrong = audits.popleft()
+            if audits and (audit := worklist.take_audit(me_index)):  # an auditor, and a chart waits for its audit
+                chart, wrong = audit
                 auditing = chart.audit_time / speed
                 yield timeout(desk.finish(now, auditing) - now)
                 day.auditing += auditing
@@ -194,7 +195,7 @@ def code_charts(
                 continue
             chart = take()
             if chart is None:
-                yield worklist.wait(skills, min(end, break_at))
+                yield worklist.wait(skills, min(end, break_at), me_index)
                 answered = desk.minutes
                 free = desk.answer_until(now, env.now)
                 if free > env.now:

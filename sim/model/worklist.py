@@ -14,8 +14,9 @@ A coder who finds nothing waits on the worklist; a new chart of a type the
 coder may code wakes the first such coder.
 
 With pre-bill audits, a coded chart sampled for audit waits in ``audits``
-(oldest first) for a coder of the audit team; a new audit wakes the first
-idle auditor (a coder whose skills include ``AUDIT``).
+(oldest first) for a coder of the audit team other than the one who coded
+it; a new audit wakes the first idle auditor (a coder whose skills include
+``AUDIT``) who did not code it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Worklist:
         self.returned: list[list[Chart]] = [[] for _ in range(n_types)]  # heaps by chart id
         self.waiting = 0  # charts in the queues (not those on query hold)
         self.audits: deque[tuple[Chart, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
-        self._idle: list[tuple[simpy.Event, frozenset[int]]] = []
+        self._idle: list[tuple[simpy.Event, frozenset[int], int]] = []  # (wake-up, skills, coder)
         self.policy = {
             "oldest_first": self._oldest_first,
             "returns_first": self._returns_first,
@@ -79,28 +80,38 @@ class Worklist:
         heappush(self.returned[chart.kind], chart)
         self._arrived(chart.kind)
 
+    def take_audit(self, auditor: int) -> tuple[Chart, bool] | None:
+        """The oldest waiting audit of a chart ``auditor`` did not code (nobody audits their own work)."""
+        audits = self.audits
+        for i, (chart, wrong) in enumerate(audits):
+            if chart.coder != auditor:
+                del audits[i]
+                return chart, wrong
+        return None
+
     def to_audit(self, chart: Chart, wrong: bool) -> None:
         """A coded chart sampled for audit waits for an auditor (``wrong``: coded with an error)."""
         self.audits.append((chart, wrong))
-        for i, (wake, skills) in enumerate(self._idle):
-            if AUDIT in skills:
+        for i, (wake, skills, coder) in enumerate(self._idle):
+            if AUDIT in skills and coder != chart.coder:
                 del self._idle[i]
                 wake.succeed()
                 return
 
     def _arrived(self, kind: int) -> None:
         self.waiting += 1
-        for i, (wake, skills) in enumerate(self._idle):
+        for i, (wake, skills, _) in enumerate(self._idle):
             if kind in skills:
                 del self._idle[i]
                 wake.succeed()
                 return
 
     # -- coders waiting for work
-    def wait(self, skills: frozenset[int], until: float) -> simpy.Event:
-        """An event that fires when work for ``skills`` arrives, or at clock ``until``."""
+    def wait(self, skills: frozenset[int], until: float, coder: int = -1) -> simpy.Event:
+        """An event that fires when work for ``skills`` arrives (an audit: of a chart ``coder`` did not code), or at
+        clock ``until``."""
         wake = self.env.event()
-        entry = (wake, skills)
+        entry = (wake, skills, coder)
         self._idle.append(entry)
 
         def timeout(_: simpy.Event) -> None:
