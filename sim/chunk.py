@@ -76,7 +76,7 @@ def simulate_chunk(
     department, cols = _simulate(scenario, seed, reps)
     render = render or {}
     kinds = list(scenario.chart_types)
-    charts = charts_frame(cols)
+    charts = charts_frame(cols, billable=scenario.revenue is not None)
     coder_days = coder_days_frame(
         cols, charts, [c.team for c in department.coders], [c.level for c in department.coders],
         absence=scenario.absence is not None,
@@ -102,4 +102,5 @@ def simulate_chunk(
 def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
     """The days table of replications ``reps`` only (for choosing the warm-up)."""
     _, cols = _simulate(scenario, seed, reps)
-    return days_frame(charts_frame(cols), list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))
+    charts = charts_frame(cols, billable=scenario.revenue is not None)
+    return days_frame(charts, list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))

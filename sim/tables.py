@@ -92,11 +92,13 @@ class Columns:
         return out
 
 
-def charts_frame(cols: Columns) -> pd.DataFrame:
+def charts_frame(cols: Columns, billable: bool = False) -> pd.DataFrame:
     """One row per chart per replication (the ``charts.csv`` table).
 
     When the scenario models errors it ends with ``error`` (empty while the
-    chart is not coded), ``error_found_at`` and ``reworked_at``.
+    chart is not coded), ``error_found_at`` and ``reworked_at``; with audits,
+    with the audit's columns. ``billable`` (the scenario counts revenue) adds
+    ``billable_at`` without audits too: a chart is billable once coded.
     """
     c = cols.chart_columns()
     def who(column: np.ndarray) -> pd.arrays.IntegerArray:
@@ -121,6 +123,8 @@ def charts_frame(cols: Columns) -> pd.DataFrame:
         _accuracy_columns(frame, c, np.array(cols.error_probability, dtype=float).reshape(-1, len(cols.kinds)))
     if cols.audits:
         _audit_columns(frame, c)
+    elif billable:
+        frame["billable_at"] = c["coded_at"]
     return frame
 
 

@@ -224,7 +224,7 @@ def test_audit_metrics_are_reported_only_when_audits_are_on():
     assert not extra & set(metric_names(off))
     results = sim.run(off, reps=1, seed=1)
     assert not extra & set(results.replications.columns)
-    assert not {"audited_at", "billable_at", "to_audit"} & set(results.charts.columns)
+    assert not {"audited_at", "to_audit", "caught_by_audit"} & set(results.charts.columns)  # billable_at stays: revenue
     assert "audit_minutes" not in results.coder_days.columns
 
 

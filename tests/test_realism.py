@@ -129,6 +129,8 @@ def test_dnfb_dollars_are_open_charts_times_reimbursement():
     row = results.replications.iloc[0]
     assert row["dnfb_dollars_mean"] == pytest.approx(18_000)
     assert row["dnfb_days"] == pytest.approx(1.8)
+    charts = results.charts  # without audits a chart is billable once coded, and the day it is, recorded
+    assert charts["billable_at"].equals(charts["coded_at"]) and charts["billable_at"].notna().sum() == 20
 
 
 def test_revenue_needs_known_types_and_bounded_dollars():
