@@ -479,6 +479,11 @@ def shown_metrics(result) -> list[str]:
     return shown(result.scenario, result.target.metric)
 
 
+def _estimate_counts(w) -> str:
+    """What the estimate's productive minutes already leave out, when the scenario models it."""
+    return f", {w.absent_share:.1%} absence already deducted" if w.absent_share > 0 else ""
+
+
 def staffing_report(result) -> Group:
     """Everything ``chartsim staff`` prints: the question, the estimates, the curve and the answer."""
     w, e, t = result.workload, result.erlang, result.target
@@ -491,8 +496,9 @@ def staffing_report(result) -> Group:
         Text(f"rule — {result.rule_text()}; {result.reps} replications per count, seed {result.seed}, "
              "same seed for every count"),
         Text(f"analytic estimate: {w.work_per_workday:.0f} min of work per working day − {w.other_capacity:.0f} from "
-             f"other teams ÷ ({w.main_speed:g} × {w.productive_minutes:.0f} productive min per coder-day) = "
-             f"{w.coders:.2f} → at least {w.minimum} coders (main team; {result.headcount(w.minimum)})"),
+             f"other teams ÷ ({w.main_speed:g} × {w.productive_minutes:.0f} productive min per coder-day"
+             f"{_estimate_counts(w)}) = {w.coders:.2f} → at least {w.minimum} coders (main team; "
+             f"{result.headcount(w.minimum)})"),
         Text(f"Erlang C: {e.coders} main-team coders ({e.note})" if e.coders is not None else f"Erlang C: {e.note}"),
         staffing_curve(result),
     ]

@@ -397,3 +397,12 @@ def test_rework_adds_the_expected_rework_minutes_per_chart() -> None:
     extra = inpatient * (0.1 * 2.0) * 20 / workload(plain).workdays
     assert extra > 0
     assert workload(errors).work_per_workday == pytest.approx(workload(plain).work_per_workday + extra)
+
+
+def test_the_printed_estimate_says_absence_is_already_deducted(write_scenario, tmp_path: Path) -> None:
+    data = _alone(absence={"planned_days_per_year": 26, "unplanned_probability": 0.1})
+    data.update(days=7, warmup_days=0)
+    result = staff([str(write_scenario(data)), "--target", "backlog_end <= 100000", "--coders", "5..6", "--reps", "2",
+                    "--out", str(tmp_path / "staff")])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "19.0% absence already deducted" in said(result)
