@@ -309,11 +309,14 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
 
             bad = tmp_path / "bad.yaml"
             bad.write_text("name: bad\ndays: -1\n")
+            page.locator("#upload-file").scroll_into_view_if_needed()  # where a user clicks to upload
             page.set_input_files("#upload-file", str(bad))
             page.wait_for_selector("#upload-error:not(:empty)")
             error = page.inner_text("#upload-error")
             assert error.startswith("bad.yaml: days:") and "greater than or equal to 1" in error
             assert page.locator("#upload-error").is_visible()
+            box = page.locator("#upload-error").bounding_box()  # on screen, beside the field, not scrolled away
+            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 800, box
             page.screenshot(path=str(ARTIFACTS / "6-bad-upload.png"))
             outside = [u for u in requests if not u.startswith(server) and not u.startswith("data:")]
             assert outside == [], f"the page asked for something elsewhere: {outside}"
