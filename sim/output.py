@@ -26,11 +26,6 @@ from sim.folders import Claim, claim, new_folder, reclaim
 from sim.runner import PILOT_REPS, Results
 from sim.scenario import Scenario
 
-# None: pandas writes each float as Python's shortest repr, which reads back to the
-# same float (a minute time on day 3000 keeps its seconds). Rounding happens on
-# screen, in the report and in the workbook, never in the data.
-FLOAT_FORMAT: str | None = None
-
 
 def versions() -> dict[str, str]:
     """Versions of Python and the packages that shape the numbers."""
@@ -62,8 +57,15 @@ def manifest(results: Results) -> dict:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """A table as CSV, floats at full precision (round-trip exact), NaN as an empty field."""
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT)
+    """A table as CSV, floats at full precision (round-trip exact), NaN as an empty field.
+
+    Each float is its shortest text that reads back to the same float (a
+    minute time on day 3000 keeps its seconds); rounding happens on screen,
+    in the report and in the workbook, never in the data. Rendered by
+    pyarrow, as the per-chart tables are: several times faster than pandas
+    on a table of 20,000 replications.
+    """
+    chart_files.write_csv(frame, path)
 
 
 def write_scenario(scenario: Scenario, path: Path) -> None:
