@@ -8,7 +8,6 @@ one-line error text, shown beside the field it concerns.
 
 from __future__ import annotations
 
-import math
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sim.registry import scenario_metrics
 from sim.scenario import Scenario, ScenarioError
 from sim.serve.catalog import Catalog, default_folders
-from sim.serve.controls import changed_scenario, changes, controls, describe
+from sim.serve.controls import changed_scenario, changes, controls, describe, form_number
 from sim.serve.experiments import WhatIf, run_staffing, run_what_if
 from sim.serve.jobs import Job, Jobs
 
@@ -217,16 +216,8 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
 
 
 def _number(form: Mapping[str, Any], key: str, default: float, label: str) -> float:
-    raw = str(form.get(key, "") or "").strip()
-    if raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ScenarioError(f"{label}: expected a number (got {raw!r})") from None
-    if not math.isfinite(value):
-        raise ScenarioError(f"{label}: expected a finite number (got {raw!r})")
-    return value
+    value = form_number(form, key, label)
+    return default if value is None else value
 
 
 def _attachment(body: str | bytes, name: str, media: str) -> Response:

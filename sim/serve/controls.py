@@ -123,17 +123,27 @@ def controls(scenario: Scenario) -> list[Control]:
     return out
 
 
-def _number(form: Mapping[str, str], control: Control, whole: bool = False) -> float | None:
-    """The field's number, None when left empty; a one-line ScenarioError when it is not a number."""
-    raw = str(form.get(control.key, "")).strip()
+def form_number(form: Mapping[str, Any], key: str, label: str, unit: str = "") -> float | None:
+    """A form field's number, None when left empty; a one-line ScenarioError when it is not a finite number."""
+    raw = str(form.get(key, "") or "").strip()
     if raw == "":
         return None
     try:
         value = float(raw)
     except ValueError:
-        raise ScenarioError(f"{control.label}: expected a number of {control.unit} (got {raw!r})") from None
+        what = f"a number of {unit}" if unit else "a number"
+        raise ScenarioError(f"{label}: expected {what} (got {raw!r})") from None
     if not math.isfinite(value):
-        raise ScenarioError(f"{control.label}: expected a finite number (got {raw!r})")
+        raise ScenarioError(f"{label}: expected a finite number (got {raw!r})")
+    return value
+
+
+def _number(form: Mapping[str, str], control: Control, whole: bool = False) -> float | None:
+    """The control's number, None when left empty, checked against its bounds."""
+    value = form_number(form, control.key, control.label, control.unit)
+    if value is None:
+        return None
+    raw = str(form.get(control.key, "")).strip()
     if whole and not value.is_integer():
         raise ScenarioError(f"{control.label}: expected a whole number (got {raw!r})")
     if control.low is not None and value < control.low:
