@@ -132,7 +132,7 @@ def test_two_runs_at_once_keep_their_own_results(client):
     assert _wait(client, one)["status"] == "done" and _wait(client, two)["status"] == "done"
     first, second = client.get(f"/runs/{one}/results").text, client.get(f"/runs/{two}/results").text
     assert f'data-run="{one}"' in first and f'data-run="{two}"' in second
-    assert "coders.count = 3" in second and "coders.count = 3" not in first
+    assert "Coders, main team: 1 → 3 coders" in second and "→ 3" not in first
     assert "Nothing changed" in first  # one coder is the baseline: every difference is 0
 
 
@@ -281,7 +281,7 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             page.wait_for_selector("#results article[data-run]", timeout=60_000)
             first = page.inner_text("#difference")
             assert "charts a day per coder" in first and "CI" in first
-            assert "coders.count = 7" in page.inner_text("#results .changes")
+            assert "Coders, main team: 5 → 7 coders" in page.inner_text("#results .changes")
             assert page.locator("#figure-charts_per_day img").count() == 1
             page.screenshot(path=str(ARTIFACTS / "3-results.png"), full_page=True)
             page.emulate_media(media="print")
@@ -294,7 +294,7 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             page.wait_for_function(f"document.querySelector('#results article').dataset.run !== '{run_id}'",
                                    timeout=60_000)
             second = page.inner_text("#difference")
-            assert second != first and "coders.count = 3" in page.inner_text("#results .changes")
+            assert second != first and "Coders, main team: 5 → 3 coders" in page.inner_text("#results .changes")
             page.screenshot(path=str(ARTIFACTS / "4-results-changed.png"))
 
             page.select_option("#f-target_metric", "turnaround_p95_days")
@@ -322,3 +322,17 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             assert outside == [], f"the page asked for something elsewhere: {outside}"
         finally:
             browser.close()
+
+
+def test_changes_are_said_in_the_pages_words():
+    """Each changed field as its label, old and new value and unit; a CAC cut as the share of time saved."""
+    from sim.serve.controls import changed_scenario, in_words
+
+    base = load_scenario(ROOT / "scenarios" / "department.yaml")
+    overrides = {"coders.count": 7, "chart_types.inpatient.query.probability": 0.2}
+    overrides.update({f"chart_types.{k}.coding_time.scale": spec.coding_time.scale * 0.7
+                      for k, spec in base.chart_types.items()})
+    said = in_words(base, changed_scenario(base, overrides))
+    assert said[0] == "Coders, main team: 5 → 7 coders"
+    assert "Query rate, inpatient: 15 → 20 % of charts" in said
+    assert said[-1] == "Computer-assisted coding: 30% less coding time on every chart type"

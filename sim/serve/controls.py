@@ -242,3 +242,27 @@ def describe(overrides: dict[str, Any]) -> list[str]:
             value = ", ".join(f"{b['name']} {b['minutes']:g} min" for b in value)
         lines.append(f"{path} = {value}")
     return lines
+
+
+def in_words(base: Scenario, changed: Scenario) -> list[str]:
+    """What a manager changed, field by field: 'Coders, main team: 5 → 7 coders'.
+
+    Read from the form's fields of both scenarios, so the text names what the
+    page showed; a computer-assisted-coding cut, which has no field of the
+    scenario's own, is said as the share of coding time it saves.
+    """
+    after = {c.key: c for c in controls(changed)}
+    lines = []
+    for c in controls(base):
+        d = after.get(c.key)
+        if c.key == "cac" or d is None or d.value == c.value:
+            continue
+        if c.kind == "checkbox":
+            lines.append(f"{c.label}: {'on' if d.value else 'off'}")
+        else:
+            lines.append(f"{c.label}: {c.value} → {d.value} {c.unit}".rstrip())
+    cuts = {round(1 - changed.chart_types[k].coding_time.scale / spec.coding_time.scale, 6)
+            for k, spec in base.chart_types.items() if spec.coding_time.scale > 0}
+    if len(cuts) == 1 and (cut := cuts.pop()) > 0:
+        lines.append(f"Computer-assisted coding: {cut:.0%} less coding time on every chart type")
+    return lines

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario import Scenario, Variant
-from sim.serve.controls import WHAT_IF, changed_scenario, describe
+from sim.serve.controls import WHAT_IF, changed_scenario, describe, in_words
 from sim.serve.jobs import Job, Steps
 
 KEEP_CHARTS_ROWS = 400_000  # per-chart tables kept (turnaround figure, charts.csv) up to this many expected rows
@@ -38,7 +38,8 @@ class WhatIf:
 
     @property
     def changes(self) -> list[str]:
-        return describe(self.overrides)
+        """The changes in a manager's words (the fields as the page showed them)."""
+        return in_words(self.base, self.changed) or describe(self.overrides)
 
     def run_folder(self) -> Path:
         """The run folder (as ``chartsim run --out``) with its report.html, written once on first use."""
