@@ -1,13 +1,16 @@
 """The what-if page (``chartsim serve``): routes, background runs, downloads, and the page in a real browser.
 
-The browser test starts ``python -m sim.serve`` on a free loopback port and
-drives Debian's Chromium (/usr/bin/chromium) with Playwright; screenshots of
-each step are saved under ``test-artifacts/serve/``.
+The browser tests start ``python -m sim.serve`` on a free loopback port and
+drive Debian's Chromium (/usr/bin/chromium) with Playwright, and Debian's
+Firefox ESR over WebDriver BiDi; screenshots of each step are saved under
+``test-artifacts/serve/``.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -336,3 +339,85 @@ def test_changes_are_said_in_the_pages_words():
     assert said[0] == "Coders, main team: 5 → 7 coders"
     assert "Query rate, inpatient: 15 → 20 % of charts" in said
     assert said[-1] == "Computer-assisted coding: 30% less coding time on every chart type"
+
+
+FIREFOX = "/usr/bin/firefox-esr"
+
+
+class _Firefox:
+    """Headless Firefox driven over WebDriver BiDi (built into Firefox: no geckodriver, no browser download)."""
+
+    def __init__(self, profile: Path) -> None:
+        import websockets
+        from websockets.sync.client import connect
+
+        port = _free_port()
+        profile.mkdir(parents=True, exist_ok=True)  # a new, empty profile: no first-run pages, no state
+        self.proc = subprocess.Popen([FIREFOX, "--headless", "--remote-debugging-port", str(port), "--profile",
+                                      str(profile), "--window-size", "1280,800", "about:blank"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.ws = connect(f"ws://127.0.0.1:{port}/session", open_timeout=2)
+                break
+            except (OSError, websockets.exceptions.WebSocketException):
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.close()
+                    raise AssertionError("Firefox did not open its WebDriver BiDi port within 60 s") from None
+                time.sleep(0.3)
+        self.n = 0
+        self.call("session.new", capabilities={})
+        self.context = self.call("browsingContext.getTree")["contexts"][0]["context"]
+
+    def call(self, method: str, **params):
+        self.n += 1
+        self.ws.send(json.dumps({"id": self.n, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv(timeout=60))
+            if message.get("id") == self.n:
+                assert message.get("type") != "error", message
+                return message["result"]
+
+    def js(self, expression: str):
+        answer = self.call("script.evaluate", expression=expression, target={"context": self.context}, awaitPromise=True)
+        assert answer.get("type") == "success", answer
+        return answer["result"].get("value")
+
+    def screenshot(self, path: Path) -> None:
+        path.write_bytes(base64.b64decode(self.call("browsingContext.captureScreenshot", context=self.context)["data"]))
+
+    def close(self) -> None:
+        if getattr(self, "ws", None) is not None:
+            self.ws.close()
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def test_the_page_in_firefox(server: str, tmp_path: Path):
+    """The same page in Firefox: load, change the coders, run, and the difference appears."""
+    pytest.importorskip("websockets")
+    if not Path(FIREFOX).exists():
+        pytest.skip(f"{FIREFOX} is missing (apt-get install firefox-esr; .ci/run installs it)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    firefox = _Firefox(tmp_path / "profile")
+    try:
+        firefox.call("browsingContext.navigate", context=firefox.context, url=server + "?scenario=bundled:department",
+                     wait="complete")
+        assert firefox.js("document.getElementById('upload-file') !== null")
+        firefox.js("(() => { const f = document.getElementById('f-coders.count'); f.value = '7';"
+                   " f.dispatchEvent(new Event('input', {bubbles: true}));"
+                   " document.getElementById('f-reps').value = '4'; document.getElementById('run').click(); })()")
+        deadline = time.monotonic() + 60
+        while not firefox.js("!!document.querySelector('#results article[data-run]')"):
+            assert time.monotonic() < deadline, "no results in Firefox within 60 s"
+            time.sleep(0.3)
+        said = firefox.js("document.getElementById('difference').innerText")
+        assert "charts a day per coder" in said and "CI" in said
+        assert "Coders, main team: 5 → 7 coders" in firefox.js("document.querySelector('#results .changes').innerText")
+        firefox.screenshot(ARTIFACTS / "firefox-results.png")
+    finally:
+        firefox.close()
