@@ -17,9 +17,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from sim.calendar import DAY
+from sim.schema import FrozenModel
 
 if TYPE_CHECKING:  # numpy loads when a time is first drawn, so reading a scenario stays quick
     import numpy as np
@@ -39,12 +40,7 @@ MAX_WEIGHT = 1e9
 TimeValue = Annotated[float, Field(ge=0, le=MAX_TIME)]
 
 
-class _Frozen(BaseModel):
-    # strict: a quoted "3" or a YAML yes is refused, never coerced (ints still pass for floats)
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
-
-
-class _Time(_Frozen):
+class _Time(FrozenModel):
     unit: Literal["minutes", "hours", "days"] = "minutes"
     scale: float = Field(1.0, ge=0, le=1e3, description="multiplies every draw")
 
@@ -272,7 +268,7 @@ TimeDistribution = Annotated[
 # ---------------------------------------------------------------- counts
 
 
-class _Count(_Frozen):
+class _Count(FrozenModel):
     def draw(self, rng: np.random.Generator, factor: float = 1.0) -> int:  # pragma: no cover
         raise NotImplementedError
 
