@@ -6,14 +6,15 @@ never passes silently. ``load_scenario`` refuses bad input with a
 :class:`ScenarioError` whose message is one line naming the file, the field
 and what is allowed.
 
-Careless and hostile files are refused before they cost anything: only a
-regular file under ``MAX_BYTES`` is read (a device or pipe never is), YAML
+Careless and hostile files are refused before they cost anything. Reading
+is sim.scenario_yaml's: only a regular file under ``MAX_BYTES`` is read (a
+device or pipe never is), ``extends:`` is followed at most 5 deep, YAML
 nesting, alias expansion and duplicate keys are bounded or refused while
-parsing (sim.scenario_yaml), no value is coerced (``"3"`` and ``yes`` are not numbers), YAML 1.1
-surprises (``no`` read as false, ``16:30`` as 990) are explained, every number
-is bounded so nothing overflows or divides by zero, and the what-ifs are
-counted before any is built. The limits are the ``MAX_*`` constants (here and in
-sim.scenario_yaml).
+parsing. Here no value is coerced (``"3"`` and ``yes`` are not numbers), YAML
+1.1 surprises (``no`` read as false, ``16:30`` as 990) are explained, every
+number is bounded so nothing overflows or divides by zero, and the what-ifs
+are counted before any is built. The limits are the ``MAX_*`` constants (here
+and in sim.scenario_yaml).
 
 Variants and sweeps (what-ifs) are overrides by dotted path applied to the
 raw file before validation, so every variant is validated like a scenario of
@@ -25,9 +26,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-import os
 import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from types import UnionType
@@ -38,11 +37,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from sim.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.distributions import CountDistribution, FixedCount, TimeDistribution
 from sim.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, iso_text
-from sim.scenario_yaml import YamlRefused, parse_yaml
+from sim.scenario_yaml import YamlRefused, read_scenario_file
 from sim.schema import MAX_NAME
 from sim.schema import FrozenModel as _Frozen
 
-MAX_BYTES = 2_000_000  # a scenario file, and each file it extends
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 MAX_QUESTIONS = 5_000_000  # expected billing questions per replication
 MAX_CODER_DAYS = 1_000_000  # coders × working days per replication
@@ -725,96 +723,17 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
 # ---------------------------------------------------------------- files
 
 
-def _parse_yaml(text: str, source: Path, surprises: dict[str, str]) -> Any:
-    try:
-        return parse_yaml(text, source, surprises)
-    except YamlRefused as exc:
-        raise ScenarioError(str(exc)) from None
-
-
-_NOT_REGULAR = (
-    (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _regular(p: Path, mode: int, size: int) -> None:
-    kind = next((name for test, name in _NOT_REGULAR if test(mode)), None if stat.S_ISREG(mode) else "not a plain file")
-    if kind is not None:
-        raise ScenarioError(f"{p}: is {kind}, not a regular file; a scenario is a YAML file")
-    if size > MAX_BYTES:
-        raise ScenarioError(f"{p}: the file is {size:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
-
-
-def _read_text(p: Path) -> str:
-    """A scenario file's text: a regular file, refused unread above MAX_BYTES.
-
-    The path is checked before it is opened (opening a pipe would wait for a
-    writer, reading a device would never end) and the open file again, and
-    no more than MAX_BYTES + 1 bytes are ever read.
-    """
-    try:
-        info = os.stat(p)
-        _regular(p, info.st_mode, info.st_size)
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
-            _regular(p, info.st_mode, info.st_size)
-            raw = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"{p}: the file is over {MAX_BYTES:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{p}: not a text file (a scenario is UTF-8 YAML)") from None
-    if "\x00" in text:
-        raise ScenarioError(f"{p}: not a text file (a scenario is UTF-8 YAML)")
-    return text
-
-
-def _read(p: Path, surprises: dict[str, str], depth: int = 0) -> Any:
-    """The parsed YAML of one scenario file, with any ``extends`` resolved."""
-    data = _parse_yaml(_read_text(p), p, surprises)
-    if isinstance(data, dict) and "extends" in data:
-        data = _extend(p, data, surprises, depth)
-    return data
-
-
-def _extend(path: Path, data: dict[str, Any], surprises: dict[str, str], depth: int) -> dict[str, Any]:
-    """A what-if file names the scenario it changes; its settings are merged over that one's."""
-    parent = data.pop("extends")
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: must be the path of another scenario file (got {_got(parent)})")
-    if depth >= 5:
-        raise ScenarioError(f"{path}: extends: more than 5 levels deep (a cycle?)")
-    try:
-        base = _read(path.parent / parent, surprises, depth + 1)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{path}: extends: {exc}") from None
-    if not isinstance(base, dict):
-        raise ScenarioError(f"{path}: extends: {parent} does not hold a scenario")
-    return _merge(base, data)
-
-
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioError with a one-line message.
 
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
-    a distribution or any other value is replaced whole.
+    a distribution or any other value is replaced whole (sim.scenario_yaml).
     """
     p = Path(path)
     surprises: dict[str, str] = {}
-    return parse_scenario(_read(p, surprises), str(p), surprises)
+    try:
+        data = read_scenario_file(p, surprises)
+    except YamlRefused as exc:
+        raise ScenarioError(str(exc)) from None
+    return parse_scenario(data, str(p), surprises)

@@ -1,14 +1,19 @@
-"""Scenario YAML, read bounded and without silent surprises.
+"""Scenario files on disk, read bounded and without silent surprises.
 
-PyYAML's safe loader with a composer that refuses what would cost without
-limit or change a value behind the user's back: deep nesting, alias bombs,
-duplicate keys, YAML 1.1's base-60 and base-8 numbers and names read as
-booleans. libyaml parses where installed. Every refusal is one line.
+Only a regular file of at most ``MAX_BYTES`` is opened (never a pipe or a
+device), and a file may start from another with ``extends:``. Its YAML is
+parsed by PyYAML's safe loader with a composer that refuses what would cost
+without limit or change a value behind the user's back: deep nesting, alias
+bombs, duplicate keys, YAML 1.1's base-60 and base-8 numbers and names read
+as booleans. libyaml parses where installed. Every refusal is one line;
+validating what was read is sim.scenario's.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +181,93 @@ def parse_yaml(text: str, source: Path, surprises: dict[str, str]) -> Any:
         loader.dispose()
     surprises.update(loader.surprises)
     return data
+
+
+# ---------------------------------------------------------------- files
+
+MAX_BYTES = 2_000_000  # a scenario file, and each file it extends
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _regular(p: Path, mode: int, size: int) -> None:
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), None if stat.S_ISREG(mode) else "not a plain file")
+    if kind is not None:
+        raise YamlRefused(f"{p}: is {kind}, not a regular file; a scenario is a YAML file")
+    if size > MAX_BYTES:
+        raise YamlRefused(f"{p}: the file is {size:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
+
+
+def _read_text(p: Path) -> str:
+    """A scenario file's text: a regular file, refused unread above MAX_BYTES.
+
+    The path is checked before it is opened (opening a pipe would wait for a
+    writer, reading a device would never end) and the open file again, and
+    no more than MAX_BYTES + 1 bytes are ever read.
+    """
+    try:
+        info = os.stat(p)
+        _regular(p, info.st_mode, info.st_size)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            _regular(p, info.st_mode, info.st_size)
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise YamlRefused(f"{p}: cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_BYTES:
+        raise YamlRefused(f"{p}: the file is over {MAX_BYTES:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise YamlRefused(f"{p}: not a text file (a scenario is UTF-8 YAML)") from None
+    if "\x00" in text:
+        raise YamlRefused(f"{p}: not a text file (a scenario is UTF-8 YAML)")
+    return text
+
+
+def read_scenario_file(p: Path, surprises: dict[str, str], depth: int = 0) -> Any:
+    """The parsed YAML of one scenario file, with any ``extends`` resolved (not yet validated).
+
+    ``surprises`` collects YAML 1.1 readings (``no`` as false, ``16:30`` as a
+    number) for the validation's error text. Raises YamlRefused, one line.
+    """
+    data = parse_yaml(_read_text(p), p, surprises)
+    if isinstance(data, dict) and "extends" in data:
+        data = _extend(p, data, surprises, depth)
+    return data
+
+
+def _extend(path: Path, data: dict[str, Any], surprises: dict[str, str], depth: int) -> dict[str, Any]:
+    """A what-if file names the scenario it changes; its settings are merged over that one's."""
+    parent = data.pop("extends")
+    if not isinstance(parent, str):
+        raise YamlRefused(f"{path}: extends: must be the path of another scenario file (got {_short(parent)})")
+    if depth >= 5:
+        raise YamlRefused(f"{path}: extends: more than 5 levels deep (a cycle?)")
+    try:
+        base = read_scenario_file(path.parent / parent, surprises, depth + 1)
+    except YamlRefused as exc:
+        raise YamlRefused(f"{path}: extends: {exc}") from None
+    if not isinstance(base, dict):
+        raise YamlRefused(f"{path}: extends: {parent} does not hold a scenario")
+    return _merge(base, data)
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out

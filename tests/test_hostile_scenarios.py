@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import MAX_BYTES, ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario_yaml import MAX_BYTES
 from tests.conftest import ROOT, SCENARIOS
 
 BASELINE = (SCENARIOS / "baseline.yaml").read_text()

@@ -16,7 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario import MAX_BYTES, Scenario, ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario_yaml import MAX_BYTES
 
 FITTED_MARK = "# FITTED:"
 MAX_UPLOADS = 50  # uploads kept; the oldest is forgotten first
