@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sim.registry import scenario_metrics
 from sim.scenario import Scenario, ScenarioError
 from sim.serve.catalog import Catalog, default_folders
-from sim.serve.controls import changed_scenario, changes, controls, describe, form_number
+from sim.serve.controls import changed_scenario, changes, controls, describe, form_number, in_words
 from sim.serve.experiments import WhatIf, run_staffing, run_what_if
 from sim.serve.jobs import Job, Jobs
 
@@ -41,7 +41,7 @@ def _environment() -> Environment:
 
 
 def _int(form: Mapping[str, Any], key: str, default: int, low: int, high: int, label: str) -> int:
-    raw = str(form.get(key, "") or "").strip()
+    raw = str(form.get(key, "") or "").strip()  # parsed as an int, never through float: a seed keeps every digit
     if raw == "":
         return default
     try:
@@ -83,10 +83,12 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
     def refuse(message: str, field: str = "form", status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message, "field": field}, status_code=status)
 
-    def picked(form: Mapping[str, Any]) -> tuple[str, Scenario, dict[str, Any]]:
+    def picked(form: Mapping[str, Any]) -> tuple[str, Scenario, dict[str, Any], Scenario]:
+        """The scenario picked, the form's overrides and the changed scenario (refused now, not in the run)."""
         key = str(form.get("scenario", ""))
         scenario = catalog.load(key)
-        return key, scenario, changes(scenario, form)
+        overrides = changes(scenario, form)
+        return key, scenario, overrides, changed_scenario(scenario, overrides)
 
     def job_or_404(job_id: str) -> Job:
         job = jobs.get(job_id)
@@ -136,13 +138,12 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
     async def start_run(request: Request) -> JSONResponse:
         form = await request.form()
         try:
-            key, scenario, overrides = picked(form)
-            changed_scenario(scenario, overrides)  # refused now, in the form, not later in the run
+            key, scenario, overrides, changed = picked(form)
             reps = _int(form, "reps", DEFAULT_REPS, 2, MAX_REPS, "Replications")
             seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
         except ScenarioError as exc:
             return refuse(str(exc))
-        title = f"{scenario.name}: " + ("; ".join(describe(overrides)) or "no change")
+        title = f"{scenario.name}: " + ("; ".join(in_words(scenario, changed) or describe(overrides)) or "no change")
         folder = root / "runs"
         job = jobs.submit("run", title, lambda job: run_what_if(job, scenario, overrides, reps, seed,
                                                                 folder / job.id))
@@ -152,8 +153,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
     async def start_staff(request: Request) -> JSONResponse:
         form = await request.form()
         try:
-            key, scenario, overrides = picked(form)
-            changed = changed_scenario(scenario, overrides)
+            key, scenario, _, changed = picked(form)
             target = f"{form.get('target_metric', '')} {form.get('target_op', '<=')} {form.get('target_value', '')}"
             confidence = _number(form, "confidence", 90.0, "Confidence") / 100
             if not 0 < confidence < 1:
@@ -206,8 +206,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
     async def changed_yaml(request: Request) -> Response:
         form = await request.form()
         try:
-            _, scenario, overrides = picked(form)
-            changed = changed_scenario(scenario, overrides)
+            changed = picked(form)[3]
         except ScenarioError as exc:
             return Response(f"error: {exc}\n", status_code=400, media_type="text/plain")
         return _attachment(_yaml(changed), "what-if.yaml", "application/yaml")
