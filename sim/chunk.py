@@ -76,7 +76,7 @@ def simulate_chunk(
     department, cols = _simulate(scenario, seed, reps)
     render = render or {}
     kinds = list(scenario.chart_types)
-    charts = charts_frame(cols, billable=scenario.revenue is not None)
+    charts = charts_frame(cols, billable=scenario.revenue is not None, opening=department.opening)
     coder_days = coder_days_frame(
         cols, charts, [c.team for c in department.coders], [c.level for c in department.coders],
         absence=scenario.absence is not None,

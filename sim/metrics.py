@@ -48,7 +48,8 @@ def replication_metrics(
     salaries: list[float],
 ) -> pd.DataFrame:
     """One row of key metrics per replication (see sim.registry for their meaning)."""
-    cut = warmup * DAY
+    # With a starting state every chart counts, those open at as_of (arrived before day 0) too.
+    cut = warmup * DAY if warmup or scenario.state is None else -np.inf
     scheduled = coder_days.loc[coder_days["day"] >= warmup]
     absence = "absent_minutes" in scheduled.columns
     # Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage.

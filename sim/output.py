@@ -70,7 +70,10 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 def write_scenario(scenario: Scenario, path: Path) -> None:
     """The scenario as resolved, so a folder describes itself."""
-    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
+    from sim.state import unused_start_settings
+
+    data = scenario.model_dump(mode="json", exclude=unused_start_settings(scenario))
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def write_tables(results: Results, folder: Path) -> None:

@@ -40,6 +40,7 @@ from sim.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, is
 from sim.scenario_yaml import YamlRefused, read_scenario_file
 from sim.schema import MAX_NAME
 from sim.schema import FrozenModel as _Frozen
+from sim.state import DayVolume, Leave, State, check_start, follow_as_of
 
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 MAX_QUESTIONS = 5_000_000  # expected billing questions per replication
@@ -173,6 +174,10 @@ class Arrivals(_Frozen):
     window: Window = Field(
         default_factory=lambda: {"start": "00:00", "end": "24:00", "weekdays": list(WEEKDAYS)}
     )
+    volume_forecast: list[DayVolume] = Field(
+        default_factory=list, max_length=100_000,
+        description="expected charts by date and type, in place of daily's weekday means (in a file: a CSV path)",
+    )
 
     @field_validator("mix")
     @classmethod
@@ -230,6 +235,17 @@ class Team(_Frozen):
     salary: float | None = Field(None, ge=0, le=10_000_000, description="overrides the level's salary")
     skills: list[str] | None = Field(None, description="chart types this team may code; null = all")
     ramp: Ramp | None = Field(None, description="new hires: first working day and speed ramp-up; null = working at full speed from day 0")
+    start_date: str | None = Field(None, description="first day the team works, YYYY-MM-DD (a hire); needs start_date")
+    end_date: str | None = Field(None, description="last day the team works, YYYY-MM-DD (a leaver); needs start_date")
+
+    _dates = field_validator("start_date", "end_date", mode="before")(iso_text)
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _date(cls, v: str | None) -> str | None:
+        if v is not None:
+            iso_date(v)
+        return v
 
 
 class Coders(Team):
@@ -240,6 +256,10 @@ class Coders(Team):
     priority: list[str] = Field(default_factory=list, description="type order for policy type_priority")
     allow_uncoded_types: bool = Field(
         False, description="accept chart types no team can code (their charts wait to the end); see uncoded_types()"
+    )
+    leave: list[Leave] = Field(
+        default_factory=list, max_length=100_000,
+        description="leave already booked (in a file: a CSV path); replaces those coders' random planned leave",
     )
 
 
@@ -340,6 +360,8 @@ class Scenario(_Frozen):
     accuracy: Accuracy | None = Field(None, description="coding errors found later and reworked; off when null")
     season: Season | None = Field(None, description="days when coding takes longer (a code-set update); off when null")
     audits: Audits | None = Field(None, description="pre-bill audits of a share of coded charts; off when null")
+    state: State | None = Field(None, description="the department this morning: the run starts at as_of from its "
+                                "open charts; off when null")
     sources: dict[str, str] = Field(
         default_factory=dict, description="dotted path → 'documented: …' or 'assumption: …'"
     )
@@ -354,6 +376,11 @@ class Scenario(_Frozen):
         if v is not None:
             iso_date(v)
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_as_of(cls, data: Any) -> Any:
+        return follow_as_of(data)
 
     @field_validator("warmup_days")
     @classmethod
@@ -396,6 +423,7 @@ class Scenario(_Frozen):
             if team.level not in self.levels:
                 raise ValueError(f"{team_name}.level: unknown level {team.level!r} (known: {', '.join(self.levels)})")
         self._check_dates()
+        check_start(self)
         if self.audits is not None:
             team = self.coders.teams.get(self.audits.team)
             if team is None:
@@ -505,6 +533,8 @@ class Scenario(_Frozen):
             initial += arrivals.at_login_per_coder.expected() * self.n_coders
         for kind, share in arrivals.mix.items():
             out[kind] += initial * share
+        for chart in self.state.open_charts if self.state is not None else ():
+            out[chart.chart_type] += 1
         for kind, volume in arrivals.daily.items():
             for d in range(self.days):
                 factor, count = volume.factor(calendar.weekday(d)), volume.count
@@ -723,8 +753,11 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
 # ---------------------------------------------------------------- files
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, changes: dict[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario file; raises ScenarioError with a one-line message.
+
+    ``changes`` (dotted path → value, e.g. ``state.open_charts`` → a CSV path from the
+    command line) are set before the files the scenario names are read (sim.state_files).
 
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
@@ -736,4 +769,18 @@ def load_scenario(path: str | Path) -> Scenario:
         data = read_scenario_file(p, surprises)
     except YamlRefused as exc:
         raise ScenarioError(str(exc)) from None
+    if changes or _names_files(data):
+        from sim.state_files import StateFileError, read_state_files, with_changes
+
+        try:
+            data = read_state_files(with_changes(data, changes or {}))
+        except StateFileError as exc:
+            raise ScenarioError(str(exc)) from None
     return parse_scenario(data, str(p), surprises)
+
+
+def _names_files(data: Any) -> bool:
+    """The scenario names a starting-state file (sim.state_files reads it)."""
+    return isinstance(data, dict) and any(
+        isinstance(data.get(section), dict) and isinstance(data[section].get(key), str | dict)
+        for section, key in (("state", "open_charts"), ("coders", "leave"), ("arrivals", "volume_forecast")))

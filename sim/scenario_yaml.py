@@ -242,6 +242,9 @@ def read_scenario_file(p: Path, surprises: dict[str, str], depth: int = 0) -> An
     number) for the validation's error text. Raises YamlRefused, one line.
     """
     data = parse_yaml(_read_text(p), p, surprises)
+    from sim.state_files import anchor
+
+    anchor(data, p.parent)  # the CSV files it names are relative to it
     if isinstance(data, dict) and "extends" in data:
         data = _extend(p, data, surprises, depth)
     return data

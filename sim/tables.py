@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import chain
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,9 @@ import pandas as pd
 from sim.calendar import DAY
 from sim.records import ACTIVITY_NAMES, Records
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.opening import Opening
 
 CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",
@@ -92,13 +96,16 @@ class Columns:
         return out
 
 
-def charts_frame(cols: Columns, billable: bool = False) -> pd.DataFrame:
+def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None = None) -> pd.DataFrame:
     """One row per chart per replication (the ``charts.csv`` table).
 
     When the scenario models errors it ends with ``error`` (empty while the
     chart is not coded), ``error_found_at`` and ``reworked_at``; with audits,
     with the audit's columns. ``billable`` (the scenario counts revenue) adds
-    ``billable_at`` without audits too: a chart is billable once coded.
+    ``billable_at`` without audits too: a chart is billable once coded. With
+    a starting state (``opening``) ``source_id`` is the open chart's id in the
+    file (empty for charts that arrived later), and ``expected_reimbursement``
+    its own dollars where the file gives them.
     """
     c = cols.chart_columns()
     def who(column: np.ndarray) -> pd.arrays.IntegerArray:
@@ -119,6 +126,8 @@ def charts_frame(cols: Columns, billable: bool = False) -> pd.DataFrame:
             "started_by": who(c["started_by"]),
         }
     )
+    if opening is not None:
+        _source_columns(frame, opening)
     if cols.error_probability is not None:
         _accuracy_columns(frame, c, np.array(cols.error_probability, dtype=float).reshape(-1, len(cols.kinds)))
     if cols.audits:
@@ -126,6 +135,16 @@ def charts_frame(cols: Columns, billable: bool = False) -> pd.DataFrame:
     elif billable:
         frame["billable_at"] = c["coded_at"]
     return frame
+
+
+def _source_columns(frame: pd.DataFrame, opening: Opening) -> None:
+    """The open charts of the state are ids 0 … n−1 of each replication: their file id and own dollars."""
+    ids, n = frame["chart_id"].to_numpy(), len(opening)
+    mine = ids < n
+    at = np.minimum(ids, max(n - 1, 0))
+    frame["source_id"] = np.where(mine, np.array(opening.source_ids or [""], dtype=object)[at], None)
+    if n and not np.isnan(opening.dollars).all():
+        frame["expected_reimbursement"] = np.where(mine, opening.dollars[at], np.nan)
 
 
 def _audit_columns(frame: pd.DataFrame, c: dict[str, np.ndarray]) -> None:
@@ -204,7 +223,7 @@ def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.nda
     day appear in no coder-day (the replication total, ``queries_answered``
     in replications.csv, counts every answer).
     """
-    answered = charts.loc[charts["query_answered_at"].notna()]
+    answered = charts.loc[charts["query_answered_at"].notna() & charts["started_by"].notna()]  # held at as_of: by nobody known
     if answered.empty or frame.empty:
         return np.zeros(len(frame), dtype=int)
     worked = np.unique(frame["day"].to_numpy())
@@ -270,10 +289,12 @@ def days_frame(
     r = charts["replication"].map(rep_index).to_numpy()
     k = charts["chart_type"].cat.codes.to_numpy()
 
-    def per_day(times: np.ndarray) -> np.ndarray:
-        day = np.where(np.isnan(times), n_days, np.minimum(times // DAY, n_days - 1)).astype(int)
+    def per_day(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        # Charts open at a starting state's as_of arrived before day 0: they count on day 0.
+        day = np.where(np.isnan(times), n_days, np.clip(times // DAY, 0, n_days - 1)).astype(int)
         cell = (r * (n_days + 1) + day) * n_kinds + k
-        grid = np.bincount(cell, minlength=n_reps * (n_days + 1) * n_kinds).reshape(n_reps, n_days + 1, n_kinds)
+        grid = np.bincount(cell, weights, minlength=n_reps * (n_days + 1) * n_kinds).reshape(
+            n_reps, n_days + 1, n_kinds)
         return grid[:, :n_days, :]
 
     arrived = per_day(charts["arrived_at"].to_numpy())
@@ -299,4 +320,11 @@ def days_frame(
         if "billable_at" in charts.columns:
             unbilled = np.cumsum(arrived, axis=1) - np.cumsum(per_day(charts["billable_at"].to_numpy()), axis=1)
         out["dnfb_dollars"] = (unbilled @ dollars).ravel()
+        if "expected_reimbursement" in charts.columns:  # open charts of a state may carry their own dollars
+            own = charts["expected_reimbursement"].to_numpy(dtype=float)
+            w = np.where(np.isnan(own), dollars[k], own)
+            billed = charts["billable_at" if "billable_at" in charts.columns else "coded_at"].to_numpy()
+            came = per_day(charts["arrived_at"].to_numpy(), w)
+            out["arrived_dollars"] = came.sum(axis=2).ravel()
+            out["dnfb_dollars"] = (np.cumsum(came, axis=1) - np.cumsum(per_day(billed, w), axis=1)).sum(axis=2).ravel()
     return pd.DataFrame(out)

@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.calendar import DAY, Calendar
+from sim.realism import iso_date
 from sim.scenario import Scenario
 from sim.streams import Streams
+
+if TYPE_CHECKING:
+    from sim.model.opening import Opening
 
 # Columns of a chart's row of uniforms; a new draw gets a new column at the end.
 U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER, U_TYPE = range(7)
@@ -79,10 +84,16 @@ class Chart:
 class ChartDraws:
     """Draws the charts of a scenario's replications, a batch at a time."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, opening: Opening | None = None) -> None:
         self.scenario = scenario
         self.streams = Streams(seed)
         self.calendar = Calendar(scenario.days, scenario.start_weekday)
+        if opening is None and scenario.state is not None:
+            from sim.model.opening import Opening
+
+            opening = Opening(scenario, self.calendar)
+        self.opening = opening  # the charts open at state.as_of: ids 0 … n−1 of every replication
+        self._forecast = _day_factors(scenario)
         self.kinds = list(scenario.chart_types)
         mix = scenario.arrivals.mix
         shares = np.cumsum([mix[k] for k in mix]) if mix else np.ones(1)
@@ -115,7 +126,9 @@ class ChartDraws:
             if kind in arrivals.daily:
                 volume = arrivals.daily[kind]
                 rng = streams.get(rep, f"arrivals.daily.{kind}")
-                counts = [volume.count.draw(rng, volume.factor(calendar.weekday(d))) for d in range(scenario.days)]
+                factors = self._forecast.get(kind, {})
+                counts = [volume.count.draw(rng, factors.get(d, volume.factor(calendar.weekday(d))))
+                          for d in range(scenario.days)]
                 if n := sum(counts):
                     times = np.repeat(np.arange(scenario.days) * DAY, counts)
                     out.append((k, times, streams.get(rep, f"charts.{kind}.daily").random((n, N_UNIFORMS))))
@@ -129,6 +142,9 @@ class ChartDraws:
                 times = np.sort(np.repeat(np.array(days, dtype=float) * DAY, counts) + clock)
                 if len(times):
                     out.append((k, times, streams.get(rep, f"charts.{kind}.hourly").random((len(times), N_UNIFORMS))))
+        if self.opening is not None:  # what arrived by as_of is in the state's open charts
+            cut = self.opening.as_of
+            out = [(kind, times[times > cut], rows[times > cut]) for kind, times, rows in out]
         return out
 
     def batch(self, reps: Sequence[int]) -> list[list[Chart]]:
@@ -142,8 +158,9 @@ class ChartDraws:
                 row_parts.append(rows)
                 n += len(times)
             counts.append(n)
+        n_open = len(self.opening) if self.opening is not None else 0
         if not row_parts:
-            return [[] for _ in reps]
+            return [self.opening.charts(self.streams, r) if n_open else [] for r in reps]
         u = np.concatenate(row_parts)
         kind = np.concatenate(kind_parts)
         arrived = np.concatenate(time_parts)
@@ -173,13 +190,13 @@ class ChartDraws:
         starts = np.repeat(np.cumsum(counts) - counts, counts)
         charts = list(map(
             Chart,
-            (np.arange(len(u)) - starts).tolist(),
+            (np.arange(len(u)) - starts + n_open).tolist(),
             kind[order].tolist(), arrived[order].tolist(), coding[order].tolist(), needs[order].tolist(),
             writing[order].tolist(), completion[order].tolist(), answer[order].tolist(),
         ))
         out, i = [], 0
         for r, n in zip(reps, counts):
-            out.append(charts[i : i + n])
+            out.append(self.opening.charts(self.streams, r) + charts[i : i + n] if n_open else charts[i : i + n])
             i += n
             if self.scenario.accuracy is not None:
                 self._accuracy(r, out[-1])
@@ -214,6 +231,17 @@ class ChartDraws:
         nan = math.nan
         for chart, to_audit, m in zip(charts, sampled, minutes):
             chart.to_audit, chart.audit_time, chart.audited_at, chart.caught = to_audit, m, nan, False
+
+
+def _day_factors(scenario: Scenario) -> dict[str, dict[int, float]]:
+    """arrivals.volume_forecast as factors on each type's daily mean: chart type → {run day: factor}."""
+    out: dict[str, dict[int, float]] = {}
+    for row in scenario.arrivals.volume_forecast:
+        day = (iso_date(row.date) - iso_date(scenario.start_date)).days  # type: ignore[arg-type]
+        mean = scenario.arrivals.daily[row.chart_type].count.expected()
+        if 0 <= day < scenario.days:
+            out.setdefault(row.chart_type, {})[day] = row.expected / mean if mean > 0 else 0.0
+    return out
 
 
 def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:

@@ -48,6 +48,7 @@ class CoderSpec:
     kinds: tuple[int, ...]  # chart types this coder may code, in the coder's order
     seat: str  # team and place in it, e.g. "coders.3": names the coder's random streams
     first_day: int = 0  # first calendar day the coder works (a hire later in the run)
+    last_day: int = 1 << 30  # last calendar day the coder works (a leaver)
     audits: bool = False  # on the audit team: takes waiting audits before charts
 
 
@@ -152,10 +153,10 @@ def code_charts(
     speed, kinds, me_index = me.speed, me.kinds, me.index
     skills = frozenset((*kinds, AUDIT)) if me.audits else frozenset(kinds)
     audits = worklist.audits if me.audits else None
-    take, timeout = worklist.taker(kinds), env.timeout
+    take, timeout = worklist.taker(kinds, me_index), env.timeout
     scale = 1.0
     for i, (shift, desk) in enumerate(zip(shifts, desks)):
-        if shift.day < me.first_day:
+        if shift.day < me.first_day or shift.day > me.last_day:
             continue
         if pace:
             speed = me.speed * pace[i]

@@ -18,10 +18,12 @@ from sim.calendar import DAY, Calendar
 from sim.model.absence import absent_days
 from sim.model.charts import Chart, ChartDraws
 from sim.model.coder import CoderSpec, Desk, code_charts
+from sim.model.opening import Opening
 from sim.model.physician import answered_at
 from sim.model.worklist import Worklist
 from sim.records import Activity, CoderDay, Records
 from sim.scenario import Overtime, Scenario
+from sim.state import day_of_date
 from sim.streams import Streams
 
 _CHARTS_PER_BATCH = 20_000  # charts drawn at once: big enough to amortise numpy, small in memory
@@ -36,6 +38,7 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
         level = scenario.levels[team.level]
         skills = set(team.skills) if team.skills is not None else set(kinds)
         mine = tuple(kinds.index(k) for k in order if k in skills)
+        first, last = _team_days(scenario, team)
         for place in range(team.count):
             specs.append(
                 CoderSpec(
@@ -46,11 +49,23 @@ def coder_specs(scenario: Scenario) -> list[CoderSpec]:
                     salary=team.salary if team.salary is not None else level.salary,
                     kinds=mine,
                     seat=f"{team_name.removeprefix('coders.teams.')}.{place}",
-                    first_day=team.ramp.start_day if team.ramp is not None else 0,
+                    first_day=first,
+                    last_day=last,
                     audits=scenario.audits is not None and team_name == f"coders.teams.{scenario.audits.team}",
                 )
             )
     return specs
+
+
+def _team_days(scenario: Scenario, team) -> tuple[int, int]:
+    """The first and last calendar day a team works: its start_date/end_date, else its ramp's start_day."""
+    first = team.ramp.start_day if team.ramp is not None else 0
+    last = 1 << 30
+    if team.start_date is not None:
+        first = max(0, day_of_date(scenario.start_date, team.start_date, "start_date"))
+    if team.end_date is not None:
+        last = day_of_date(scenario.start_date, team.end_date, "end_date")
+    return first, last
 
 
 def _release(env: simpy.Environment, charts: list[Chart], worklist: Worklist) -> Generator:
@@ -73,8 +88,15 @@ class Department:
         self.shifts = self.calendar.shifts(
             shift.start_min, shift.end_min, shift.workdays, [(b.at_min, b.minutes) for b in scenario.breaks]
         )
+        self.opening = Opening(scenario, self.calendar) if scenario.state is not None else None
+        if self.opening is not None:
+            self.shifts = self.opening.cut(self.shifts)
         self.horizon = self.calendar.horizon
         ramps = {name.removeprefix("coders.teams."): team.ramp for name, team in scenario.all_teams()}
+        for name, team in scenario.all_teams():  # a hire given a start_date ramps up from it
+            if team.ramp is not None and team.start_date is not None:
+                first = _team_days(scenario, team)[0]
+                ramps[name.removeprefix("coders.teams.")] = team.ramp.model_copy(update={"start_day": first})
         self.paces: list[list[float]] = [
             [ramps[c.team].fraction(s.day) for s in self.shifts] if ramps[c.team] is not None else []
             for c in self.coders
@@ -93,6 +115,9 @@ class Department:
         # The clock starts when the first coder logs in: nothing happens before
         # that but charts arriving, and those can simply be waiting at login.
         self.login = self.calendar.first_login(shift.start_min, shift.workdays)
+        if self.opening is not None:  # the run starts when the state was taken
+            self.login = self.opening.as_of
+        self.leave = _leave_days(scenario, self.coders)
 
     def answer_at(self, sent: float, delay: float) -> float:
         """Run minute at which a query sent at ``sent`` is answered."""
@@ -152,7 +177,7 @@ class Department:
         its last day, or when the last coder has logged out if later: the last
         shift is finished, never cut.
         """
-        draws = ChartDraws(self.scenario, seed)
+        draws = ChartDraws(self.scenario, seed, self.opening)
         per_batch = max(1, int(_CHARTS_PER_BATCH // max(1.0, sum(self.scenario.expected_charts().values()))))
         for first in range(0, len(reps), per_batch):
             batch = reps[first : first + per_batch]
@@ -166,6 +191,14 @@ class Department:
         if absence is None:
             return [[] for _ in self.coders]
         year = 52 * len(self.scenario.shift.workdays)
+        if self.leave:  # known leave replaces those coders' random planned leave; unplanned absence still applies
+            booked = absence.model_copy(update={"planned_days_per_year": 0.0})
+            return [
+                (absent_days(booked, c.seat, len(self.shifts), year, streams, rep)
+                 | np.array([s.day in self.leave[c.index] for s in self.shifts], dtype=bool)).tolist()
+                if c.index in self.leave else absent_days(absence, c.seat, len(self.shifts), year, streams, rep).tolist()
+                for c in self.coders
+            ]
         return [absent_days(absence, c.seat, len(self.shifts), year, streams, rep).tolist() for c in self.coders]
 
     def _run(
@@ -173,10 +206,11 @@ class Department:
     ) -> Records:
         env = simpy.Environment(initial_time=self.login)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
-        waiting = 0
+        first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
+        waiting = first
         while waiting < len(charts) and charts[waiting].arrived_at <= self.login:
             waiting += 1
-        worklist.stock(charts[:waiting])  # waiting at the first login: no event needed
+        worklist.stock(charts[first:waiting])  # waiting at the first login: no event needed
         if waiting < len(charts):
             env.process(_release(env, charts[waiting:], worklist))
         log: list[CoderDay] = []
@@ -195,6 +229,17 @@ class Department:
         log.sort(key=lambda d: (d.day, d.coder))
         activities.sort()
         return Records(replication, self.horizon, charts, log, activities, self.scenario.audits is not None)
+
+
+def _leave_days(scenario: Scenario, coders: list[CoderSpec]) -> dict[int, set[int]]:
+    """Known leave (coders.leave): coder index → the calendar days of the run they are away."""
+    index = {c.seat: c.index for c in coders}
+    out: dict[int, set[int]] = {}
+    for row in scenario.coders.leave:
+        first = day_of_date(scenario.start_date, row.first_day, "coders.leave")
+        last = day_of_date(scenario.start_date, row.last_day, "coders.leave")
+        out.setdefault(index[row.coder], set()).update(range(max(0, first), min(last, scenario.days - 1) + 1))
+    return out
 
 
 class OvertimeDecision:

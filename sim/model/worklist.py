@@ -44,15 +44,35 @@ class Worklist:
         self.waiting = 0  # charts in the queues (not those on query hold)
         self.audits: deque[tuple[Chart, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
         self._idle: list[tuple[simpy.Event, frozenset[int], int]] = []  # (wake-up, skills, coder)
+        self.in_hand: dict[int, deque[Chart]] = {}  # coder → charts opened before the run started (sim.model.opening)
         self.policy = {
             "oldest_first": self._oldest_first,
             "returns_first": self._returns_first,
             "type_priority": self._type_priority,
         }[policy]
 
-    def taker(self, kinds: tuple[int, ...]) -> Callable[[], Chart | None]:
-        """A coder's way to take the next chart: the policy bound to the coder's queues."""
-        return partial(self.policy, self._queues(kinds))
+    def taker(self, kinds: tuple[int, ...], coder: int = -1) -> Callable[[], Chart | None]:
+        """A coder's way to take the next chart: the policy bound to the coder's queues.
+
+        A coder with charts in hand (opened before the run started) finishes those first.
+        """
+        take = partial(self.policy, self._queues(kinds))
+        mine = self.in_hand.get(coder)
+        if not mine:
+            return take
+
+        def mine_first() -> Chart | None:
+            if mine:
+                self.waiting -= 1
+                return mine.popleft()
+            return take()
+
+        return mine_first
+
+    def hand(self, chart: Chart, coder: int) -> None:
+        """A chart ``coder`` opened before the run started: theirs to finish first."""
+        self.in_hand.setdefault(coder, deque()).append(chart)
+        self.waiting += 1
 
     # -- work coming in
     def add(self, chart: Chart) -> None:

@@ -246,7 +246,9 @@ def _read_scenario(path: Path) -> dict[str, Any]:
     except ScenarioError as exc:
         message = " ".join(str(exc).split())  # one line
         raise RunFolderError(message if message.startswith(str(path)) else f"{path}: {message}") from None
-    return scenario.model_dump(mode="json")
+    from sim.state import unused_start_settings
+
+    return scenario.model_dump(mode="json", exclude=unused_start_settings(scenario))
 
 
 # ---------------------------------------------------------------- the folder

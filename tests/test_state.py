@@ -1,0 +1,176 @@
+"""Starting from this morning's state: open charts, charts on hold, charts in hand, known leave, team dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from pydantic import TypeAdapter
+from scipy import stats
+
+from sim.distributions import TimeDistribution
+from sim.model.opening import delay_cdf, remaining_delay
+from sim.runner import run
+from sim.scenario import ScenarioError, load_scenario
+
+parse_time = TypeAdapter(TimeDistribution).validate_python
+AS_OF = "2026-03-01 20:00"  # a Sunday evening: Monday 2 March is day 1
+
+
+def _scenario(tmp_path: Path, charts: int = 100, leave: str | None = None, extra: dict | None = None) -> Path:
+    """Two coders, 08:00–16:00 without breaks, 10-minute charts, no arrivals, no queries, no questions."""
+    rows = ["chart_id,chart_type,arrived_at"] + [f"c{i},a,2026-02-2{i % 7 + 1} 09:00" for i in range(charts)]
+    (tmp_path / "open.csv").write_text("\n".join(rows) + "\n")
+    data = {
+        "days": 7,
+        "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 10}}},
+        "arrivals": {},
+        "coders": {"count": 2},
+        "shift": {"start": "08:00", "end": "16:00"},
+        "state": {"as_of": AS_OF, "open_charts": "open.csv"},
+        **(extra or {}),
+    }
+    if leave is not None:
+        (tmp_path / "leave.csv").write_text(leave)
+        data["coders"]["leave"] = "leave.csv"
+        data["absence"] = {}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_hundred_open_charts_clear_on_the_second_working_day(tmp_path):
+    """100 × 10 min, 2 coders × 8 h: 96 coded on Monday (48 each), the last 4 on Tuesday."""
+    scenario = load_scenario(_scenario(tmp_path))
+    assert scenario.start_date == "2026-03-01" and scenario.start_weekday == "sun"
+    days = run(scenario, reps=1, seed=3).days
+    assert days["coded"].tolist() == [0, 96, 4, 0, 0, 0, 0]
+    assert days["backlog"].tolist() == [100, 4, 0, 0, 0, 0, 0]
+
+
+def test_a_coder_on_leave_for_two_working_days_delays_the_clearing_to_the_third(tmp_path):
+    leave = "coder,from,to\ncoders.1,2026-03-02,2026-03-03\n"
+    days = run(load_scenario(_scenario(tmp_path, leave=leave)), reps=1, seed=3).days
+    assert days["coded"].tolist() == [0, 48, 48, 4, 0, 0, 0]
+    assert days["backlog"].tolist() == [100, 52, 4, 0, 0, 0, 0]
+
+
+def test_every_open_chart_appears_once_with_its_id_and_original_arrival(tmp_path):
+    results = run(load_scenario(_scenario(tmp_path, charts=30)), reps=2, seed=1)
+    charts = results.charts
+    for _, one in charts.groupby("replication"):
+        assert sorted(one["source_id"]) == sorted(f"c{i}" for i in range(30))
+    # 2026-02-21 09:00 is 7 days and 15 hours before 00:00 of 1 March (day 0)
+    first = charts.loc[charts["source_id"] == "c0", "arrived_at"].iloc[0]
+    assert first == -(7 * 1440 + 15 * 60)
+    # turnaround counts from the original arrival (a week before as_of), not from as_of
+    own = ((charts["coded_at"] - charts["arrived_at"]) / 1440).groupby(charts["replication"]).mean()
+    assert np.allclose(results.replications["turnaround_mean_days"], own) and (own > 5).all()
+
+
+def test_the_run_starts_at_as_of_mid_shift(tmp_path):
+    """as_of Monday 12:00: each coder has 4 hours left that day (24 charts each)."""
+    path = _scenario(tmp_path)
+    text = path.read_text().replace(AS_OF, "2026-03-02 12:00")
+    path.write_text(text)
+    days = run(load_scenario(path), reps=1, seed=3).days
+    assert days["coded"].tolist()[:2] == [48, 52]
+
+
+def test_a_chart_in_a_coders_hands_is_finished_by_that_coder_first(tmp_path):
+    rows = "chart_id,chart_type,arrived_at,started_by\nold,a,2026-02-01 09:00,\nmine,a,2026-02-27 09:00,coders.1\n"
+    path = _scenario(tmp_path, charts=0)
+    (tmp_path / "open.csv").write_text(rows)
+    charts = run(load_scenario(path), reps=1, seed=3).charts.set_index("source_id")
+    assert charts.loc["mine", "coder"] == 1 and charts.loc["mine", "started_at"] == 1440 + 480
+    assert charts.loc["old", "coder"] == 0
+
+
+def _held_scenario(tmp_path: Path, delay: dict) -> Path:
+    rows = "chart_id,chart_type,arrived_at,query_sent_at\nh,a,2026-02-20 09:00,2026-02-25 10:00\n"
+    path = _scenario(tmp_path, charts=0, extra={"queries": {"answer_delay": delay}})
+    (tmp_path / "open.csv").write_text(rows)
+    return path
+
+
+def test_a_held_chart_waits_for_the_rest_of_its_answer_then_needs_only_its_completion(tmp_path):
+    # fixed 6-day delay, sent 25 Feb 10:00: answered 3 Mar 10:00 (day 2), completed at once (3–6 min)
+    charts = run(load_scenario(_held_scenario(tmp_path, {"dist": "fixed", "value": 6, "unit": "days"})), reps=1,
+                 seed=3).charts
+    row = charts.iloc[0]
+    assert row["query_answered_at"] == 2 * 1440 + 600
+    assert row["query_sent_at"] == -(3 * 1440 + 14 * 60)
+    assert 600 + 3 <= row["coded_at"] - 2 * 1440 <= 600 + 6
+    # waited past every delay a fixed 3-day one allows: answered at once, at as_of
+    charts = run(load_scenario(_held_scenario(tmp_path, {"dist": "fixed", "value": 3, "unit": "days"})), reps=1,
+                 seed=3).charts
+    assert charts.iloc[0]["query_answered_at"] == 1200
+
+
+@pytest.mark.parametrize("delay", [
+    {"dist": "lognormal", "mean": 72, "sd": 48, "unit": "hours"},
+    {"dist": "weibull", "mean": 40, "shape": 0.8, "unit": "hours"},
+    {"dist": "uniform", "low": 10, "high": 100, "unit": "hours"},
+])
+def test_the_conditioned_rest_of_a_delay_is_the_delay_restricted_to_more_than_the_wait(delay):
+    """Two samples from one law: D = w + rest, and unconditioned delays kept where they exceed w (KS, α = 0.001)."""
+    dist = parse_time(delay)
+    waited = 50 * 60.0
+    rng = np.random.default_rng(11)
+    n = 4000
+    conditioned = waited + remaining_delay(dist, np.full(n, waited), rng.random(n))
+    plain = dist.minutes(rng.random(40 * n))
+    restricted = plain[plain > waited][:n]
+    assert len(restricted) > 1000
+    assert stats.ks_2samp(conditioned, restricted).pvalue > 0.001
+    assert (conditioned >= waited).all()
+
+
+def test_the_delays_distribution_function_by_bisection_matches_the_closed_form():
+    dist = parse_time({"dist": "exponential", "mean": 10})
+    w = np.array([0.0, 1.0, 10.0, 50.0])
+    assert np.allclose(delay_cdf(dist, w), 1 - np.exp(-w / 10), atol=1e-12)
+
+
+def test_an_exponential_delay_forgets_the_wait():
+    """Memoryless: the rest after any wait has the full delay's mean (95 % CI of the mean of 20,000)."""
+    dist = parse_time({"dist": "exponential", "mean": 10})
+    rest = remaining_delay(dist, np.full(20_000, 30.0), np.random.default_rng(5).random(20_000))
+    half = 1.96 * 10 / np.sqrt(len(rest))
+    assert abs(rest.mean() - 10) < half * 1.5  # 1.5 × the 95 % half-width: a false alarm about 1 in 3,000 runs
+
+
+@pytest.mark.parametrize("rows,column,words", [
+    ("chart_id,chart_type,arrived_at\nx,a,2026-02-01 09:00\ny,xray,2026-02-01 09:00\nz,xray,2026-02-01\n",
+     "chart_type", "2 rows name a chart type the scenario lacks (it has: a): line 3 ('xray'), line 4 ('xray')"),
+    ("chart_id,chart_type,arrived_at\nx,a,2026-03-05 09:00\n", "arrived_at", "1 row are after as_of"),
+    ("chart_id,chart_type,arrived_at\nx,a,yesterday\n", "arrived_at", "not a date and time"),
+    ("chart_id,chart_type,arrived_at,started_by\nx,a,2026-02-01 09:00,coders.7\n", "started_by",
+     "name a coder (team.place) the scenario lacks"),
+    ("chart_id,chart_type\nx,a\n", None, "missing column arrived_at"),
+])
+def test_a_bad_open_charts_file_is_refused_naming_file_column_and_lines(tmp_path, rows, column, words):
+    path = _scenario(tmp_path, charts=0)
+    (tmp_path / "open.csv").write_text(rows)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert message.startswith(str(tmp_path / "open.csv")) and words in message and "\n" not in message
+    if column:
+        assert f"column {column}" in message
+
+
+def test_unknown_coder_in_the_leave_file_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match=r"leave.csv: column coder: 1 row name a coder .* line 3 \('coders.5'\)"):
+        load_scenario(_scenario(tmp_path, leave="coder,from,to\ncoders.0,2026-03-02,2026-03-02\ncoders.5,2026-03-02,2026-03-03\n"))
+
+
+def test_a_new_hire_starts_on_their_start_date_and_a_leaver_stops_after_their_end_date(tmp_path):
+    extra = {"coders": {"count": 1, "teams": {"hire": {"count": 1, "start_date": "2026-03-03"},
+                                                "leaver": {"count": 1, "end_date": "2026-03-02"}}}}
+    path = _scenario(tmp_path, charts=300, extra=extra)
+    cd = run(load_scenario(path), reps=1, seed=3).coder_days
+    worked = cd.groupby("team")["day"].apply(sorted).to_dict()
+    assert worked["hire"] == [2, 3, 4, 5] and worked["leaver"] == [1] and worked["coders"] == [1, 2, 3, 4, 5]
