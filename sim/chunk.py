@@ -38,6 +38,7 @@ class Chunk:
     files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.chart_files)
     warmup: int = 0  # the cut the metrics were computed with
     quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (analysis.coder_day_quantiles)
+    outlook: pd.DataFrame | None = None  # with a starting state: each replication's day-by-day path (sim.outlook)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
@@ -85,6 +86,12 @@ def simulate_chunk(
     salaries = [c.salary for c in department.coders]
     metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
     activities = activities_frame(cols) if keep_charts or "activities" in render else None
+    outlook = None
+    if department.opening is not None:
+        from sim.outlook import daily_outlook
+
+        outlook = daily_outlook(charts, kinds, list(reps), scenario.days, department.opening.as_of,
+                                revenue_per_chart(scenario))
     tables = {"charts": charts, "activities": activities, "coder_days": coder_days.assign(warmup=coder_days["day"] < warmup)}
     files = {table: (["variant", *tables[table].columns], chart_files.render(tables[table], variant, fmt))
              for table, fmt in render.items()}
@@ -96,6 +103,7 @@ def simulate_chunk(
         files or None,
         warmup,
         coder_day_quantiles(coder_days, warmup=warmup),
+        outlook,
     )
 
 

@@ -45,11 +45,11 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _load(path: Path):
+def _load(path: Path, changes: dict | None = None):
     from sim.scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(path)
+        return load_scenario(path, changes)
     except ScenarioError as exc:
         fail(str(exc))
 
@@ -98,6 +98,21 @@ def run(
         "--resume", metavar="PARTIAL",
         help="continue the interrupted run in PARTIAL (OUT.partial) with its seed, replications, --precision "
              "settings and --out; ends with the same bytes as a run never interrupted")] = None,
+    open_charts: Annotated[Path | None, typer.Option(
+        "--open-charts", help="start from this morning: a CSV of the charts open now (state.open_charts; needs "
+                              "--as-of unless the scenario gives state.as_of)")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="'YYYY-MM-DD HH:MM'", help="when the state was taken: the run starts there (state.as_of)")] = None,
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="with --open-charts: map its column names, e.g. chart_id=Account,arrived_at=Discharged")] = None,
+    leave: Annotated[Path | None, typer.Option(
+        "--leave", help="a CSV of leave already booked: coder, from, to (coders.leave)")] = None,
+    volume_forecast: Annotated[Path | None, typer.Option(
+        "--volume-forecast", help="a CSV of expected charts: date, chart_type, expected (arrivals.volume_forecast)")] = None,
+    backlog_below: Annotated[int | None, typer.Option(
+        "--backlog-below", min=0, help="with a state: when does the backlog fall under N? (state.answers)")] = None,
+    dnfb_days_above: Annotated[float | None, typer.Option(
+        "--dnfb-days-above", min=0, help="with a state: on which days is P(DNFB days > X) above 50 %? (state.answers)")] = None,
 ) -> None:
     """Run a scenario and write a run folder.
 
@@ -124,7 +139,8 @@ def run(
                                  max_reps=max_reps if max_reps is not None else max(PrecisionPlan.max_reps, first))
         except ValueError as exc:
             fail(str(exc))
-    config = _load(scenario)
+    config = _load(scenario, _state_changes(open_charts, as_of, columns, leave, volume_forecast, backlog_below,
+                                            dnfb_days_above))
     _warn_uncoded(config)
     resumed: list = []
     taken = None  # the folder this run writes, claimed before anything is simulated
@@ -212,6 +228,13 @@ def run(
                           f"chartsim run {scenario} --resume {partial}")
         _stopped(exc, "nothing was written")
     console.print(summary_table(results))
+    if results.outlook is not None:
+        from sim.answers import answers_table
+
+        for variant, _, _, answer in answers_table(results.outlook, config).itertuples(index=False):
+            label = "" if variant == "base" else f"{variant}: "
+            console.print(markup_safe(f"{label}{answer}"), soft_wrap=True)
+        console.print(f"day by day, with percentiles: {markup_safe(out)}/forecast.csv")
     if not results.comparison.empty:
         console.print(comparison_table(results))
         console.print(f"each variant's own summary: {markup_safe(out)}/summary.csv")
@@ -240,6 +263,29 @@ def run(
         _write_report(out)
     if missed:
         raise typer.Exit(3)
+
+
+def _state_changes(open_charts: Path | None, as_of: str | None, columns: str | None, leave: Path | None,
+                   volume_forecast: Path | None, backlog_below: int | None, dnfb_days_above: float | None) -> dict:
+    """The starting-state options as scenario settings by dotted path (read like the scenario's own)."""
+    changes: dict = {}
+    if columns is not None and open_charts is None:
+        fail("--columns needs --open-charts")
+    if open_charts is not None:
+        mapping = {}
+        for part in (columns or "").split(",") if columns else []:
+            name, sep, source = (s.strip() for s in part.partition("="))
+            if not sep or not name or not source:
+                fail(f"--columns: expected NAME=COLUMN pairs separated by commas (got {part.strip()!r})")
+            mapping[name] = source
+        changes["state.open_charts"] = {"file": str(open_charts), "columns": mapping}
+    for path, value in (("state.as_of", as_of), ("coders.leave", str(leave) if leave else None),
+                        ("arrivals.volume_forecast", str(volume_forecast) if volume_forecast else None),
+                        ("state.answers.backlog_below", backlog_below),
+                        ("state.answers.dnfb_days_above", dnfb_days_above)):
+        if value is not None:
+            changes[path] = value
+    return changes
 
 
 def _claimed(take: Callable[..., T], *args: object) -> T:

@@ -94,6 +94,14 @@ def write_tables(results: Results, folder: Path) -> None:
                         ("coder_days", results.coder_days)):
         if frame is not None:  # kept in memory: the same bytes as when streamed (sim.chart_files)
             chart_files.write_csv(frame, folder / f"{name}.csv")
+    if results.outlook is not None:  # a run from a starting state: the weeks ahead
+        from sim.answers import answers_table
+        from sim.outlook import forecast_table
+
+        state = results.scenario.state
+        write_table(forecast_table(results.outlook, state.as_of, results.scenario.revenue is not None),
+                    folder / "forecast.csv")
+        write_table(answers_table(results.outlook, results.scenario), folder / "answers.csv")
     write_scenario(results.scenario, folder / "scenario.yaml")
     (folder / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")
 
@@ -153,7 +161,7 @@ class Checkpoint:
         if self.stream is not None:
             self.stream(chunk)
         small = Chunk(chunk.variant, chunk.reps, chunk.replications, chunk.days, chunk.coder_days, warmup=chunk.warmup,
-                      quantiles=chunk.quantiles)
+                      quantiles=chunk.quantiles, outlook=chunk.outlook)
         name = f"{self.count:06d}.pkl"
         _write_atomic(self.dir / name, pickle.dumps(small))
         sizes = self.stream.sizes() if self.stream is not None else {}

@@ -59,6 +59,7 @@ class Results:
     precision: pd.DataFrame | None = None  # set by run_to_precision
     coder_day_quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (percentiles.csv)
     activities: pd.DataFrame | None = None  # breaks and billing questions, kept with the charts
+    outlook: pd.DataFrame | None = None  # with a starting state: each replication's day-by-day path (sim.outlook)
 
     @property
     def metrics(self) -> list[str]:
@@ -211,6 +212,7 @@ class Experiment:
             wall_seconds=time.perf_counter() - started,
             variants={k: v for k, v in self.scenarios.items() if k != BASE},
             streams=self.streams,
+            outlook=stacked("outlook") if self.scenario.state is not None else None,
         )
 
 

@@ -79,6 +79,24 @@ class OpenChart(_Frozen):
         return self
 
 
+class Answers(_Frozen):
+    """The thresholds of the answers a run from a state gives as sentences (sim.answers)."""
+
+    backlog_below: int | None = Field(
+        None, ge=0, le=100_000_000,
+        description="when does the backlog fall under this many charts? null: one weekday's expected arrivals "
+        "(a day's work waiting), or half the open charts without daily arrivals",
+    )
+    dnfb_days_above: float = Field(
+        4.0, ge=0, le=365, description="on which days is P(DNFB days > this) above probability? (documented: coding's "
+        "share of the DNFB target is 2–4 days, docs/sources.md#S28)",
+    )
+    turnaround_days: float | None = Field(
+        None, gt=0, le=365, description="on which days is P(turnaround p95 > this) above probability? null: target_days"
+    )
+    probability: float = Field(0.5, gt=0, lt=1, description="the chance above which a day is named")
+
+
 class State(_Frozen):
     """Where the run starts: the moment the state was taken and the charts open then."""
 
@@ -87,6 +105,7 @@ class State(_Frozen):
         default_factory=list, max_length=MAX_OPEN_CHARTS,
         description="charts open at as_of (in a scenario file: the path of a CSV)",
     )
+    answers: Answers = Field(default_factory=Answers, description="thresholds of the answers given as sentences")
 
     _text = field_validator("as_of", mode="before")(stamp_text)
     _stamps = field_validator("as_of")(_stamp)
