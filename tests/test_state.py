@@ -174,3 +174,22 @@ def test_a_new_hire_starts_on_their_start_date_and_a_leaver_stops_after_their_en
     cd = run(load_scenario(path), reps=1, seed=3).coder_days
     worked = cd.groupby("team")["day"].apply(sorted).to_dict()
     assert worked["hire"] == [2, 3, 4, 5] and worked["leaver"] == [1] and worked["coders"] == [1, 2, 3, 4, 5]
+
+
+def test_known_leave_replaces_the_random_planned_leave_of_the_coders_it_names(tmp_path):
+    """Planned leave of every working day for everyone, but coders.0's booked leave is Monday only."""
+    path = _scenario(tmp_path, charts=0, leave="team,seat,from,to\ncoders,0,2026-03-02,2026-03-02\n")
+    text = path.read_text().replace("absence: {}", "absence: {planned_days_per_year: 260, block_days: 1}")
+    path.write_text(text)
+    cd = run(load_scenario(path), reps=1, seed=4).coder_days
+    away = cd.loc[cd["absent_minutes"] > 0].groupby("coder")["day"].apply(sorted).to_dict()
+    assert away == {0: [1], 1: [1, 2, 3, 4, 5]}
+
+
+def test_a_volume_forecast_replaces_the_weekday_mean_on_its_dates(tmp_path):
+    (tmp_path / "volume.csv").write_text("date,chart_type,expected\n2026-03-03,a,30\n2026-03-04,a,0\n")
+    extra = {"arrivals": {"daily": {"a": {"count": {"dist": "fixed", "value": 10}}},
+                          "volume_forecast": "volume.csv"}}
+    days = run(load_scenario(_scenario(tmp_path, charts=5, extra=extra)), reps=1, seed=3).days
+    # day 0's discharges (00:00, before as_of 20:00) are in the open-charts file
+    assert days["arrived"].tolist() == [5, 10, 30, 0, 10, 10, 10]
