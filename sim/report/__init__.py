@@ -48,7 +48,9 @@ def plots_for(run: RunFolder) -> list[Plot]:
         time_use(run.coder_days),
         coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0], activities=run.activities),
     ]
-    return plots
+    from sim.report.fan import fan_charts
+
+    return plots + fan_charts(run.path, run.scenario)  # a run from a starting state: the weeks ahead
 
 
 def build_report(folder: str | Path, excel: bool = True) -> Path:

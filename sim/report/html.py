@@ -191,6 +191,9 @@ def _glance(run: RunFolder) -> list[str]:
         return [staffing["answer"]]
     if run.summary is None:
         return []
+    from sim.report.fan import read_answers
+
+    ahead = read_answers(run.path, run.variants[0])  # from a starting state: the weeks ahead, with probabilities
     s = run.summary.set_index(["variant", "metric"])
     base = run.variants[0]
     lines = []
@@ -208,7 +211,10 @@ def _glance(run: RunFolder) -> list[str]:
     if (base, "dnfb_dollars_mean") in s.index:
         lines.append(f"Dollars waiting on coding (DNFB) at the end of a day, on average: "
                      f"{_cell(s.loc[(base, 'dnfb_dollars_mean')], 'dnfb_dollars_mean')} (see the figure DNFB dollars by day).")
-    return lines
+    if ahead and len(run.variants) > 1:
+        ahead[-1] += "; each variant's answers: answers.csv"
+    return [*(f"Ahead: {a} (from {run.manifest.get('replications', '?')} replications; see the fan charts)."
+              for a in ahead), *lines]
 
 
 def render_html(run: RunFolder, plots: list[Plot]) -> str:
