@@ -59,6 +59,9 @@ class OpenChart(_Frozen):
     chart_type: str = Field(min_length=1, max_length=200, description="one of the scenario's chart types")
     arrived_at: str = Field(description="discharge or arrival, YYYY-MM-DD HH:MM; turnaround counts from it")
     query_sent_at: str | None = Field(None, description="on hold for a physician since then; null: not on hold")
+    query_answered_at: str | None = Field(
+        None, description="the physician has answered (by as_of): the chart waits only for its completion"
+    )
     started_by: str | None = Field(
         None, description="the coder who has opened it (team.place, e.g. coders.3): they finish it first"
     )
@@ -66,13 +69,16 @@ class OpenChart(_Frozen):
         None, ge=0, le=10_000_000, description="$ the chart lets the hospital bill; null: revenue.per_chart of its type"
     )
 
-    _text = field_validator("arrived_at", "query_sent_at", mode="before")(stamp_text)
-    _stamps = field_validator("arrived_at", "query_sent_at")(_stamp)
+    _text = field_validator("arrived_at", "query_sent_at", "query_answered_at", mode="before")(stamp_text)
+    _stamps = field_validator("arrived_at", "query_sent_at", "query_answered_at")(_stamp)
 
     @model_validator(mode="after")
     def _ordered(self) -> OpenChart:
         if self.query_sent_at is not None and parse_stamp(self.query_sent_at) < parse_stamp(self.arrived_at):
             raise ValueError(f"chart {self.chart_id}: query_sent_at is before arrived_at")
+        if self.query_answered_at is not None and (
+                self.query_sent_at is None or parse_stamp(self.query_answered_at) < parse_stamp(self.query_sent_at)):
+            raise ValueError(f"chart {self.chart_id}: query_answered_at needs a query_sent_at before it")
         if self.query_sent_at is not None and self.started_by is not None:
             raise ValueError(f"chart {self.chart_id}: on hold (query_sent_at) and in a coder's hands (started_by) "
                              "at once; give one")
@@ -231,8 +237,9 @@ def check_start(scenario: Any) -> None:
                     [i for i, c in enumerate(charts, 1) if c.started_by is not None and c.started_by not in roster])
         moment = state.moment
         _rows_check("state.open_charts", f"arrived after as_of ({state.as_of})",
-                    [i for i, c in enumerate(charts, 1) if parse_stamp(c.arrived_at) > moment
-                     or (c.query_sent_at is not None and parse_stamp(c.query_sent_at) > moment)])
+                    [i for i, c in enumerate(charts, 1) if any(
+                        t is not None and parse_stamp(t) > moment
+                        for t in (c.arrived_at, c.query_sent_at, c.query_answered_at))])
         ids = [c.chart_id for c in charts]
         if len(set(ids)) < len(ids):
             seen: set[str] = set()

@@ -30,7 +30,7 @@ from sim.scenario_yaml import MAX_BYTES
 from sim.state import parse_stamp, seats, stamp_text
 
 OPEN_REQUIRED = ("chart_id", "chart_type", "arrived_at")
-OPEN_OPTIONAL = ("query_sent_at", "started_by", "expected_reimbursement")
+OPEN_OPTIONAL = ("query_sent_at", "query_answered_at", "started_by", "expected_reimbursement")
 SHOWN = 5  # offending lines named in a message
 
 
@@ -142,7 +142,7 @@ def read_open_charts(
     _known(path, "chart_type", frame["chart_type"], kinds, "a chart type")
     moment = parse_stamp(as_of)
     out = pd.DataFrame({"chart_id": frame["chart_id"], "chart_type": frame["chart_type"]})
-    for column in ("arrived_at", "query_sent_at"):
+    for column in ("arrived_at", "query_sent_at", "query_answered_at"):
         if column not in frame.columns:
             continue
         text = _stamps(path, frame, column, optional=column != "arrived_at")
@@ -152,6 +152,10 @@ def read_open_charts(
     if "query_sent_at" in out:
         early = out["query_sent_at"].notna() & (out["query_sent_at"].fillna("") < out["arrived_at"])
         _refuse(path, "query_sent_at", "are before the chart's arrived_at", early, frame["query_sent_at"])
+    if "query_answered_at" in out:
+        sent = out["query_sent_at"] if "query_sent_at" in out else pd.Series(None, index=out.index)
+        bad = out["query_answered_at"].notna() & (sent.isna() | (out["query_answered_at"].fillna("") < sent.fillna("")))
+        _refuse(path, "query_answered_at", "have no query_sent_at before them", bad, frame["query_answered_at"])
     if "started_by" in frame.columns:
         _known(path, "started_by", frame["started_by"], coders, "a coder (team.place)")
         both = (frame["started_by"] != "") & ("query_sent_at" in out and out["query_sent_at"].notna())

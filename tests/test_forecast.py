@@ -109,3 +109,17 @@ def test_without_a_state_nothing_new_is_written(tmp_path):
     assert not (folder / "forecast.csv").exists() and not (folder / "answers.csv").exists()
     text = (folder / "scenario.yaml").read_text()
     assert "state:" not in text and "leave:" not in text and "volume_forecast" not in text
+
+
+def test_the_report_of_a_run_from_a_state_has_the_answers_and_a_fan_chart_per_metric(tmp_path):
+    from sim.output import write_run
+    from sim.report import build_report
+
+    path = _scenario(tmp_path, charts=120, extra={"revenue": {"per_chart": {"a": 100}},
+                                                  "arrivals": {"daily": {"a": {"count": {"dist": "poisson", "mean": 40}}}}})
+    folder = write_run(run(load_scenario(path), reps=3, seed=2, keep_charts=True), tmp_path / "run")
+    html = build_report(folder).read_text()
+    assert "Ahead: the backlog falls under 40 by" in html
+    for title in ("Backlog ahead", "Charts on hold ahead", "Charts coded each day ahead", "DNFB dollars ahead",
+                  "DNFB days ahead", "Turnaround ahead (95th percentile)"):
+        assert title in html

@@ -193,3 +193,14 @@ def test_a_volume_forecast_replaces_the_weekday_mean_on_its_dates(tmp_path):
     days = run(load_scenario(_scenario(tmp_path, charts=5, extra=extra)), reps=1, seed=3).days
     # day 0's discharges (00:00, before as_of 20:00) are in the open-charts file
     assert days["arrived"].tolist() == [5, 10, 30, 0, 10, 10, 10]
+
+
+def test_a_chart_answered_before_as_of_waits_only_for_its_completion(tmp_path):
+    rows = ("chart_id,chart_type,arrived_at,query_sent_at,query_answered_at\n"
+            "b,a,2026-02-20 09:00,2026-02-21 10:00,2026-02-27 15:00\n")
+    path = _scenario(tmp_path, charts=0)
+    (tmp_path / "open.csv").write_text(rows)
+    row = run(load_scenario(path), reps=1, seed=3).charts.iloc[0]
+    # taken at the first login (Monday 08:00), finished after its 3–6 minute completion, not a 10-minute coding
+    assert row["resumed_at"] == 1440 + 480 and 3 <= row["coded_at"] - row["resumed_at"] <= 6
+    assert row["query_answered_at"] == -(1440 + 9 * 60)

@@ -10,7 +10,8 @@ before the day of ``as_of``), so turnaround counts from the real arrival:
   remaining work is a whole coding time: the file does not say how far the
   coder got, so the estimate errs long);
 - a chart on hold (``query_sent_at``) waits for the rest of its physician's
-  answer, then needs only its completion.
+  answer, then needs only its completion; one already answered
+  (``query_answered_at``) waits with the answered queries for its completion.
 
 The rest of an answer is drawn from the answer-delay distribution
 *conditioned on the time already waited* w: with F the delay's distribution
@@ -98,10 +99,13 @@ class Opening:
         self.kind = np.array([kinds.index(c.chart_type) for c in charts], dtype=int)
         self.arrived = np.array([state.minutes(c.arrived_at) for c in charts], dtype=float)
         self.sent = np.array([state.minutes(c.query_sent_at) if c.query_sent_at else nan for c in charts], dtype=float)
+        self.answered = np.array([state.minutes(c.query_answered_at) if c.query_answered_at else nan for c in charts],
+                                 dtype=float)
         self.hand = np.array([place[c.started_by] if c.started_by else -1 for c in charts], dtype=int)
         self.dollars = np.array([nan if c.expected_reimbursement is None else c.expected_reimbursement for c in charts],
                                 dtype=float)
-        self.held = ~np.isnan(self.sent)
+        self.queried = ~np.isnan(self.sent)  # on hold, or answered and waiting for completion
+        self.held = self.queried & np.isnan(self.answered)
         hours = scenario.queries.physician_hours
         self.waited = np.array([
             working_minutes(s, self.as_of, hours, calendar) if hours is not None else self.as_of - s
@@ -121,7 +125,7 @@ class Opening:
         kind, held = self.kind, self.held
         coding = np.empty(n)
         writing, completion, answer = np.full(n, math.nan), np.full(n, math.nan), np.full(n, math.nan)
-        needs = held | (u[:, U_QUERY] < self._p_query[kind])
+        needs = self.queried | (u[:, U_QUERY] < self._p_query[kind])
         delay = self.scenario.queries.answer_delay
         for k, spec in enumerate(self.scenario.chart_types.values()):
             mine = kind == k
@@ -133,9 +137,10 @@ class Opening:
         answer[held] = remaining_delay(delay, self.waited, u[held, U_ANSWER])
         out = list(map(Chart, range(n), kind.tolist(), self.arrived.tolist(), coding.tolist(), needs.tolist(),
                        writing.tolist(), completion.tolist(), answer.tolist()))
-        for chart, sent, coder in zip(out, self.sent.tolist(), self.hand.tolist()):
-            if sent == sent:  # on hold: opened and queried before as_of (the file gives no opening time)
+        for chart, sent, back, coder in zip(out, self.sent.tolist(), self.answered.tolist(), self.hand.tolist()):
+            if sent == sent:  # queried before as_of (the file gives no opening time: the query's stands for it)
                 chart.started_at = chart.query_sent_at = sent
+                chart.query_answered_at = back
             elif coder >= 0:
                 chart.started_by = coder
         return out
@@ -146,7 +151,9 @@ class Opening:
         n = len(self)
         waiting = []
         for chart in charts[:n]:
-            if chart.query_sent_at == chart.query_sent_at:  # on hold: the rest of the answer from as_of
+            if chart.query_answered_at == chart.query_answered_at:  # answered: waits for its completion
+                worklist.restock(chart)
+            elif chart.query_sent_at == chart.query_sent_at:  # on hold: the rest of the answer from as_of
                 answer = env.timeout(answer_at(self.as_of, chart.answer_delay) - env.now)
                 answer.callbacks.append(lambda _, c=chart: worklist.give_back(c))
             elif chart.started_by >= 0:

@@ -69,6 +69,11 @@ class Worklist:
 
         return mine_first
 
+    def restock(self, chart: Chart) -> None:
+        """A chart answered before the run started: waiting with its type's answered queries (no coder to wake)."""
+        heappush(self.returned[chart.kind], chart)
+        self.waiting += 1
+
     def hand(self, chart: Chart, coder: int) -> None:
         """A chart ``coder`` opened before the run started: theirs to finish first."""
         self.in_hand.setdefault(coder, deque()).append(chart)
