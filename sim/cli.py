@@ -474,6 +474,10 @@ from sim.fit.command import fit_cmd  # noqa: E402  (typer and pathlib only: pand
 
 app.command("fit")(fit_cmd)
 
+from sim.fit.hindcast_command import hindcast_cmd  # noqa: E402  (typer only, like fit)
+
+app.command("hindcast")(hindcast_cmd)
+
 from sim.serve.command import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
 
 app.command("serve")(serve_cmd)

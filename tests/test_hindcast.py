@@ -45,3 +45,12 @@ def test_the_logs_days_fall_inside_the_projections_bands_about_as_often_as_they_
     assert len(pooled) == 3 * 24  # weekend days of charts coded (0 in every replication) are left out
     assert pooled["inside_90"].mean() >= 0.8
     assert 0.3 <= pooled["inside_50"].mean() <= 0.8
+
+
+def test_hindcast_refuses_a_moment_too_late_in_the_log(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "sim", "hindcast", str(ROOT / "examples" / "department_log.csv"),
+                           "--at", "2026-02-25 07:00"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "leaves fewer than --days 14 days of the log" in done.stderr
