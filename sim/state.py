@@ -182,10 +182,10 @@ def seats(teams: dict[str, int]) -> list[str]:
 
 
 def rows_named(where: str, problem: str, bad: list[int], label: str = "row") -> str:
-    """'WHERE: N rows PROBLEM: row 3, row 7, … 2 more' — the offending rows and a count."""
+    """'WHERE: PROBLEM in N rows: row 3, row 7, … 2 more' — the offending rows and a count."""
     shown = ", ".join(f"{label} {i}" for i in bad[:5])
     more = f", … {len(bad) - 5} more" if len(bad) > 5 else ""
-    return f"{where}: {len(bad)} {'row' if len(bad) == 1 else 'rows'} {problem}: {shown}{more}"
+    return f"{where}: {problem} in {len(bad)} {'row' if len(bad) == 1 else 'rows'}: {shown}{more}"
 
 
 # ---------------------------------------------------------------- checks across the scenario
@@ -231,24 +231,24 @@ def check_start(scenario: Any) -> None:
             raise ValueError("arrivals.backlog: with state the starting queue is state.open_charts; set backlog and "
                              "at_login_per_coder to null")
         charts = state.open_charts
-        _rows_check("state.open_charts", "name a chart type the scenario lacks",
+        _rows_check("state.open_charts", "a chart type the scenario lacks",
                     [i for i, c in enumerate(charts, 1) if c.chart_type not in kinds])
-        _rows_check("state.open_charts", "name a coder the roster lacks in started_by",
+        _rows_check("state.open_charts", "a started_by coder the roster lacks",
                     [i for i, c in enumerate(charts, 1) if c.started_by is not None and c.started_by not in roster])
         moment = state.moment
-        _rows_check("state.open_charts", f"arrived after as_of ({state.as_of})",
+        _rows_check("state.open_charts", f"a time after as_of ({state.as_of})",
                     [i for i, c in enumerate(charts, 1) if any(
                         t is not None and parse_stamp(t) > moment
                         for t in (c.arrived_at, c.query_sent_at, c.query_answered_at))])
         ids = [c.chart_id for c in charts]
         if len(set(ids)) < len(ids):
             seen: set[str] = set()
-            _rows_check("state.open_charts", "repeat an earlier chart_id",
+            _rows_check("state.open_charts", "a chart_id given on an earlier row",
                         [i for i, c in enumerate(ids, 1) if c in seen or seen.add(c)])
     leave = scenario.coders.leave
     if leave and scenario.absence is None:
         raise ValueError("coders.leave: needs the absence section (absence: {} for the known leave alone)")
-    _rows_check("coders.leave", "name a coder the roster lacks", [i for i, r in enumerate(leave, 1) if r.coder not in roster])
+    _rows_check("coders.leave", "a coder the roster lacks", [i for i, r in enumerate(leave, 1) if r.coder not in roster])
     for row in leave[:1]:
         day_of_date(scenario.start_date, row.first_day, "coders.leave")
     for name, team in scenario.all_teams():
@@ -260,7 +260,7 @@ def check_start(scenario: Any) -> None:
         if team.start_date is not None and team.end_date is not None and team.end_date < team.start_date:
             raise ValueError(f"{name}.end_date: {team.end_date} is before start_date {team.start_date}")
     forecast = scenario.arrivals.volume_forecast
-    _rows_check("arrivals.volume_forecast", "name a chart type without arrivals.daily (whose mean they replace)",
+    _rows_check("arrivals.volume_forecast", "a chart type without arrivals.daily (whose mean it replaces)",
                 [i for i, r in enumerate(forecast, 1) if r.chart_type not in scenario.arrivals.daily])
     for row in forecast[:1]:
         day_of_date(scenario.start_date, row.date, "arrivals.volume_forecast")

@@ -101,14 +101,14 @@ def _refuse(path: Path, column: str, problem: str, bad: pd.Series, shown: pd.Ser
     named = ", ".join(f"line {i}" + (f" ({shown[i]!r})" if shown is not None else "") for i in lines)
     n = int(bad.sum())
     more = f", … {n - len(lines)} more" if n > len(lines) else ""
-    raise StateFileError(f"{path}: column {column}: {n} {'row' if n == 1 else 'rows'} {problem}: {named}{more}")
+    raise StateFileError(f"{path}: column {column}: {problem} in {n} {'row' if n == 1 else 'rows'}: {named}{more}")
 
 
 def _stamps(path: Path, frame: pd.DataFrame, column: str, optional: bool = False) -> pd.Series:
     """A column of timestamps as normalised text ('' where empty and allowed)."""
     text = frame[column]
     empty = text == ""
-    _refuse(path, column, "are empty", empty & (not optional))
+    _refuse(path, column, "empty", empty & (not optional))
 
     def norm(v: str) -> str | None:
         try:
@@ -117,14 +117,14 @@ def _stamps(path: Path, frame: pd.DataFrame, column: str, optional: bool = False
             return None
 
     out = text.map(lambda v: "" if v == "" else norm(v))
-    _refuse(path, column, "are not a date and time (YYYY-MM-DD HH:MM)", out.isna(), text)
+    _refuse(path, column, "not a date and time (YYYY-MM-DD HH:MM)", out.isna(), text)
     return out
 
 
 def _known(path: Path, column: str, values: pd.Series, allowed: list[str], what: str) -> None:
     bad = (values != "") & ~values.isin(allowed)
     listed = ", ".join(allowed[:10]) + (", …" if len(allowed) > 10 else "")
-    _refuse(path, column, f"name {what} the scenario lacks (it has: {listed})", bad, values)
+    _refuse(path, column, f"{what} the scenario lacks (it has: {listed})", bad, values)
 
 
 # ---------------------------------------------------------------- the three files
@@ -136,9 +136,9 @@ def read_open_charts(
     """The open-charts file as rows of sim.state.OpenChart, checked against the scenario."""
     frame = _table(path, OPEN_REQUIRED, columns)
     for column in ("chart_id", "chart_type"):
-        _refuse(path, column, "are empty", frame[column] == "")
+        _refuse(path, column, "empty", frame[column] == "")
     dup = frame["chart_id"].duplicated()
-    _refuse(path, "chart_id", "repeat an earlier chart's id", dup, frame["chart_id"])
+    _refuse(path, "chart_id", "an id given on an earlier line", dup, frame["chart_id"])
     _known(path, "chart_type", frame["chart_type"], kinds, "a chart type")
     moment = parse_stamp(as_of)
     out = pd.DataFrame({"chart_id": frame["chart_id"], "chart_type": frame["chart_type"]})
@@ -147,25 +147,25 @@ def read_open_charts(
             continue
         text = _stamps(path, frame, column, optional=column != "arrived_at")
         late = text.map(lambda v: v != "" and parse_stamp(v) > moment)
-        _refuse(path, column, f"are after as_of ({as_of})", late, text)
+        _refuse(path, column, f"after as_of ({as_of})", late, frame[column])
         out[column] = text.replace("", None)
     if "query_sent_at" in out:
         early = out["query_sent_at"].notna() & (out["query_sent_at"].fillna("") < out["arrived_at"])
-        _refuse(path, "query_sent_at", "are before the chart's arrived_at", early, frame["query_sent_at"])
+        _refuse(path, "query_sent_at", "before the chart's arrived_at", early, frame["query_sent_at"])
     if "query_answered_at" in out:
         sent = out["query_sent_at"] if "query_sent_at" in out else pd.Series(None, index=out.index)
         bad = out["query_answered_at"].notna() & (sent.isna() | (out["query_answered_at"].fillna("") < sent.fillna("")))
-        _refuse(path, "query_answered_at", "have no query_sent_at before them", bad, frame["query_answered_at"])
+        _refuse(path, "query_answered_at", "without a query_sent_at before it", bad, frame["query_answered_at"])
     if "started_by" in frame.columns:
         _known(path, "started_by", frame["started_by"], coders, "a coder (team.place)")
         both = (frame["started_by"] != "") & ("query_sent_at" in out and out["query_sent_at"].notna())
-        _refuse(path, "started_by", "are on hold (query_sent_at) and in a coder's hands at once; give one", both)
+        _refuse(path, "started_by", "on hold (query_sent_at) and in a coder's hands at once (give one)", both)
         out["started_by"] = frame["started_by"].replace("", None)
     if "expected_reimbursement" in frame.columns:
         text = frame["expected_reimbursement"]
         dollars = pd.to_numeric(text.replace("", None), errors="coerce")
         bad = (text != "") & ~(dollars.between(0, 10_000_000))
-        _refuse(path, "expected_reimbursement", "are not a number of dollars between 0 and 10000000", bad, text)
+        _refuse(path, "expected_reimbursement", "not a number of dollars between 0 and 10000000", bad, text)
         out["expected_reimbursement"] = dollars.astype(object).where(dollars.notna(), None)
     rows = out.to_dict("records")
     return [{k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
@@ -182,7 +182,7 @@ def read_leave(path: Path, coders: list[str]) -> list[dict[str, Any]]:
     frame = _table(path, required, {})
     if "coder" not in required:
         frame["coder"] = frame["team"] + "." + frame["seat"]
-    _refuse(path, "coder", "are empty", frame["coder"].isin(["", "."]))
+    _refuse(path, "coder", "empty", frame["coder"].isin(["", "."]))
     _known(path, "coder", frame["coder"], coders, "a coder (team.place)")
     out = {"coder": frame["coder"]}
     for column, name in (("from", "first_day"), ("to", "last_day")):
@@ -195,10 +195,10 @@ def read_leave(path: Path, coders: list[str]) -> list[dict[str, Any]]:
             except ValueError:
                 return False
 
-        _refuse(path, column, "are not a date (YYYY-MM-DD)", ~value.map(ok), value)
+        _refuse(path, column, "not a date (YYYY-MM-DD)", ~value.map(ok), value)
         out[name] = value
     reversed_ = out["last_day"] < out["first_day"]
-    _refuse(path, "to", "end before they start (to before from)", reversed_, frame["to"])
+    _refuse(path, "to", "before from", reversed_, frame["to"])
     return pd.DataFrame(out).to_dict("records")
 
 
@@ -214,12 +214,12 @@ def read_volume(path: Path, kinds: list[str]) -> list[dict[str, Any]]:
         except ValueError:
             return False
 
-    _refuse(path, "date", "are not a date (YYYY-MM-DD)", ~frame["date"].map(ok), frame["date"])
+    _refuse(path, "date", "not a date (YYYY-MM-DD)", ~frame["date"].map(ok), frame["date"])
     expected = pd.to_numeric(frame["expected"], errors="coerce")
-    _refuse(path, "expected", "are not a number of charts between 0 and 1000000",
+    _refuse(path, "expected", "not a number of charts between 0 and 1000000",
             ~expected.between(0, 1_000_000), frame["expected"])
     dup = frame.duplicated(["date", "chart_type"])
-    _refuse(path, "date", "repeat a date and chart type given before", dup, frame["date"])
+    _refuse(path, "date", "a date and chart type given on an earlier line", dup, frame["date"])
     return [{"date": d, "chart_type": k, "expected": float(e)}
             for d, k, e in zip(frame["date"], frame["chart_type"], expected)]
 

@@ -94,7 +94,7 @@ def test_a_bad_open_charts_file_on_the_command_line_is_one_line_exit_2_nothing_w
     (tmp_path / "bad.csv").write_text("chart_id,chart_type,arrived_at\nx,a,2026-02-01 09:00\ny,b,2026-02-01\n")
     done = _chartsim("run", str(path), "--open-charts", "bad.csv", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert "bad.csv: column chart_type: 1 row name a chart type the scenario lacks (it has: a): line 3 ('b')" in (
+    assert "bad.csv: column chart_type: a chart type the scenario lacks (it has: a) in 1 row: line 3 ('b')" in (
         " ".join(done.stderr.split()))
     assert not (tmp_path / "out").exists()
 

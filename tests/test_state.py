@@ -144,11 +144,11 @@ def test_an_exponential_delay_forgets_the_wait():
 
 @pytest.mark.parametrize("rows,column,words", [
     ("chart_id,chart_type,arrived_at\nx,a,2026-02-01 09:00\ny,xray,2026-02-01 09:00\nz,xray,2026-02-01\n",
-     "chart_type", "2 rows name a chart type the scenario lacks (it has: a): line 3 ('xray'), line 4 ('xray')"),
-    ("chart_id,chart_type,arrived_at\nx,a,2026-03-05 09:00\n", "arrived_at", "1 row are after as_of"),
+     "chart_type", "a chart type the scenario lacks (it has: a) in 2 rows: line 3 ('xray'), line 4 ('xray')"),
+    ("chart_id,chart_type,arrived_at\nx,a,2026-03-05 09:00\n", "arrived_at", "after as_of (2026-03-01 20:00) in 1 row: line 2 ('2026-03-05 09:00')"),
     ("chart_id,chart_type,arrived_at\nx,a,yesterday\n", "arrived_at", "not a date and time"),
     ("chart_id,chart_type,arrived_at,started_by\nx,a,2026-02-01 09:00,coders.7\n", "started_by",
-     "name a coder (team.place) the scenario lacks"),
+     "a coder (team.place) the scenario lacks (it has: coders.0, coders.1) in 1 row: line 2 ('coders.7')"),
     ("chart_id,chart_type\nx,a\n", None, "missing column arrived_at"),
 ])
 def test_a_bad_open_charts_file_is_refused_naming_file_column_and_lines(tmp_path, rows, column, words):
@@ -163,7 +163,7 @@ def test_a_bad_open_charts_file_is_refused_naming_file_column_and_lines(tmp_path
 
 
 def test_unknown_coder_in_the_leave_file_is_refused(tmp_path):
-    with pytest.raises(ScenarioError, match=r"leave.csv: column coder: 1 row name a coder .* line 3 \('coders.5'\)"):
+    with pytest.raises(ScenarioError, match=r"leave.csv: column coder: a coder .* in 1 row: line 3 \('coders.5'\)"):
         load_scenario(_scenario(tmp_path, leave="coder,from,to\ncoders.0,2026-03-02,2026-03-02\ncoders.5,2026-03-02,2026-03-03\n"))
 
 
@@ -204,3 +204,29 @@ def test_a_chart_answered_before_as_of_waits_only_for_its_completion(tmp_path):
     # taken at the first login (Monday 08:00), finished after its 3–6 minute completion, not a 10-minute coding
     assert row["resumed_at"] == 1440 + 480 and 3 <= row["coded_at"] - row["resumed_at"] <= 6
     assert row["query_answered_at"] == -(1440 + 9 * 60)
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"warmup_days": 14}, "warmup_days: must be 0 with state"),
+    ({"arrivals": {"backlog": {"dist": "fixed", "value": 10}}, "arrivals.mix": None},
+     "arrivals.backlog: with state the starting queue is state.open_charts"),
+    ({"start_date": "2026-03-02"}, "start_date: 2026-03-02 is not the date of state.as_of (2026-03-01)"),
+    ({"start_weekday": "mon"}, "start_weekday: 'mon', but state.as_of is a sun"),
+    ({"state": {"as_of": AS_OF, "open_charts": [{"chart_id": "x", "chart_type": "z", "arrived_at": "2026-02-01"}]}},
+     "state.open_charts: a chart type the scenario lacks in 1 row: row 1"),
+    ({"state": {"as_of": "2026-13-01 08:00"}}, "is not a calendar date and time"),
+    ({"coders": {"count": 2, "teams": {"hire": {"count": 1, "end_date": "2026-03-01", "start_date": "2026-03-05"}}}},
+     "coders.teams.hire.end_date: 2026-03-01 is before start_date 2026-03-05"),
+])
+def test_a_state_that_does_not_fit_the_scenario_is_refused_in_one_line(change, words):
+    from sim.scenario import parse_scenario
+
+    data = {"days": 7, "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 10}}},
+            "arrivals": {"mix": {"a": 1.0}}, "coders": {"count": 2}, "state": {"as_of": AS_OF}}
+    for key, value in change.items():
+        if key == "arrivals.mix":
+            continue
+        data[key] = {**data[key], **value} if key == "arrivals" else value
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    assert words in str(err.value) and "\n" not in str(err.value)
