@@ -123,3 +123,13 @@ def test_the_report_of_a_run_from_a_state_has_the_answers_and_a_fan_chart_per_me
     for title in ("Backlog ahead", "Charts on hold ahead", "Charts coded each day ahead", "DNFB dollars ahead",
                   "DNFB days ahead", "Turnaround ahead (95th percentile)"):
         assert title in html
+
+
+def test_a_run_from_a_state_is_the_same_whatever_the_worker_count(tmp_path):
+    extra = {"arrivals": {"daily": {"a": {"count": {"dist": "poisson", "mean": 30}}}},
+             "chart_types": {"a": {"coding_time": {"dist": "uniform", "low": 8, "high": 12},
+                                   "query": {"probability": 0.2}}}}
+    scenario = load_scenario(_scenario(tmp_path, charts=80, extra=extra))
+    one = run(scenario, reps=4, seed=5, workers=1, keep_charts=False).outlook
+    two = run(scenario, reps=4, seed=5, workers=2, keep_charts=False).outlook
+    pd.testing.assert_frame_equal(one, two)
