@@ -100,7 +100,8 @@ def run(
              "settings and --out; ends with the same bytes as a run never interrupted")] = None,
     open_charts: Annotated[Path | None, typer.Option(
         "--open-charts", help="start from this morning: a CSV of the charts open now (state.open_charts; needs "
-                              "--as-of unless the scenario gives state.as_of)")] = None,
+                              "--as-of unless the scenario gives state.as_of); it replaces the scenario's drawn "
+                              "starting queue, and the warm-up is 0")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="'YYYY-MM-DD HH:MM'", help="when the state was taken: the run starts there (state.as_of)")] = None,
     columns: Annotated[str | None, typer.Option(
@@ -279,6 +280,9 @@ def _state_changes(open_charts: Path | None, as_of: str | None, columns: str | N
                 fail(f"--columns: expected NAME=COLUMN pairs separated by commas (got {part.strip()!r})")
             mapping[name] = source
         changes["state.open_charts"] = {"file": str(open_charts), "columns": mapping}
+    if open_charts is not None or as_of is not None:
+        # The state is the starting queue: the scenario's drawn one and its warm-up are set aside.
+        changes.update({"arrivals.backlog": None, "arrivals.at_login_per_coder": None, "warmup_days": 0})
     for path, value in (("state.as_of", as_of), ("coders.leave", str(leave) if leave else None),
                         ("arrivals.volume_forecast", str(volume_forecast) if volume_forecast else None),
                         ("state.answers.backlog_below", backlog_below),

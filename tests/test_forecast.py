@@ -133,3 +133,16 @@ def test_a_run_from_a_state_is_the_same_whatever_the_worker_count(tmp_path):
     one = run(scenario, reps=4, seed=5, workers=1, keep_charts=False).outlook
     two = run(scenario, reps=4, seed=5, workers=2, keep_charts=False).outlook
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_open_charts_on_the_command_line_set_aside_the_scenarios_drawn_queue_and_warm_up(tmp_path):
+    from tests.conftest import SCENARIOS
+
+    (tmp_path / "open.csv").write_text("chart_id,chart_type,arrived_at\nx1,inpatient,2026-02-27 00:00\n"
+                                       "x2,outpatient,2026-03-01 00:00\n")
+    done = _chartsim("run", str(SCENARIOS / "slow_queries.yaml"), "--open-charts", "open.csv", "--as-of",
+                     "2026-03-02 07:30", "--reps", "2", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    charts = pd.read_csv(tmp_path / "out" / "charts.csv")
+    assert set(charts["source_id"].dropna()) == {"x1", "x2"}
+    assert (charts.groupby(["variant", "replication"])["source_id"].count() == 2).all()
