@@ -83,6 +83,12 @@ def replication_metrics(
         _absence_metrics(out, scenario, scheduled)
     if "dnfb_dollars" in days.columns:
         _revenue_metrics(out, days.loc[days["day"] >= warmup])
+        if scenario.state is not None:  # the open charts of the state (day 0's "arrivals") are no day's revenue
+            from sim.outlook import daily_revenue
+            from sim.tables import revenue_per_chart
+
+            revenue = daily_revenue(charts, revenue_per_chart(scenario), scenario.state.as_of_minute, scenario.days)
+            out["dnfb_days"] = out["dnfb_dollars_mean"] / revenue.reindex(out.index).replace(0, np.nan)
     if "error" in charts.columns:
         _accuracy_metrics(out, charts, by_rep, cut)
     if "audited_at" in charts.columns:

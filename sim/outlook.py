@@ -134,3 +134,13 @@ def forecast_table(outlook: pd.DataFrame, as_of: str, revenue: bool) -> pd.DataF
     table["date"] = [(first + datetime.timedelta(days=int(d))).isoformat() for d in table["day"]]
     cols = ["variant", "date", "day", "chart_type", "metric", "mean", *(f"p{p}" for p in PERCENTILES)]
     return table[cols]
+
+
+def daily_revenue(charts: pd.DataFrame, revenue: list[float], as_of: float, n_days: int) -> pd.Series:
+    """Each replication's average daily revenue of the charts arriving after ``as_of`` (the open charts are not)."""
+    w = np.asarray(revenue, dtype=float)[charts["chart_type"].cat.codes.to_numpy()]
+    if "expected_reimbursement" in charts.columns:
+        own = charts["expected_reimbursement"].to_numpy(dtype=float)
+        w = np.where(np.isnan(own), w, own)
+    new = np.where(charts["arrived_at"].to_numpy() > as_of, w, 0.0)
+    return pd.Series(new, index=charts.index).groupby(charts["replication"]).sum() / n_days

@@ -146,3 +146,15 @@ def test_open_charts_on_the_command_line_set_aside_the_scenarios_drawn_queue_and
     charts = pd.read_csv(tmp_path / "out" / "charts.csv")
     assert set(charts["source_id"].dropna()) == {"x1", "x2"}
     assert (charts.groupby(["variant", "replication"])["source_id"].count() == 2).all()
+
+
+def test_dnfb_days_divide_by_the_revenue_arriving_after_as_of_not_the_open_charts(tmp_path):
+    """No arrivals but a fixed 10 a day at $100: the open charts' $12,000 are DNFB, not a day's revenue."""
+    extra = {"revenue": {"per_chart": {"a": 100}},
+             "arrivals": {"daily": {"a": {"count": {"dist": "fixed", "value": 10}}}}}
+    results = run(load_scenario(_scenario(tmp_path, charts=120, extra=extra)), reps=1, seed=2)
+    days = results.days
+    # 6 of the 7 days bring 10 charts after as_of (day 0's came at 00:00, before it): $6,000 over 7 days
+    assert results.replications["dnfb_days"].iloc[0] == pytest.approx(days["dnfb_dollars"].mean() / (6000 / 7))
+    mine = results.outlook.loc[results.outlook["chart_type"] == "all"]
+    assert mine["dnfb_days"].tolist() == pytest.approx((days["dnfb_dollars"] / (6000 / 7)).tolist())
