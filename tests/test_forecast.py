@@ -158,3 +158,15 @@ def test_dnfb_days_divide_by_the_revenue_arriving_after_as_of_not_the_open_chart
     assert results.replications["dnfb_days"].iloc[0] == pytest.approx(days["dnfb_dollars"].mean() / (6000 / 7))
     mine = results.outlook.loc[results.outlook["chart_type"] == "all"]
     assert mine["dnfb_days"].tolist() == pytest.approx((days["dnfb_dollars"] / (6000 / 7)).tolist())
+
+
+def test_a_resumed_run_from_a_state_keeps_each_finished_tasks_outlook(tmp_path):
+    from sim.chunk import simulate_chunk
+    from sim.output import Checkpoint, load_checkpoint
+
+    scenario = load_scenario(_scenario(tmp_path, charts=20))
+    chunk = simulate_chunk("base", scenario, 1, range(0, 2), 0, False)
+    (tmp_path / "partial").mkdir()
+    Checkpoint(tmp_path / "partial", {"charts": False}, None)(chunk)
+    _, chunks = load_checkpoint(tmp_path / "partial")
+    pd.testing.assert_frame_equal(chunks[0].outlook, chunk.outlook)
