@@ -73,6 +73,10 @@ def write_scenario(scenario: Scenario, path: Path) -> None:
     from sim.state import unused_start_settings
 
     data = scenario.model_dump(mode="json", exclude=unused_start_settings(scenario))
+    if unused_start_settings(scenario) is None:  # the starting state's rows go to CSV files beside it
+        from sim.state_files import externalise
+
+        data = externalise(data, path.parent)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 

@@ -301,3 +301,29 @@ def with_changes(data: Any, changes: dict[str, Any]) -> Any:
             node = node[key]
         node[keys[-1]] = value
     return out
+
+
+# ---------------------------------------------------------------- in a run folder
+
+RUN_FILES = {("state", "open_charts"): "open_charts.csv", ("coders", "leave"): "leave.csv",
+             ("arrivals", "volume_forecast"): "volume_forecast.csv"}
+_FILE_COLUMNS = {"leave.csv": {"coder": "coder", "first_day": "from", "last_day": "to"}}
+
+
+def externalise(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Scenario data (as dumped) with its starting-state rows written as CSV files into ``folder``, named by path.
+
+    A run folder's ``scenario.yaml`` stays small and readable, and loading it
+    reads the files back (they sit beside it), so the folder still describes itself.
+    """
+    out = dict(data)
+    for (section, key), name in RUN_FILES.items():
+        node = out.get(section)
+        if not isinstance(node, dict) or not node.get(key):
+            continue
+        frame = pd.DataFrame(node[key])
+        frame = frame.rename(columns=_FILE_COLUMNS.get(name, {}))
+        frame = frame.dropna(axis=1, how="all")
+        frame.to_csv(Path(folder) / name, index=False)
+        out[section] = {**node, key: name}
+    return out

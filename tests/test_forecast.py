@@ -170,3 +170,16 @@ def test_a_resumed_run_from_a_state_keeps_each_finished_tasks_outlook(tmp_path):
     Checkpoint(tmp_path / "partial", {"charts": False}, None)(chunk)
     _, chunks = load_checkpoint(tmp_path / "partial")
     pd.testing.assert_frame_equal(chunks[0].outlook, chunk.outlook)
+
+
+def test_the_run_folder_keeps_the_state_as_csv_files_beside_its_scenario_and_reads_back_the_same(tmp_path):
+    from sim.output import write_run
+    from tests.conftest import ROOT
+
+    scenario = load_scenario(ROOT / "scenarios" / "monday.yaml")
+    results = run(scenario.with_changes({"days": 3}, "test"), reps=1, seed=1, keep_charts=False)
+    folder = write_run(results, tmp_path / "run")
+    assert {"open_charts.csv", "leave.csv", "volume_forecast.csv"} <= {p.name for p in folder.iterdir()}
+    assert "open_charts: open_charts.csv" in (folder / "scenario.yaml").read_text()
+    again = load_scenario(folder / "scenario.yaml")
+    assert again.model_dump(exclude={"variants", "sweeps"}) == results.scenario.model_dump(exclude={"variants", "sweeps"})
