@@ -230,3 +230,14 @@ def test_a_state_that_does_not_fit_the_scenario_is_refused_in_one_line(change, w
     with pytest.raises(ScenarioError) as err:
         parse_scenario(data)
     assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_with_physician_hours_the_wait_and_its_rest_count_physician_working_time(tmp_path):
+    """16 working hours, 08:00–16:00 Mon–Fri; sent Thursday 26 Feb 12:00: 4 h Thursday + 8 h Friday waited by
+    as_of (Sunday evening), so 4 h remain: answered Monday 2 March 12:00 (day 1, 720)."""
+    rows = "chart_id,chart_type,arrived_at,query_sent_at\nh,a,2026-02-25 09:00,2026-02-26 12:00\n"
+    extra = {"queries": {"answer_delay": {"dist": "fixed", "value": 16, "unit": "hours"},
+                         "physician_hours": {"start": "08:00", "end": "16:00"}}}
+    path = _scenario(tmp_path, charts=0, extra=extra)
+    (tmp_path / "open.csv").write_text(rows)
+    assert run(load_scenario(path), reps=1, seed=3).charts.iloc[0]["query_answered_at"] == 1440 + 720
