@@ -235,6 +235,9 @@ class Team(_Frozen):
     salary: float | None = Field(None, ge=0, le=10_000_000, description="overrides the level's salary")
     skills: list[str] | None = Field(None, description="chart types this team may code; null = all")
     ramp: Ramp | None = Field(None, description="new hires: first working day and speed ramp-up; null = working at full speed from day 0")
+    names: list[str] | None = Field(
+        None, description="the coders' names in place order, for leave and open-chart files (team.place works too)"
+    )
     start_date: str | None = Field(None, description="first day the team works, YYYY-MM-DD (a hire); needs start_date")
     end_date: str | None = Field(None, description="last day the team works, YYYY-MM-DD (a leaver); needs start_date")
 
@@ -246,6 +249,14 @@ class Team(_Frozen):
         if v is not None:
             iso_date(v)
         return v
+
+    @model_validator(mode="after")
+    def _names(self) -> Team:
+        if self.names is not None:
+            if len(self.names) > self.count:
+                raise ValueError(f"names: {len(self.names)} names for {self.count} coders; at most one each")
+            _check_names("names", self.names, dots=False)
+        return self
 
 
 class Coders(Team):

@@ -181,6 +181,20 @@ def seats(teams: dict[str, int]) -> list[str]:
     return [f"{team}.{place}" for team, n in teams.items() for place in range(n)]
 
 
+def roster(scenario: Any) -> dict[str, int]:
+    """How a file may name each coder → the coder's index: ``team.place``, and the name a team's ``names`` gives."""
+    out: dict[str, int] = {}
+    index = 0
+    for name, team in scenario.all_teams():
+        short = name.removeprefix("coders.teams.")
+        for place in range(team.count):
+            out[f"{short}.{place}"] = index
+            if team.names is not None and place < len(team.names):
+                out[team.names[place]] = index
+            index += 1
+    return out
+
+
 def rows_named(where: str, problem: str, bad: list[int], label: str = "row") -> str:
     """'WHERE: PROBLEM in N rows: row 3, row 7, … 2 more' — the offending rows and a count."""
     shown = ", ".join(f"{label} {i}" for i in bad[:5])
@@ -221,7 +235,11 @@ def follow_as_of(data: Any) -> Any:
 def check_start(scenario: Any) -> None:
     """What a starting state, known leave, team dates and a volume forecast must agree with; ValueError if not."""
     kinds = list(scenario.chart_types)
-    roster = seats({name.removeprefix("coders.teams."): team.count for name, team in scenario.all_teams()})
+    known = roster(scenario)
+    given = [n.casefold() for _, team in scenario.all_teams() for n in team.names or []]
+    if len(set(given)) < len(given):
+        twice = next(n for n in given if given.count(n) > 1)
+        raise ValueError(f"coders: the name {twice!r} is given to two coders; each name names one coder")
     state = scenario.state
     if state is not None:
         if scenario.warmup_days != 0:
@@ -234,7 +252,7 @@ def check_start(scenario: Any) -> None:
         _rows_check("state.open_charts", "a chart type the scenario lacks",
                     [i for i, c in enumerate(charts, 1) if c.chart_type not in kinds])
         _rows_check("state.open_charts", "a started_by coder the roster lacks",
-                    [i for i, c in enumerate(charts, 1) if c.started_by is not None and c.started_by not in roster])
+                    [i for i, c in enumerate(charts, 1) if c.started_by is not None and c.started_by not in known])
         moment = state.moment
         _rows_check("state.open_charts", f"a time after as_of ({state.as_of})",
                     [i for i, c in enumerate(charts, 1) if any(
@@ -248,7 +266,7 @@ def check_start(scenario: Any) -> None:
     leave = scenario.coders.leave
     if leave and scenario.absence is None:
         raise ValueError("coders.leave: needs the absence section (absence: {} for the known leave alone)")
-    _rows_check("coders.leave", "a coder the roster lacks", [i for i, r in enumerate(leave, 1) if r.coder not in roster])
+    _rows_check("coders.leave", "a coder the roster lacks", [i for i, r in enumerate(leave, 1) if r.coder not in known])
     for row in leave[:1]:
         day_of_date(scenario.start_date, row.first_day, "coders.leave")
     for name, team in scenario.all_teams():
@@ -275,11 +293,11 @@ def unused_start_settings(scenario: Any) -> dict[str, Any] | None:
     """What ``model_dump`` may leave out when no start setting is used, so a scenario without them dumps as before."""
     teams = [team for _, team in scenario.all_teams()]
     if (scenario.state is not None or scenario.coders.leave or scenario.arrivals.volume_forecast
-            or any(t.start_date is not None or t.end_date is not None for t in teams)):
+            or any(t.start_date is not None or t.end_date is not None or t.names is not None for t in teams)):
         return None
     return {
         "state": True,
         "arrivals": {"volume_forecast"},
-        "coders": {"leave": True, "start_date": True, "end_date": True,
-                   "teams": {"__all__": {"start_date", "end_date"}}},
+        "coders": {"leave": True, "names": True, "start_date": True, "end_date": True,
+                   "teams": {"__all__": {"names", "start_date", "end_date"}}},
     }

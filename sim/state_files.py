@@ -157,7 +157,7 @@ def read_open_charts(
         bad = out["query_answered_at"].notna() & (sent.isna() | (out["query_answered_at"].fillna("") < sent.fillna("")))
         _refuse(path, "query_answered_at", "without a query_sent_at before it", bad, frame["query_answered_at"])
     if "started_by" in frame.columns:
-        _known(path, "started_by", frame["started_by"], coders, "a coder (team.place)")
+        _known(path, "started_by", frame["started_by"], coders, "a coder (team.place, or a name in names)")
         both = (frame["started_by"] != "") & ("query_sent_at" in out and out["query_sent_at"].notna())
         _refuse(path, "started_by", "on hold (query_sent_at) and in a coder's hands at once (give one)", both)
         out["started_by"] = frame["started_by"].replace("", None)
@@ -183,7 +183,7 @@ def read_leave(path: Path, coders: list[str]) -> list[dict[str, Any]]:
     if "coder" not in required:
         frame["coder"] = frame["team"] + "." + frame["seat"]
     _refuse(path, "coder", "empty", frame["coder"].isin(["", "."]))
-    _known(path, "coder", frame["coder"], coders, "a coder (team.place)")
+    _known(path, "coder", frame["coder"], coders, "a coder (team.place, or a name in names)")
     out = {"coder": frame["coder"]}
     for column, name in (("from", "first_day"), ("to", "last_day")):
         value = frame[column]
@@ -249,10 +249,14 @@ def _roster(data: dict[str, Any]) -> list[str]:
     coders = data.get("coders") if isinstance(data.get("coders"), dict) else {}
     counts: dict[str, int] = {"coders": coders.get("count", 1) if isinstance(coders.get("count", 1), int) else 0}
     teams = coders.get("teams") if isinstance(coders.get("teams"), dict) else {}
+    names: list[str] = [str(n) for n in coders.get("names") or [] if isinstance(n, str)] if isinstance(
+        coders.get("names"), list) else []
     for name, team in teams.items():
         count = team.get("count", 1) if isinstance(team, dict) else 0
         counts[str(name)] = count if isinstance(count, int) else 0
-    return seats({k: max(0, min(v, 10_000)) for k, v in counts.items()})
+        if isinstance(team, dict) and isinstance(team.get("names"), list):
+            names += [str(n) for n in team["names"] if isinstance(n, str)]
+    return seats({k: max(0, min(v, 10_000)) for k, v in counts.items()}) + names
 
 
 def read_state_files(data: Any) -> Any:

@@ -148,7 +148,7 @@ def test_an_exponential_delay_forgets_the_wait():
     ("chart_id,chart_type,arrived_at\nx,a,2026-03-05 09:00\n", "arrived_at", "after as_of (2026-03-01 20:00) in 1 row: line 2 ('2026-03-05 09:00')"),
     ("chart_id,chart_type,arrived_at\nx,a,yesterday\n", "arrived_at", "not a date and time"),
     ("chart_id,chart_type,arrived_at,started_by\nx,a,2026-02-01 09:00,coders.7\n", "started_by",
-     "a coder (team.place) the scenario lacks (it has: coders.0, coders.1) in 1 row: line 2 ('coders.7')"),
+     "a coder (team.place, or a name in names) the scenario lacks (it has: coders.0, coders.1) in 1 row: line 2 ('coders.7')"),
     ("chart_id,chart_type\nx,a\n", None, "missing column arrived_at"),
 ])
 def test_a_bad_open_charts_file_is_refused_naming_file_column_and_lines(tmp_path, rows, column, words):
@@ -241,3 +241,16 @@ def test_with_physician_hours_the_wait_and_its_rest_count_physician_working_time
     path = _scenario(tmp_path, charts=0, extra=extra)
     (tmp_path / "open.csv").write_text(rows)
     assert run(load_scenario(path), reps=1, seed=3).charts.iloc[0]["query_answered_at"] == 1440 + 720
+
+
+def test_coders_may_be_named_in_the_files_by_the_names_their_team_gives(tmp_path):
+    path = _scenario(tmp_path, charts=0, leave="coder,from,to\nBea,2026-03-02,2026-03-03\n",
+                     extra={"coders": {"count": 2, "names": ["Ann", "Bea"]}})
+    (tmp_path / "open.csv").write_text("chart_id,chart_type,arrived_at,started_by\nmine,a,2026-02-27 09:00,Ann\n")
+    scenario = load_scenario(path)
+    results = run(scenario, reps=1, seed=3)
+    assert results.charts.iloc[0]["coder"] == 0
+    cd = results.coder_days
+    assert cd.loc[cd["absent_minutes"] > 0, ["coder", "day"]].values.tolist() == [[1, 1], [1, 2]]
+    with pytest.raises(ScenarioError, match="the name 'ann' is given to two coders"):
+        scenario.with_changes({"coders.teams": {"more": {"count": 1, "names": ["ann"]}}}, "test")

@@ -23,7 +23,7 @@ from sim.model.physician import answered_at
 from sim.model.worklist import Worklist
 from sim.records import Activity, CoderDay, Records
 from sim.scenario import Overtime, Scenario
-from sim.state import day_of_date
+from sim.state import day_of_date, roster
 from sim.streams import Streams
 
 _CHARTS_PER_BATCH = 20_000  # charts drawn at once: big enough to amortise numpy, small in memory
@@ -233,7 +233,7 @@ class Department:
 
 def _leave_days(scenario: Scenario, coders: list[CoderSpec]) -> dict[int, set[int]]:
     """Known leave (coders.leave): coder index → the calendar days of the run they are away."""
-    index = {c.seat: c.index for c in coders}
+    index = roster(scenario)
     out: dict[int, set[int]] = {}
     for row in scenario.coders.leave:
         first = day_of_date(scenario.start_date, row.first_day, "coders.leave")

@@ -41,7 +41,7 @@ from sim.distributions import TimeDistribution
 from sim.model.charts import N_UNIFORMS, U_ANSWER, U_CODING, U_COMPLETION, U_QUERY, U_WRITING, Chart
 from sim.model.worklist import Worklist
 from sim.scenario import Scenario, Window
-from sim.state import seats
+from sim.state import roster
 from sim.streams import Streams
 
 _BISECTIONS = 60  # halvings of [0, 1]: F(w) to well below a float's resolution near 1
@@ -90,8 +90,7 @@ class Opening:
         self.scenario = scenario
         self.as_of = state.as_of_minute
         kinds = list(scenario.chart_types)
-        roster = seats({name.removeprefix("coders.teams."): team.count for name, team in scenario.all_teams()})
-        place = {seat: i for i, seat in enumerate(roster)}
+        place = roster(scenario)
         rows = sorted(enumerate(state.open_charts), key=lambda r: (state.minutes(r[1].arrived_at), r[0]))
         charts = [c for _, c in rows]
         nan = math.nan
