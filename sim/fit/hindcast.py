@@ -62,8 +62,8 @@ def actual_by_day(fit: DepartmentFit, when: pd.Timestamp, days: int) -> pd.DataF
 def started_at(scenario: Scenario, fit: DepartmentFit, when: pd.Timestamp, days: int) -> Scenario:
     """The fitted scenario started from the log's state at ``when``, for ``days`` days, without what-ifs."""
     data = scenario.model_dump(mode="json", exclude={"variants", "sweeps"})
-    data.update(days=days, warmup_days=0, start_date=None, start_weekday=None)
-    data.pop("start_weekday")
+    data.update(days=days, warmup_days=0, start_date=None)
+    data.pop("start_weekday", None)  # both follow from state.as_of
     data["arrivals"].update(backlog=None, at_login_per_coder=None)
     data["state"] = {"as_of": when.strftime("%Y-%m-%d %H:%M"), "open_charts": state_at(fit, when)}
     if data.get("season") is not None and isinstance(data["season"].get("start"), str):
