@@ -63,7 +63,10 @@ def scenario_text(fit: DepartmentFit, name: str | None = None) -> str:
     out.text(f"# Sessions over {MAX_SESSION_HOURS:g} hours left out on purpose: {log.long_sessions}.")
     out.text("# Every value is FITTED (from the log: sample size, fit statistics, date range)")
     out.text("# or an ASSUMPTION (a default the log cannot inform). Times are minutes at the")
-    out.text("# department's speed (levels below scale them). Check the fit with --report (back-test).")
+    out.text(f"# speed of {fit.speed_fit.reference}-level coders (levels below scale them). Check the fit with --report.")
+    for lf in fit.levels:
+        if lf.level != fit.speed_fit.reference:
+            out.text(f"# Speeds: {lf.pace.phrase()}.")
     out.text()
     out.text(f"name: {flow(name or 'fitted_' + re.sub(r'[^A-Za-z0-9_]+', '_', log.path.stem))}")
     out.text(f"description: {flow(f'Fitted from {log.path.name}, {log.date_range}: the department as its log shows it.')}")
@@ -173,9 +176,12 @@ def _coders(out: _Lines, fit: DepartmentFit) -> None:
     for lf in fit.levels:
         salary = DEFAULT_SALARY.get(lf.level, DEFAULT_SALARY["mid"])
         out.text(f"  {_key(lf.level)}:")
-        out.value(2, "speed", fitted(round(lf.speed, 3), f"n={lf.charts} first reviews without a query, raw "
-                                                          f"{lf.raw_speed:.3f} shrunk toward 1 (relative to the department)"),
-                  f"levels.{lf.level}.speed")
+        if lf.level == fit.speed_fit.reference:
+            item = fitted(1.0, f"n={lf.charts} first reviews without a query; {lf.pace.phrase()}")
+        else:
+            item = fitted(round(lf.speed, 3), f"n={lf.charts} first reviews without a query; {lf.pace.phrase()}; "
+                                              f"log(minutes) on chart type and coder, {fit.speed_fit.method}")
+        out.value(2, "speed", item, f"levels.{lf.level}.speed")
         out.value(2, "salary", assumed(salary, "BLS 2024 band for the level (or the median); not in the log"))
 
 
