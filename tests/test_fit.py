@@ -228,3 +228,103 @@ def test_parquet_with_a_zone_is_read_in_that_zone(tmp_path):
     checked = read_log(path)
     assert checked.zone == "converted to America/Chicago, the log's own zone"
     assert checked.sessions["started_at"].min() == pd.Timestamp("2026-01-05 08:00:00")
+
+
+# A department whose levels code different chart types (entry coders outpatient only, experienced ones inpatient
+# and surgical) at known speeds relative to mid, loaded near capacity so that the mix of coders matters.
+MIX_DEPARTMENT = """
+name: mix_department
+days: 35
+start_weekday: mon
+chart_types:
+  inpatient: {coding_time: {dist: lognormal, mean: 22, sd: 9}, query: {probability: 0.15}}
+  outpatient: {coding_time: {dist: lognormal, mean: 7.5, sd: 3}, query: {probability: 0.03}}
+  surgical: {coding_time: {dist: triangular, low: 18, mode: 24, high: 36}, query: {probability: 0.10}}
+arrivals:
+  mix: {inpatient: 0.3, outpatient: 0.6, surgical: 0.1}
+  backlog: {dist: fixed, value: 120}
+  daily:
+    inpatient: {count: {dist: poisson, mean: 40}}
+    outpatient: {count: {dist: poisson, mean: 110}}
+    surgical: {count: {dist: poisson, mean: 9.5}}
+levels:
+  entry: {speed: 0.8, salary: 36000}
+  mid: {speed: 1.0, salary: 48780}
+  experienced: {speed: 1.25, salary: 64000}
+coders:
+  count: 2
+  level: mid
+  teams:
+    experienced: {count: 2, level: experienced, skills: [inpatient, surgical]}
+    entry: {count: 2, level: entry, skills: [outpatient]}
+shift: {start: "08:00", end: "16:30"}
+breaks:
+  - {at: "10:00", minutes: 15, name: morning break}
+  - {at: "12:00", minutes: 30, name: lunch}
+  - {at: "14:30", minutes: 15, name: afternoon break}
+interruptions: {per_day: 0}
+queries:
+  answer_delay: {dist: lognormal, mean: 48, sd: 36, unit: hours}
+"""
+
+
+@pytest.fixture(scope="module")
+def mix(tmp_path_factory):
+    """The mix department, a four-week log of it (after a week's lead-in), the fit and the fitted scenario."""
+    import yaml
+
+    from sim.fit.write import scenario_text
+    from sim.scenario import parse_scenario
+
+    true = parse_scenario(yaml.safe_load(MIX_DEPARTMENT), "mix_department")
+    path = tmp_path_factory.mktemp("mix") / "log.csv"
+    generate_log.make_log(true, seed=5, lead_in=7).to_csv(path, index=False)
+    fit = fit_department(read_log(path), confidence=LEVEL)
+    return true, fit, parse_scenario(yaml.safe_load(scenario_text(fit)), "fitted")
+
+
+def test_level_speeds_are_recovered_when_levels_code_different_types(mix):
+    """Each level's speed relative to mid lies in its 99.9 % interval, though entry and experienced share no type."""
+    true, fit, fitted_scenario = mix
+    assert fit.speed_fit.reference == "mid"
+    for lf in fit.levels:
+        assert lf.pace.low <= true.levels[lf.level].speed <= lf.pace.high, (lf.level, lf.pace)
+    assert fitted_scenario.levels["mid"].speed == 1.0
+    assert {lf.level: lf.skills for lf in fit.levels} == {"mid": None, "entry": ["outpatient"],
+                                                          "experienced": ["inpatient", "surgical"]}
+    text = " ".join(lf.pace.phrase() for lf in fit.levels)
+    assert "experienced coders code" in text and "faster than mid-level (99.9 % CI" in text
+
+
+def _team_count(scenario, level: str) -> tuple[str, int]:
+    path, team = next((p, t) for p, t in scenario.all_teams() if t.level == level)
+    return f"{path}.count", team.count
+
+
+def _mix_change(scenario, reps: int) -> dict[str, np.ndarray]:
+    """Per replication (common random numbers), what-if minus base: one experienced coder replaced by a mid one."""
+    (exp_path, n_exp), (mid_path, n_mid) = _team_count(scenario, "experienced"), _team_count(scenario, "mid")
+    whatif = scenario.with_changes({exp_path: n_exp - 1, mid_path: n_mid + 1}, "test")
+    base, changed = (sim.run(s, reps=reps, seed=7).replications for s in (scenario, whatif))
+    return {m: changed[m].to_numpy() - base[m].to_numpy() for m in ("turnaround_mean_days", "charts_per_coder_day")}
+
+
+def test_a_mix_what_if_on_the_fitted_scenario_agrees_with_the_truth(mix):
+    """Replacing an experienced coder by a mid one changes turnaround and charts per coder-day alike in the fitted
+    and the true department: the difference of the two changes lies within their combined 99 % interval.
+
+    Both start as the log starts: the true department is run over the log's days from the fitted starting backlog.
+    A level speed biased by the levels' mix (experienced 1.08 instead of 1.25) shrinks the turnaround change to a
+    third, far outside this interval.
+    """
+    true, _, fitted_scenario = mix
+    start = {"days": fitted_scenario.days, "arrivals.mix": dict(fitted_scenario.arrivals.mix),
+             "arrivals.backlog": fitted_scenario.arrivals.backlog.model_dump(mode="json")}
+    reps = 8
+    got, want = _mix_change(fitted_scenario, reps), _mix_change(true.with_changes(start, "test"), reps)
+    q = stats.t.ppf(0.995, reps - 1)
+    for metric in got:
+        se = math.sqrt(got[metric].var(ddof=1) / reps + want[metric].var(ddof=1) / reps)
+        diff = got[metric].mean() - want[metric].mean()
+        assert abs(diff) <= q * se, (metric, got[metric].mean(), want[metric].mean(), se)
+    assert want["turnaround_mean_days"].mean() > 0.1  # the what-if matters in this department
