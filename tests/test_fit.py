@@ -18,7 +18,7 @@ import sim
 from sim.distributions import TimeDistribution
 from sim.fit.department import fit_department
 from sim.fit.distributions import choose
-from sim.fit.log import read_log
+from sim.fit.log import DateForm, read_log
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,3 +328,30 @@ def test_a_mix_what_if_on_the_fitted_scenario_agrees_with_the_truth(mix):
         diff = got[metric].mean() - want[metric].mean()
         assert abs(diff) <= q * se, (metric, got[metric].mean(), want[metric].mean(), se)
     assert want["turnaround_mean_days"].mean() > 0.1  # the what-if matters in this department
+
+
+def _day_first(log: pd.DataFrame) -> pd.DataFrame:
+    """The example log with every timestamp written day/month/year, as many European systems export it."""
+    log = log.copy()
+    for col in ("started_at", "ended_at", "discharged_at", "query_sent_at", "query_answered_at"):
+        stamps = pd.to_datetime(log[col].replace("", None))
+        log[col] = stamps.dt.strftime("%d/%m/%Y %H:%M:%S").fillna("")
+    return log
+
+
+def test_day_first_dates_are_refused_unless_the_order_is_given(tmp_path):
+    """03/02/2026 may be 3 February or 2 March: refused, naming the column and two rows; read with either option."""
+    path = tmp_path / "dayfirst.csv"
+    _day_first(_example()).to_csv(path, index=False)
+    refused = fit_via_cli(path, "--out", tmp_path / "out.yaml", "--reps", "0")
+    assert refused.exit_code == 2 and not (tmp_path / "out.yaml").exists()
+    line = " ".join(refused.output.split())
+    assert "column started_at: numeric dates such as '05/01/2026 08:00:00' (line 2) and" in line, line
+    assert "can be read day first or month first" in line and "--dayfirst" in line
+    original = read_log(EXAMPLE_LOG).sessions
+    for options in ({"dates": DateForm(dayfirst=True)}, {"dates": DateForm(format="%d/%m/%Y %H:%M:%S")}):
+        sessions = read_log(path, **options).sessions
+        pd.testing.assert_frame_equal(sessions.drop(columns="row"), original.drop(columns="row"))
+    result = fit_via_cli(path, "--out", tmp_path / "out.yaml", "--reps", "0", "--dayfirst")
+    assert result.exit_code == 0, result.output
+    assert "2026-01-05..2026-02-27" in (tmp_path / "out.yaml").read_text()

@@ -28,6 +28,11 @@ def fit_cmd(
     timezone: Annotated[str | None, typer.Option(
         "--timezone", help="zone to convert timestamps with a zone to (e.g. Europe/Berlin); default: their most "
                            "common offset. Timestamps without a zone are read as local time")] = None,
+    dayfirst: Annotated[bool, typer.Option(
+        "--dayfirst", help="read numeric dates day first: 03/02/2026 is 3 February (they are refused without this "
+                           "or --date-format)")] = False,
+    date_format: Annotated[str | None, typer.Option(
+        "--date-format", help="strftime format of every timestamp, e.g. '%m/%d/%Y %H:%M'")] = None,
     reps: Annotated[int, typer.Option("--reps", min=0, max=1000, help="back-test replications (0: no back-test)")] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="back-test seed")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="back-test worker processes")] = 1,
@@ -41,7 +46,7 @@ def fit_cmd(
     from sim.cli import console, fail
     from sim.fit.backtest import backtest
     from sim.fit.department import fit_department
-    from sim.fit.log import LogError, parse_columns, read_log
+    from sim.fit.log import DateForm, LogError, parse_columns, read_log
     from sim.fit.write import scenario_text
     from sim.scenario import ScenarioError, parse_scenario
 
@@ -49,7 +54,7 @@ def fit_cmd(
         if path is not None and path.exists() and not force:
             fail(f"{path}: exists; choose another path or add --force")
     try:
-        session_log = read_log(log, parse_columns(columns), timezone, min_charts)
+        session_log = read_log(log, parse_columns(columns), timezone, min_charts, DateForm(dayfirst, date_format))
         fit = fit_department(session_log)
     except LogError as exc:
         fail(str(exc))
