@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from sim.fit import MIN_CHARTS
+from sim.fit.logfile import LogFileError, open_log
 
 REQUIRED = ("chart_id", "chart_type", "coder", "started_at", "ended_at")
 OPTIONAL = ("discharged_at", "query_sent_at", "query_answered_at", "coder_level")
@@ -137,11 +138,12 @@ def read_log(
 def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
     """The raw table, the word for its rows and the number of its first data row."""
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path), "row", 1
-        return pd.read_csv(path, dtype=str, skipinitialspace=True), "line", 2
-    except FileNotFoundError:
-        raise LogError(f"{path}: no such file") from None
+        with open_log(path) as stream:
+            if path.suffix.lower() in (".parquet", ".pq"):
+                return pd.read_parquet(stream), "row", 1
+            return pd.read_csv(stream, dtype=str, skipinitialspace=True), "line", 2
+    except LogFileError as exc:
+        raise LogError(str(exc)) from None
     except pd.errors.EmptyDataError:
         raise LogError(f"{path}: the file is empty; a log needs a header and one row per coding session") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
