@@ -387,3 +387,21 @@ def test_a_log_over_the_size_bound_is_refused_unread(tmp_path, monkeypatch):
     result = fit_via_cli(EXAMPLE_LOG, "--out", tmp_path / "out.yaml", "--reps", "0")
     assert result.exit_code == 2 and "a log must be at most 1,000 bytes" in " ".join(result.output.split())
     assert not (tmp_path / "out.yaml").exists()
+
+
+def _mrn_as_chart_id(log: pd.DataFrame) -> pd.DataFrame:
+    """Three encounters per id, as when the patient's MRN is exported as chart_id."""
+    log = log.copy()
+    codes = {c: f"MRN{i // 3:05d}" for i, c in enumerate(sorted(log["chart_id"].unique()))}
+    log["chart_id"] = log["chart_id"].map(codes)
+    return log
+
+
+def test_a_patient_number_as_chart_id_is_refused(tmp_path):
+    path = tmp_path / "mrn.csv"
+    _mrn_as_chart_id(_example()).to_csv(path, index=False)
+    result = fit_via_cli(path, "--out", tmp_path / "out.yaml", "--reps", "0")
+    line = " ".join(result.output.split())
+    assert result.exit_code == 2 and not (tmp_path / "out.yaml").exists(), line
+    assert "chart_ids have more than one chart type or discharge time: MRN" in line
+    assert "never the patient's MRN" in line and "more" in line and "Traceback" not in line

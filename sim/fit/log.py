@@ -121,6 +121,7 @@ def read_log(
     frame, zone = _parse_times(frame, timezone, fail, dates)
     frame["row"] = rows
     _check(frame, fail)
+    _check_chart_ids(frame, path)
     hours = (frame["ended_at"] - frame["started_at"]) / pd.Timedelta(hours=1)
     long = hours > MAX_SESSION_HOURS
     frame = frame.loc[~long].reset_index(drop=True)
@@ -316,6 +317,26 @@ def _check(frame: pd.DataFrame, fail: _Reporter) -> None:
         early = frame["query_answered_at"] < frame["query_sent_at"]
         fail.where(early, f"{int(early.sum())} queries answered before they were sent",
                    "chart " + frame["chart_id"].astype(str))
+
+
+def _check_chart_ids(frame: pd.DataFrame, path: Path) -> None:
+    """One chart_id is one encounter: one chart type and one discharge time (a patient number has several)."""
+    cols = [c for c in ("chart_type", "discharged_at") if c in frame.columns]
+    by_id = frame.groupby("chart_id", sort=False)[cols].nunique()
+    bad = by_id[(by_id > 1).any(axis=1)]
+    if bad.empty:
+        return
+    shown = []
+    for chart_id in bad.index[:SHOWN]:
+        rows = frame[frame["chart_id"] == chart_id]
+        what = [f"types {', '.join(sorted(rows['chart_type'].dropna().unique()))}"] if bad.at[chart_id, "chart_type"] > 1 else []
+        if "discharged_at" in cols and bad.at[chart_id, "discharged_at"] > 1:
+            what.append(f"{bad.at[chart_id, 'discharged_at']} discharge times")
+        shown.append(f"{chart_id} ({'; '.join(what)})")
+    more = f", … {len(bad) - len(shown)} more" if len(bad) > len(shown) else ""
+    raise LogError(f"{path}: {len(bad)} chart_ids have more than one chart type or discharge time: "
+                   f"{', '.join(shown)}{more}; chart_id must be the encounter or account number, never the "
+                   "patient's MRN")
 
 
 def _check_overlaps(frame: pd.DataFrame, fail: _Reporter) -> None:
