@@ -330,6 +330,31 @@ class PoissonCount(_Count):
         return self.mean
 
 
+class NegativeBinomialCount(_Count):
+    """Overdispersed counts: busier and quieter days than Poisson allows (a Poisson whose mean is gamma-distributed).
+
+    ``dispersion`` k sets the extra spread: variance = mean + mean²/k, so a large k is nearly Poisson. The day's
+    factor scales the mean and keeps k.
+    """
+
+    dist: Literal["negative_binomial"]
+    mean: float = Field(ge=0, le=1_000_000)
+    dispersion: float = Field(gt=0, le=1e9, description="k: variance = mean + mean²/k")
+
+    def draw(self, rng: np.random.Generator, factor: float = 1.0) -> int:
+        mean = self.mean * factor
+        if mean <= 0:
+            return 0
+        return int(rng.negative_binomial(self.dispersion, self.dispersion / (self.dispersion + mean)))
+
+    def expected(self) -> float:
+        return self.mean
+
+    def variance(self, factor: float = 1.0) -> float:
+        mean = self.mean * factor
+        return mean + mean * mean / self.dispersion
+
+
 CountDistribution = Annotated[
-    FixedCount | UniformCount | PoissonCount, Field(discriminator="dist")
+    FixedCount | UniformCount | PoissonCount | NegativeBinomialCount, Field(discriminator="dist")
 ]

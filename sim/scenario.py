@@ -685,7 +685,7 @@ def _first_error(exc: ValidationError, surprises: dict[str, str] | None = None) 
         listed = f"; allowed here: {', '.join(allowed)}" if allowed else "; see README for the allowed keys"
         return f"{path}: unknown setting {shown[-1]!r} ({hint}check the spelling{listed})"
     if kind == "union_tag_invalid":
-        msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, gamma, weibull, empirical (times) or fixed, uniform_int, poisson (counts)"
+        msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, gamma, weibull, empirical (times) or fixed, uniform_int, poisson, negative_binomial (counts)"
     elif is_key:
         parent = ".".join(shown[:-1])
         quote = f'; write it quoted: "{_got(value)}"' if isinstance(value, bool | int | float) or value is None else ""

@@ -405,3 +405,36 @@ def test_a_patient_number_as_chart_id_is_refused(tmp_path):
     assert result.exit_code == 2 and not (tmp_path / "out.yaml").exists(), line
     assert "chart_ids have more than one chart type or discharge time: MRN" in line
     assert "never the patient's MRN" in line and "more" in line and "Traceback" not in line
+
+
+def test_overdispersed_daily_volume_is_written_as_negative_binomial(known, fitted, tmp_path):
+    """Outpatient volume drawn negative binomial (k = 6) comes back negative binomial: its mean within z·sd/√n,
+    k within the fit's 99.9 % profile interval; the Poisson types of the same log stay Poisson."""
+    from sim.fit.write import scenario_text
+
+    scenario, _ = known
+    true_k = 6.0
+    changed = scenario.with_changes({"arrivals.daily.outpatient.count": {"dist": "negative_binomial", "mean": 120,
+                                                                         "dispersion": true_k}}, "test")
+    path = tmp_path / "log.csv"
+    generate_log.make_log(changed, seed=12, lead_in=7).to_csv(path, index=False)
+    fit = fit_department(read_log(path), confidence=LEVEL)
+    volume = fit.volumes["outpatient"]
+    assert volume.k is not None and volume.k[1] <= true_k <= volume.k[2], volume.k
+    weekdays = sum((fit.window.day0 + pd.Timedelta(days=d)).weekday() < 5 for d in range(fit.window.complete_days))
+    sd = math.sqrt(120 + 120**2 / true_k)
+    assert abs(volume.mean - 120) <= Z * sd / math.sqrt(weekdays)
+    written = load_scenario_text(scenario_text(fit)).arrivals.daily
+    assert written["outpatient"].count.dist == "negative_binomial"
+    assert written["outpatient"].count.dispersion == pytest.approx(volume.k[0], rel=1e-3)
+    assert {written[k].count.dist for k in ("inpatient", "surgical")} == {"poisson"}
+    assert "negative binomial, dispersion k=" in volume.verdict
+    assert all(v.k is None for v in fitted.volumes.values())  # the Poisson log is not called overdispersed
+
+
+def load_scenario_text(text: str):
+    import yaml
+
+    from sim.scenario import parse_scenario
+
+    return parse_scenario(yaml.safe_load(text), "fitted")

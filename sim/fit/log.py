@@ -17,6 +17,7 @@ dropped on purpose and counted.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
     try:
         with open_log(path) as stream:
             if path.suffix.lower() in (".parquet", ".pq"):
-                return pd.read_parquet(stream), "row", 1
+                return pd.read_parquet(io.BytesIO(stream.read())), "row", 1  # Parquet seeks: read whole, bounded
             return pd.read_csv(stream, dtype=str, skipinitialspace=True), "line", 2
     except LogFileError as exc:
         raise LogError(str(exc)) from None

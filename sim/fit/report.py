@@ -92,6 +92,7 @@ def write_report(path: Path, fit: DepartmentFit, scenario_path: Path, backtest: 
         answer=_choice(fit.answer) if fit.answer else None, answer_n=fit.answer_n,
         volumes=_html(pd.DataFrame([{"chart type": v.kind, "days": v.days, "mean per day": v.mean,
                                      **(v.factors or {}), "dispersion index": v.dispersion, "verdict": v.verdict,
+                                     "written as": f"negative binomial, k={v.k[0]:.3g}" if v.k else "Poisson",
                                      "from": "discharged_at" if v.from_discharges else "charts finished"}
                                     for v in fit.volumes.values()])),
         backlog=(f"{fit.backlog.count} charts (discharged before the first day, first reviewed in the log); "

@@ -133,8 +133,10 @@ def _arrivals(out: _Lines, fit: DepartmentFit) -> None:
         out.text(f"    {_key(kind)}:")
         if v.from_discharges:
             what = "Mon–Fri mean" if v.factors else "mean"
-            item = fitted({"dist": "poisson", "mean": round(v.mean, 2)},
-                          f"n={v.days} days of discharges, {what}; {v.verdict}")
+            dist = {"dist": "poisson", "mean": round(v.mean, 2)}
+            if v.k is not None:
+                dist = {"dist": "negative_binomial", "mean": round(v.mean, 2), "dispersion": float(f"{v.k[0]:.4g}")}
+            item = fitted(dist, f"n={v.days} days of discharges, {what}; {v.verdict}")
         else:
             item = assumed({"dist": "poisson", "mean": round(v.mean, 2)},
                            f"no discharged_at: the charts finished per calendar day over {v.days} days "

@@ -61,7 +61,7 @@ def _mean_count(count: Any) -> float:
 def _count_changes(path: str, count: Any, mean: float) -> dict[str, Any]:
     """Overrides that give a count distribution the new ``mean`` (its shape kept)."""
     kind = count.dist
-    if kind == "poisson":
+    if kind in ("poisson", "negative_binomial"):  # the dispersion is kept
         return {f"{path}.mean": mean}
     if kind == "fixed":
         return {f"{path}.value": int(round(mean))}
