@@ -146,6 +146,8 @@ def test_fitted_scenario_loads_and_runs(tmp_path):
     assert "2026-01-05..2026-02-27" in text and "n=" in text and "AIC" in text and "KS" in text
     page = report.read_text()
     assert "data:image/png;base64," in page and "Back-test" in page and "weibull" in page
+    assert "# Speeds: experienced coders code " in text and "faster than mid-level (95 % CI " in text
+    assert "faster than mid-level (95 % CI " in page and "random coder effect" in page
 
 
 def _example() -> pd.DataFrame:
@@ -438,3 +440,20 @@ def load_scenario_text(text: str):
     from sim.scenario import parse_scenario
 
     return parse_scenario(yaml.safe_load(text), "fitted")
+
+
+def test_a_level_that_shares_no_chart_type_keeps_speed_1_as_an_assumption():
+    """Entry coders who alone code outpatient charts: their speed and the type's time cannot be told apart."""
+    from sim.fit.speeds import fit_speeds
+
+    rng = np.random.default_rng(2)
+    rows = [("mid", "M1", "inpatient", 22.0), ("mid", "M2", "surgical", 25.0), ("experienced", "E1", "inpatient", 17.6),
+            ("experienced", "E2", "surgical", 20.0), ("entry", "N1", "outpatient", 9.0)]
+    charts = pd.DataFrame([{"first_level": lv, "first_coder": c, "chart_type": k,
+                            "first_minutes": m * math.exp(rng.normal(0, 0.3)), "has_first_review": True,
+                            "queried": False} for lv, c, k, m in rows for _ in range(200)])
+    speeds = fit_speeds(charts)
+    assert not speeds.levels["entry"].identified and speeds.levels["entry"].speed == 1.0
+    assert "share no chart type with the other levels" in speeds.levels["entry"].phrase()
+    experienced = speeds.levels["experienced"]
+    assert experienced.identified and experienced.low <= 1.25 <= experienced.high

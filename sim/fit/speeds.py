@@ -42,11 +42,17 @@ class LevelSpeed:
     high: float
     charts: int  # first reviews without a query behind it
     confidence: float
+    identified: bool = True  # False: no charts, or no chart type shared with the others; speed 1 assumed
 
     def phrase(self) -> str:
         """"experienced coders code 25 % faster than mid-level (95 % CI 20–31 % faster)"."""
         if self.level == self.reference:
             return f"{self.level} coders are the reference level (speed 1: coding times are theirs)"
+        if not self.identified:
+            why = ("no first reviews without a query" if not self.charts else
+                   "they share no chart type with the other levels, so their speed cannot be told from their "
+                   "charts' difficulty")
+            return f"{self.level} coders: {why}; assumed as fast as {self.reference}-level"
         ci = f"{self.confidence * 100:g} % CI {_range(self.low, self.high)}"
         return f"{self.level} coders code {_pace(self.speed)} {self.reference}-level ({ci})"
 
@@ -69,16 +75,23 @@ def fit_speeds(charts: pd.DataFrame, confidence: float = 0.95) -> Speeds:
     reference = REFERENCE if REFERENCE in counts.index else (str(counts.index[0]) if len(counts) else levels[0])
     others = [lv for lv in levels if lv != reference and counts.get(lv, 0) > 0]
     z = float(stats.norm.ppf(0.5 + confidence / 2))
-    out = {lv: LevelSpeed(lv, reference, 1.0, 1.0, 1.0, int(counts.get(lv, 0)), confidence) for lv in levels}
-    if not others:
-        return Speeds(reference, out, "one level with charts: it is the reference", 0.0)
+    out = {lv: LevelSpeed(lv, reference, 1.0, 1.0, 1.0, int(counts.get(lv, 0)), confidence, lv == reference)
+           for lv in levels}
     y = np.log(clean["first_minutes"].to_numpy(dtype=float))
     kinds = sorted(clean["chart_type"].unique())
     design = {"const": np.ones(len(clean))}
     for kind in kinds[1:]:
         design[f"type:{kind}"] = (clean["chart_type"] == kind).to_numpy(dtype=float)
-    for lv in others:
-        design[f"level:{lv}"] = (clean["first_level"] == lv).to_numpy(dtype=float)
+    rank = np.linalg.matrix_rank(pd.DataFrame(design).drop_duplicates().to_numpy())
+    for lv in list(others):  # a level whose column adds no rank is confounded with the types it codes
+        column = (clean["first_level"] == lv).to_numpy(dtype=float)
+        trial = pd.DataFrame({**design, f"level:{lv}": column}).drop_duplicates().to_numpy()
+        if np.linalg.matrix_rank(trial) > rank:
+            design[f"level:{lv}"], rank = column, rank + 1
+        else:
+            others.remove(lv)
+    if not others:
+        return Speeds(reference, out, "no level comparable with the reference", 0.0)
     x = pd.DataFrame(design)
     coders = clean["first_coder"].astype(str).to_numpy()
     effect, se, method, coder_sd = _fit(y, x, coders)

@@ -180,6 +180,8 @@ def _coders(out: _Lines, fit: DepartmentFit) -> None:
         out.text(f"  {_key(lf.level)}:")
         if lf.level == fit.speed_fit.reference:
             item = fitted(1.0, f"n={lf.charts} first reviews without a query; {lf.pace.phrase()}")
+        elif not lf.pace.identified:
+            item = assumed(1.0, lf.pace.phrase())
         else:
             item = fitted(round(lf.speed, 3), f"n={lf.charts} first reviews without a query; {lf.pace.phrase()}; "
                                               f"log(minutes) on chart type and coder, {fit.speed_fit.method}")
