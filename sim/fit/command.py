@@ -68,6 +68,12 @@ def fit_cmd(
     console.print(f"{out}: fitted from {len(session_log.sessions)} sessions, {len(fit.charts)} charts, "
                   f"{session_log.date_range} ({session_log.zone}); {session_log.long_sessions} sessions over 8 h "
                   "left out", highlight=False)
+    for lf in fit.levels:
+        if lf.level != fit.speed_fit.reference:
+            console.print(f"Speeds: {lf.pace.phrase()}", highlight=False)
+    for v in fit.volumes.values():
+        if v.k is not None:
+            console.print(f"{v.kind} daily volume: {v.verdict}", highlight=False)
     result = None
     if reps:
         result = backtest(fit, scenario, reps, seed, workers)
