@@ -421,3 +421,13 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
         firefox.screenshot(ARTIFACTS / "firefox-results.png")
     finally:
         firefox.close()
+
+
+def test_a_negative_binomial_volume_changes_its_mean_and_keeps_its_dispersion() -> None:
+    from pydantic import TypeAdapter
+
+    from sim.distributions import CountDistribution
+    from sim.serve.controls import _count_changes
+
+    count = TypeAdapter(CountDistribution).validate_python({"dist": "negative_binomial", "mean": 100, "dispersion": 8})
+    assert _count_changes("arrivals.daily.x.count", count, 120.0) == {"arrivals.daily.x.count.mean": 120.0}
