@@ -77,7 +77,8 @@ def level_fits(sessions: pd.DataFrame, charts: pd.DataFrame, speeds: Speeds) -> 
     for level, group in sessions.groupby("level"):
         present = workday_sessions[workday_sessions["level"] == level].groupby("date")["coder"].nunique()
         opened = sorted(charts.loc[charts["first_level"] == level, "chart_type"].unique())
-        pace = speeds.levels.get(str(level), LevelSpeed(str(level), speeds.reference, 1.0, 1.0, 1.0, 0, 0.95))
+        pace = speeds.levels.get(str(level), LevelSpeed(str(level), speeds.reference, 1.0, 1.0, 1.0, 0, 0.95,
+                                                        str(level) == speeds.reference))
         out.append(LevelFit(
             str(level), int(group["coder"].nunique()), float(present.sum() / days_worked), pace,
             None if opened == all_types or not opened else [str(t) for t in opened],

@@ -72,11 +72,13 @@ def fit_speeds(charts: pd.DataFrame, confidence: float = 0.95) -> Speeds:
     clean = charts[charts["has_first_review"] & ~charts["queried"] & (charts["first_minutes"] > 0)]
     counts = clean["first_level"].value_counts()
     levels = sorted(map(str, charts["first_level"].dropna().unique()))
-    reference = REFERENCE if REFERENCE in counts.index else (str(counts.index[0]) if len(counts) else levels[0])
+    reference = REFERENCE if REFERENCE in counts.index or not len(counts) else str(counts.index[0])
     others = [lv for lv in levels if lv != reference and counts.get(lv, 0) > 0]
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     out = {lv: LevelSpeed(lv, reference, 1.0, 1.0, 1.0, int(counts.get(lv, 0)), confidence, lv == reference)
            for lv in levels}
+    if not others:
+        return Speeds(reference, out, "no level with charts beside the reference", 0.0)
     y = np.log(clean["first_minutes"].to_numpy(dtype=float))
     kinds = sorted(clean["chart_type"].unique())
     design = {"const": np.ones(len(clean))}
