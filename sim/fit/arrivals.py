@@ -62,6 +62,7 @@ class Volume:
     dispersion_ci: tuple[float, float]
     from_discharges: bool
     k: tuple[float, float, float] | None = None  # negative binomial dispersion and its interval, when overdispersed
+    confidence: float = 0.95
 
     @property
     def overdispersed(self) -> bool:
@@ -75,7 +76,8 @@ class Volume:
         if self.k is not None:
             k, k_low, k_high = self.k
             return (f"overdispersed (index {self.dispersion:.2f}, Poisson range {low:.2f}–{high:.2f}): negative "
-                    f"binomial, dispersion k={k:.3g} (interval {k_low:.3g}–{k_high:.3g}; variance = mean + mean²/k)")
+                    f"binomial, dispersion k={k:.3g} ({self.confidence * 100:g} % interval {k_low:.3g}–{k_high:.3g}; "
+                    "variance = mean + mean²/k)")
         if self.dispersion > high:
             return f"overdispersed (index {self.dispersion:.2f}, Poisson range {low:.2f}–{high:.2f}): Poisson understates the day-to-day spread"
         if self.dispersion < low:
@@ -137,7 +139,7 @@ def daily_volumes(charts: pd.DataFrame, win: Window, confidence: float = 0.95) -
         k = None
         if not math.isnan(index) and index > ci[1]:
             k = nb_dispersion(counts, expected, weekday if weekly else np.zeros(n_days, int), confidence)
-        out[str(kind)] = Volume(str(kind), n_days, base, factors, index, ci, bool(from_discharges), k)
+        out[str(kind)] = Volume(str(kind), n_days, base, factors, index, ci, bool(from_discharges), k, confidence)
     return out
 
 
