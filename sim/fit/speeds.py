@@ -14,7 +14,11 @@ a level's speed relative to the reference level (``mid`` when the log has it,
 else the level with the most charts) is exp(−level effect), its interval
 the exponentiated Wald interval. When the coder variance is estimated at
 zero (or there are too few coders for it) the mixed model is ordinary least
-squares on the same terms, and that is what is fitted.
+squares on the same terms, and that is what is fitted. A log with more than
+``MAX_ROWS`` first reviews without a query is sampled down to that many
+(seeded, so the fit is reproducible): the model's time grows with the rows,
+and past that a level's interval is set by how its coders differ, not by
+the number of charts.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from scipy import stats
 
 REFERENCE = "mid"
 MIN_CODERS_MIXED = 3  # fewer coders than this: no coder variance can be estimated, least squares
+MAX_ROWS = 50_000  # first reviews in the model at most: a fixed-seed random sample of a larger log (see below)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ def fit_speeds(charts: pd.DataFrame, confidence: float = 0.95) -> Speeds:
     """Speeds of the levels from first reviews without a query (``first_level``, ``first_coder``, ``chart_type``)."""
     clean = charts[charts["has_first_review"] & ~charts["queried"] & (charts["first_minutes"] > 0)]
     counts = clean["first_level"].value_counts()
+    sampled = ""
+    if len(clean) > MAX_ROWS:
+        clean = clean.sample(MAX_ROWS, random_state=np.random.default_rng(0))
+        sampled = f", a random {MAX_ROWS:,} of {int(counts.sum()):,} first reviews"
     levels = sorted(map(str, charts["first_level"].dropna().unique()))
     reference = REFERENCE if REFERENCE in counts.index or not len(counts) else str(counts.index[0])
     others = [lv for lv in levels if lv != reference and counts.get(lv, 0) > 0]
@@ -102,7 +111,7 @@ def fit_speeds(charts: pd.DataFrame, confidence: float = 0.95) -> Speeds:
         out[lv] = LevelSpeed(lv, reference, math.exp(-b), math.exp(-b - z * s), math.exp(-b + z * s),
                              int(counts[lv]), confidence)
     n_coders = len(set(coders))
-    return Speeds(reference, out, f"{method}, {n_coders} coders", coder_sd)
+    return Speeds(reference, out, f"{method}, {n_coders} coders{sampled}", coder_sd)
 
 
 def _fit(y: np.ndarray, x: pd.DataFrame, coders: np.ndarray) -> tuple[pd.Series, pd.Series, str, float]:
