@@ -38,10 +38,25 @@ CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.xdist_group("serve")
 
 
+ORIGIN = "http://127.0.0.1:8050"  # the page's own origin in these tests (a loopback name the server accepts)
+
+
+def page_client(app) -> TestClient:
+    """A client that is the page: its own origin, and the session token the page hands out."""
+    c = TestClient(app, base_url=ORIGIN)
+    c.__enter__()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/").text).group(1)
+    c.headers.update({"Origin": ORIGIN, "X-CSRF-Token": token})
+    return c
+
+
 @pytest.fixture
 def client(tmp_path: Path):
-    with TestClient(create_app([ROOT / "scenarios"], workers=2, work_dir=tmp_path)) as c:
+    c = page_client(create_app([ROOT / "scenarios"], workers=2, work_dir=tmp_path))
+    try:
         yield c
+    finally:
+        c.__exit__(None, None, None)
 
 
 def _wait(client: TestClient, job_id: str, timeout: float = 60) -> dict:
