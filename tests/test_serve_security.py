@@ -73,7 +73,7 @@ def _upload(client: TestClient, text: str, name: str = "mine.yaml"):
                                    "system file", "missing file", "an upload"])
 def test_an_upload_may_not_extend_a_file_the_page_does_not_offer(client, app, outside, which: str):
     """Refused in one line that names no server path and shows nothing of the file; nothing stored."""
-    first = _upload(client, f"name: first\nextends: baseline.yaml\n")
+    first = _upload(client, "name: first\nextends: baseline.yaml\n")
     assert first.status_code == 200, first.text
     upload_dir = app.state.catalog.upload_dir
     parent = {
@@ -218,8 +218,9 @@ def test_the_host_option_adds_its_name(tmp_path: Path):
 
 
 def test_chartsim_serve_passes_its_host_to_the_allow_list():
-    from sim.serve.command import serve_cmd
     import inspect
+
+    from sim.serve.command import serve_cmd
 
     assert "host=host" in inspect.getsource(serve_cmd)
 
