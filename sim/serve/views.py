@@ -46,9 +46,16 @@ def unit_words(metric: str) -> str:
     return UNIT_WORDS.get(u, u)
 
 
+SETTING_WORDS = {"start_target_hours of arrival": "the start target (hours from arrival)",
+                 "target_days of arrival": "the turnaround target (days from arrival)",
+                 "coding_minutes": "coding time"}  # scenario and column names in the registry's meanings
+
+
 def meaning(metric: str) -> str:
-    """The registry's meaning of a metric, as a label (first letter capital)."""
+    """The registry's meaning of a metric, as a label (first letter capital, no setting names)."""
     text = lookup(metric).meaning
+    for name, words in SETTING_WORDS.items():
+        text = text.replace(name, words)
     return text[:1].upper() + text[1:]
 
 
@@ -131,14 +138,18 @@ def sentences(results: Any) -> list[Sentence]:
         else:
             tone = "better" if (diff > 0) == (better == "higher") else "worse"
         note = ""
-        if metric == "charts_per_coder_day" and changed.n_coders != base.n_coders:
-            more = changed.n_coders > base.n_coders
+        more = changed.n_coders > base.n_coders
+        if metric == "charts_per_coder_day" and changed.n_coders != base.n_coders and (diff < 0) == more:
             note = (f"The same charts are shared by {'more' if more else 'fewer'} coders ({base.n_coders} → "
                     f"{changed.n_coders}), so each codes {'fewer' if more else 'more'} a day; "
                     f"{'no one works slower' if more else 'each works harder'}.")
             tone = "neutral"
         out.append(Sentence(metric, difference_sentence(metric, diff, low, high, float(r["confidence"])), tone, note))
     return out
+
+
+def _span(low: str, high: str) -> str:
+    return "–" if low == high == "–" else f"{low} – {high}"
 
 
 def _shows_zero(text: str) -> bool:
@@ -148,23 +159,32 @@ def _shows_zero(text: str) -> bool:
 
 
 def table(results: Any) -> list[dict[str, str]]:
-    """Headline metrics: as is, changed (mean with 95 % CI) and the paired difference with its CI."""
+    """Headline metrics: as is, changed (mean with 95 % CI) and the paired difference with its CI.
+
+    In the sentences' order (turnaround, backlog, DNFB, cost), then the registry's, per-coder productivity last.
+    """
     s = results.summary.set_index(["variant", "metric"])
     comp = results.comparison
     c = comp.loc[comp["variant"] == WHAT_IF].set_index("metric") if comp is not None and not comp.empty else None
     rows = []
-    for m in scenario_metrics(results.scenario):
+    first = {name: i for i, name in enumerate(SENTENCES[:-1])}  # what the change is for first, as the sentences
+
+    def rank(name: str) -> int:  # … then the registry's order, per-coder productivity last
+        return first.get(name, 1000 if name.endswith("per_coder_day") else 500)
+
+    ordered = sorted(scenario_metrics(results.scenario), key=lambda m: rank(m.name))
+    for m in ordered:
         if not m.headline or (BASE, m.name) not in s.index:
             continue
         row = {"metric": m.name, "meaning": meaning(m.name), "unit": unit_words(m.name)}
         for v in (BASE, WHAT_IF):
             r = s.loc[(v, m.name)]
             row[v] = fmt(r["mean"], m.name)
-            row[f"{v}_ci"] = f"{fmt(r['ci_low'], m.name)} – {fmt(r['ci_high'], m.name)}"
+            row[f"{v}_ci"] = _span(fmt(r["ci_low"], m.name), fmt(r["ci_high"], m.name))
         if c is not None and m.name in c.index:
             r = c.loc[m.name]
             row["difference"] = fmt(r["difference"], m.name, signed=True)
-            row["difference_ci"] = f"{fmt(r['ci_low'], m.name, signed=True)} – {fmt(r['ci_high'], m.name, signed=True)}"
+            row["difference_ci"] = _span(fmt(r["ci_low"], m.name, signed=True), fmt(r["ci_high"], m.name, signed=True))
             row["significant"] = "yes" if bool(r["significant"]) and not _shows_zero(row["difference"]) else "no"
         rows.append(row)
     return rows

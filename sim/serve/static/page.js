@@ -116,7 +116,7 @@
         bar.value = 1;
         finish("");
         show(opts.text, "done in " + s.seconds + " s");
-        target.closest("section").scrollTop = 0;
+        target.scrollIntoView({ block: "start" });  // the answer's first line, in its column
       } else if (s.status === "failed") {
         finish(s.error);
         status("The run failed: " + s.error + (markOld(true) ? " The results below are from the previous run." : ""),
