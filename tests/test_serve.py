@@ -274,7 +274,7 @@ def server():
 def _on_screen(page, selector: str, height: int = 800) -> None:
     """The element is in the window at 1280 × 800, whole, without scrolling the page."""
     box = page.locator(selector).bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height, (selector, box)
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height + 0.5, (selector, box)
 
 
 def test_the_page_in_chromium(server: str, tmp_path: Path):
@@ -444,6 +444,7 @@ class _Firefox:
         self.n = 0
         self.call("session.new", capabilities={})
         self.context = self.call("browsingContext.getTree")["contexts"][0]["context"]
+        self.call("browsingContext.setViewport", context=self.context, viewport={"width": 1280, "height": 800})
 
     def call(self, method: str, **params):
         self.n += 1
@@ -483,6 +484,10 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
         firefox.call("browsingContext.navigate", context=firefox.context, url=server + "?scenario=bundled:department",
                      wait="complete")
         assert firefox.js("document.getElementById('upload-file') !== null")
+        assert firefox.js("innerWidth") == 1280 and firefox.js("innerHeight") == 800
+        for selector in ("#run", "footer"):  # Run in view without scrolling, the footer whole
+            assert firefox.js(f"document.querySelector('{selector}').getBoundingClientRect().bottom <= innerHeight + 0.5")
+        assert firefox.js("fetch('/favicon.ico').then(r => r.status)") == 200
         firefox.js("(() => { const f = document.getElementById('f-coders.count'); f.value = '7';"
                    " f.dispatchEvent(new Event('input', {bubbles: true}));"
                    " document.getElementById('f-reps').value = '4'; document.getElementById('run').click(); })()")
@@ -493,6 +498,7 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
         said = firefox.js("document.getElementById('difference').innerText")
         assert "charts a day per coder" in said and "CI" in said
         assert "Coders, main team: 5 → 7 coders" in firefox.js("document.querySelector('#results .changes').innerText")
+        assert firefox.js("document.querySelectorAll('#figure-turnaround img').length") == 1
         firefox.screenshot(ARTIFACTS / "firefox-results.png")
     finally:
         firefox.close()

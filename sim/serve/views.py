@@ -12,6 +12,7 @@ by more coders without anyone working slower.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -262,7 +263,8 @@ def staffing_view(result: Any) -> dict[str, Any]:
 
 
 def target_words(target: Any) -> str:
-    """'95th percentile arrival to coded … at most 3.00 days' (a share as %)."""
-    value = fmt(target.value, target.metric)
-    unit = "" if lookup(target.metric).unit in ("share", "$") else f" {unit_words(target.metric)}"
-    return f"{lookup(target.metric).meaning} {'at most' if target.op == '<=' else 'at least'} {value}{unit}"
+    """'95th percentile arrival to coded at most 3 days' (a share as %)."""
+    u = lookup(target.metric).unit
+    value = fmt(target.value, target.metric) if u in ("share", "$") else f"{target.value:g} {unit_words(target.metric)}"
+    what = re.split(r"[,;]", meaning(target.metric))[0]  # '95th percentile arrival to coded', without its unit
+    return f"{what} {'at most' if target.op == '<=' else 'at least'} {value}"
