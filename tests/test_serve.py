@@ -502,3 +502,56 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
         firefox.screenshot(ARTIFACTS / "firefox-results.png")
     finally:
         firefox.close()
+
+
+# ---------------------------------------------------------------- clear to a manager
+
+
+def test_sentences_lead_with_what_the_change_is_for(client):
+    """Adding coders: turnaround, backlog and cost first; charts per coder last, neutral, with the reason it fell."""
+    job_id = _run(client, **{"coders.count": "3"})
+    assert _wait(client, job_id)["status"] == "done"
+    from sim.serve.views import sentences
+
+    said = sentences(client.app.state.jobs.get(job_id).result.results)
+    order = [s.metric for s in said]
+    assert order.index("turnaround_p95_days") < order.index("cost_per_chart") < order.index("charts_per_coder_day")
+    last = said[-1]
+    assert last.metric == "charts_per_coder_day" and last.tone == "neutral"
+    assert "shared by more coders (1 → 3)" in last.note
+    shown = re.sub(r"<[^>]+>", " ", client.get(f"/runs/{job_id}/results").text)  # the text, not the attributes
+    assert "share_started_within_target" not in shown and "charts coded per coder per working day" in shown.lower()
+
+
+def test_a_difference_that_shows_as_zero_is_not_bold():
+    from sim.serve.views import _shows_zero
+
+    assert all(_shows_zero(t) for t in ("-0.0%", "+0.00", "-$0.00", "+0"))
+    assert not any(_shows_zero(t) for t in ("+0.1%", "-0.014", "+$1.19", "–"))
+
+
+def test_the_turnaround_figure_is_drawn_without_the_per_chart_table(client, monkeypatch: pytest.MonkeyPatch):
+    """A run too large to keep every chart (the department at the default replications) still draws turnaround."""
+    import sim.serve.experiments
+
+    monkeypatch.setattr(sim.serve.experiments, "KEEP_CHARTS_ROWS", 0)
+    job_id = _run(client, **{"coders.count": "2"})
+    assert _wait(client, job_id)["status"] == "done"
+    assert client.app.state.jobs.get(job_id).result.results.charts is None
+    html = client.get(f"/runs/{job_id}/results").text
+    figure = html[html.index('id="figure-turnaround"'):]
+    assert figure.index("<img") < figure.index("</figure>")
+    assert "half the coded charts took under" in figure
+
+
+def test_a_share_target_is_entered_in_percent(client):
+    form = {"scenario": "bundled:baseline", "target_metric": "share_within_target", "target_op": ">=",
+            "target_value": "90", "coders_range": "1..2", "staff_reps": "2"}
+    answer = client.post("/staff", data=form)
+    assert answer.status_code == 200, answer.text
+    job = client.app.state.jobs.get(answer.json()["id"])
+    assert job.title.endswith("share_within_target >= 0.9")
+    assert _wait(client, job.id)["status"] == "done"
+    assert "at least 90.0%" in client.get(f"/runs/{job.id}/results").text
+    page = client.get("/?scenario=bundled:baseline").text
+    assert 'value="share_within_target" data-unit="%"' in page
