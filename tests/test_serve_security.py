@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from sim.scenario import load_scenario  # noqa: E402
 from sim.serve.app import create_app  # noqa: E402
+from tests.test_serve import CHROMIUM, _free_port, server  # noqa: E402, F401 (server: the running page)
 
 ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = "http://127.0.0.1:8050"
@@ -266,3 +267,75 @@ def test_a_team_name_with_a_quote_still_changes_its_count(client):
         assert made.status_code == 200, made.text
         job = client.app.state.jobs.get(made.json()["id"])
         assert job.title.endswith('Coders, team night "B": 2 → 4 coders'), job.title
+
+
+# ---------------------------------------------------------------- the same holes from a real browser
+
+
+EVIL = """<!doctype html><title>a page the manager also has open</title>
+<form id="run" method="post" action="{target}runs"><input name="scenario" value="bundled:department">
+<input name="reps" value="1000"></form>
+<iframe id="sandboxed" sandbox="allow-forms allow-scripts" srcdoc='<form id="f" method="post" action="{target}runs">
+<input name="scenario" value="bundled:department"></form>'>
+</iframe>
+<script>
+window.fetched = Promise.all([
+  fetch("{target}runs", {{method: "POST", mode: "no-cors", body: new URLSearchParams({{scenario: "bundled:department"}})}}),
+  fetch("{target}scenarios", {{method: "POST", mode: "no-cors", body: (() => {{ const d = new FormData();
+    d.append("file", new Blob(["name: planted\\n"]), "planted.yaml"); return d; }})()}}),
+]).then(() => "sent", (e) => String(e));
+</script>"""
+
+
+def test_a_hostile_page_in_chromium_can_neither_drive_nor_rebind_the_page(server: str, tmp_path: Path):  # noqa: F811
+    """Another site in the same browser posts a run, an upload and a sandboxed (Origin: null) form to the page,
+    and reaches it under its own name (DNS rebinding): every request is refused, nothing is uploaded."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    import functools
+    import http.server
+    import threading
+
+    evil_port = _free_port()
+    (tmp_path / "evil.html").write_text(EVIL.format(target=server))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", evil_port), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    answers: list[tuple[str, int, str, str]] = []
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--host-resolver-rules=MAP evil.example 127.0.0.1"]
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+            try:
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                page = context.new_page()
+                page.goto(server)  # the manager has the page open in this browser: its session cookie is set
+                context.on("response", lambda r: answers.append(
+                    (r.request.method, r.status, r.url, r.request.headers.get("origin", ""))))
+                evil = context.new_page()
+                evil.goto(f"http://evil.example:{evil_port}/evil.html")
+                assert evil.evaluate("window.fetched") == "sent"
+                sandboxed = next(f for f in evil.frames if f != evil.main_frame)  # its requests say Origin: null
+                sandboxed.evaluate("document.getElementById('f').submit()")  # its 403 may not even show in a frame
+                for _ in range(100):
+                    if any(a[3] == "null" for a in answers):
+                        break
+                    evil.wait_for_timeout(100)
+                with evil.expect_navigation():
+                    evil.evaluate("document.getElementById('run').submit()")
+                assert "another web page" in evil.inner_text("body")
+                port = server.rsplit(":", 1)[1].strip("/")
+                rebound = evil.goto(f"http://evil.example:{port}/")  # DNS rebinding: the page under a foreign name
+                assert rebound is not None and rebound.status == 400 and "chartsim" not in evil.content()
+                page.reload()
+                assert page.locator("optgroup[label=uploaded]").count() == 0  # nothing was stored
+            finally:
+                browser.close()
+    finally:
+        site.shutdown()
+    posts = [(status, url, origin) for method, status, url, origin in answers if method == "POST"]
+    seen = {origin for _, _, origin in posts if origin}  # Playwright shows the Origin of forms (fetch sets it later)
+    assert seen == {f"http://evil.example:{evil_port}", "null"}, posts
+    assert len(posts) == 4 and all(status == 403 for status, _, _ in posts), posts  # run, upload, form, sandboxed
