@@ -429,19 +429,21 @@ def staffing_curve(
     fig = new_figure(8, 5.6 if has_p else 3.8)
     axes = fig.subplots(2 if has_p else 1, 1, sharex=True, squeeze=False).ravel()
     x = s["coders"].to_numpy(dtype=float)
-    mean = s["mean"].to_numpy(dtype=float)
-    met = s["met"].astype(str).str.lower().eq("true").to_numpy() if "met" in s else np.zeros(len(s), bool)
     metric = str((target or {}).get("metric", "target metric"))
+    k = 100.0 if unit(metric) == "share" else 1.0  # a share is drawn in %, as every page and table shows it
+    mean = s["mean"].to_numpy(dtype=float) * k
+    met = s["met"].astype(str).str.lower().eq("true").to_numpy() if "met" in s else np.zeros(len(s), bool)
     value = (target or {}).get("value")
+    value = value * k if isinstance(value, (int, float)) else value
     ax = axes[0]
-    err = [mean - s["ci_low"].to_numpy(dtype=float), s["ci_high"].to_numpy(dtype=float) - mean]
+    err = [mean - s["ci_low"].to_numpy(dtype=float) * k, s["ci_high"].to_numpy(dtype=float) * k - mean]
     ax.errorbar(x, mean, yerr=err, fmt="-o", color=PALETTE[0], capsize=3, label=f"mean, {ci_label}")
     if met.any():
         ax.plot(x[met], mean[met], "o", ms=9, mfc="none", mec="#3a8f4a", mew=2, label="target met")
     if isinstance(value, (int, float)):
         op = {"<=": "≤", ">=": "≥"}.get(str((target or {}).get("op")), str((target or {}).get("op", "")))
         ax.axhline(float(value), color="#b03a48", ls="--", lw=1, label=f"target {op} {value:g}")
-    ax.set_ylabel(f"{text(metric)} ({unit(metric) or 'metric units'})", fontsize=9)
+    ax.set_ylabel(f"{text(metric)} ({'%' if k == 100 else unit(metric) or 'metric units'})", fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.set_title(title)
     if has_p:
