@@ -335,6 +335,12 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             page.screenshot(path=str(ARTIFACTS / "5-print.png"), full_page=True)
             page.emulate_media(media="screen")
 
+            with page.expect_download() as download:  # a plain form POST: its Origin and token pass the guard
+                page.click("#download-yaml")
+            path = tmp_path / "what-if.yaml"
+            download.value.save_as(path)
+            assert load_scenario(path).coders.count == 7
+
             run_id = page.get_attribute("#results article", "data-run")
             page.fill("#f-reps", "6")
             page.fill("#f-coders\\.count", "3")
