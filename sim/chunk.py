@@ -18,7 +18,15 @@ from sim import chart_files
 from sim.metrics import coder_day_quantiles, replication_metrics
 from sim.model import Department
 from sim.scenario import Scenario
-from sim.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame, revenue_per_chart
+from sim.tables import (
+    Columns,
+    activities_frame,
+    charts_frame,
+    coder_days_frame,
+    days_frame,
+    revenue_per_chart,
+    turnaround_counts,
+)
 
 CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
 MAX_REPS_PER_CHUNK = 500  # tables and metrics cost a fixed ~0.1 s a task: amortise it
@@ -38,6 +46,7 @@ class Chunk:
     files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.chart_files)
     warmup: int = 0  # the cut the metrics were computed with
     quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (analysis.coder_day_quantiles)
+    turnaround: pd.DataFrame | None = None  # charts by turnaround bin, these replications together (tables)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
@@ -96,6 +105,7 @@ def simulate_chunk(
         files or None,
         warmup,
         coder_day_quantiles(coder_days, warmup=warmup),
+        turnaround_counts(charts, warmup),
     )
 
 

@@ -83,6 +83,7 @@ def write_tables(results: Results, folder: Path) -> None:
         "warmup": warmup_table(results.days, results.warmup),
         "percentiles": None if results.coder_day_quantiles is None else quantile_intervals(results.coder_day_quantiles),
         "precision": results.precision,
+        "turnaround": results.turnaround,
     }
     for name, frame in tables.items():
         if frame is not None:
@@ -150,7 +151,7 @@ class Checkpoint:
         if self.stream is not None:
             self.stream(chunk)
         small = Chunk(chunk.variant, chunk.reps, chunk.replications, chunk.days, chunk.coder_days, warmup=chunk.warmup,
-                      quantiles=chunk.quantiles)
+                      quantiles=chunk.quantiles, turnaround=chunk.turnaround)
         name = f"{self.count:06d}.pkl"
         _write_atomic(self.dir / name, pickle.dumps(small))
         sizes = self.stream.sizes() if self.stream is not None else {}

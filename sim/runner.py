@@ -25,6 +25,7 @@ from sim.executor import Submitter, executing, in_order, workers_of
 from sim.scenario import BASE, Scenario
 from sim.stats import compare, mser5, summarise
 from sim.streams import stream_key
+from sim.tables import turnaround_table
 
 PILOT_REPS = 20  # replications of the base that choose an automatic warm-up (MSER-5)
 Streams = Literal["common", "independent"]
@@ -59,6 +60,7 @@ class Results:
     precision: pd.DataFrame | None = None  # set by run_to_precision
     coder_day_quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (percentiles.csv)
     activities: pd.DataFrame | None = None  # breaks and billing questions, kept with the charts
+    turnaround: pd.DataFrame | None = None  # coded charts by turnaround bin per variant (turnaround.csv)
 
     @property
     def metrics(self) -> list[str]:
@@ -187,6 +189,7 @@ class Experiment:
             return _with_variant(frame)
 
         replications = stacked("replications")
+        counts = [(name, getattr(c, "turnaround", None)) for name, chunks in self.chunks.items() for c in chunks]
         metric_names = [c for c in replications.columns if c not in ("variant", "replication")]
         summary = _with_variant(pd.concat(
             [summarise(replications.loc[replications["variant"] == name], metric_names).assign(variant=name)
@@ -211,6 +214,7 @@ class Experiment:
             wall_seconds=time.perf_counter() - started,
             variants={k: v for k, v in self.scenarios.items() if k != BASE},
             streams=self.streams,
+            turnaround=turnaround_table(counts) if counts and all(p is not None for _, p in counts) else None,
         )
 
 

@@ -27,7 +27,7 @@ import difflib
 import itertools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -723,17 +723,18 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
 # ---------------------------------------------------------------- files
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, extends: Callable[[str], Path] | None = None) -> Scenario:
     """Read and validate a scenario file; raises ScenarioError with a one-line message.
 
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
     a distribution or any other value is replaced whole (sim.scenario_yaml).
+    ``extends`` replaces "relative to it" for this file (the what-if page's uploads).
     """
     p = Path(path)
     surprises: dict[str, str] = {}
     try:
-        data = read_scenario_file(p, surprises)
+        data = read_scenario_file(p, surprises, extends=extends)
     except YamlRefused as exc:
         raise ScenarioError(str(exc)) from None
     return parse_scenario(data, str(p), surprises)

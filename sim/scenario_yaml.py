@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -235,19 +236,27 @@ def _read_text(p: Path) -> str:
     return text
 
 
-def read_scenario_file(p: Path, surprises: dict[str, str], depth: int = 0) -> Any:
+def read_scenario_file(
+    p: Path, surprises: dict[str, str], depth: int = 0, extends: Callable[[str], Path] | None = None,
+) -> Any:
     """The parsed YAML of one scenario file, with any ``extends`` resolved (not yet validated).
 
     ``surprises`` collects YAML 1.1 readings (``no`` as false, ``16:30`` as a
-    number) for the validation's error text. Raises YamlRefused, one line.
+    number) for the validation's error text. ``extends``, when given, maps
+    this file's ``extends:`` value to the file it may name (or raises
+    YamlRefused): the what-if page lets an upload name only the scenarios it
+    offers. Raises YamlRefused, one line.
     """
     data = parse_yaml(_read_text(p), p, surprises)
     if isinstance(data, dict) and "extends" in data:
-        data = _extend(p, data, surprises, depth)
+        data = _extend(p, data, surprises, depth, extends)
     return data
 
 
-def _extend(path: Path, data: dict[str, Any], surprises: dict[str, str], depth: int) -> dict[str, Any]:
+def _extend(
+    path: Path, data: dict[str, Any], surprises: dict[str, str], depth: int,
+    extends: Callable[[str], Path] | None = None,
+) -> dict[str, Any]:
     """A what-if file names the scenario it changes; its settings are merged over that one's."""
     parent = data.pop("extends")
     if not isinstance(parent, str):
@@ -255,7 +264,11 @@ def _extend(path: Path, data: dict[str, Any], surprises: dict[str, str], depth: 
     if depth >= 5:
         raise YamlRefused(f"{path}: extends: more than 5 levels deep (a cycle?)")
     try:
-        base = read_scenario_file(path.parent / parent, surprises, depth + 1)
+        target = extends(parent) if extends is not None else path.parent / parent
+    except YamlRefused as exc:
+        raise YamlRefused(f"{path}: extends: {exc}") from None
+    try:
+        base = read_scenario_file(target, surprises, depth + 1)
     except YamlRefused as exc:
         raise YamlRefused(f"{path}: extends: {exc}") from None
     if not isinstance(base, dict):

@@ -21,6 +21,7 @@ CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",
     "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
 )
+TURNAROUND_BIN_MINUTES = 5  # turnaround.csv: coded charts counted by arrival-to-coded time in 5-minute bins
 _TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime", "after_shift")
 
 
@@ -300,3 +301,40 @@ def days_frame(
             unbilled = np.cumsum(arrived, axis=1) - np.cumsum(per_day(charts["billable_at"].to_numpy()), axis=1)
         out["dnfb_dollars"] = (unbilled @ dollars).ravel()
     return pd.DataFrame(out)
+
+
+def turnaround_counts(charts: pd.DataFrame, warmup: int) -> pd.DataFrame:
+    """Charts arrived after the warm-up, counted by arrival-to-coded time in fixed bins (``bin`` -1: still open).
+
+    Reduced where the replications ran, so the turnaround figure needs no
+    per-chart table; fixed bins add up exactly across tasks, so the sum is the
+    same whatever the number of workers or the size of the tasks.
+    """
+    ch = charts.loc[charts["arrived_at"].to_numpy() >= warmup * DAY]
+    minutes = (ch["coded_at"] - ch["arrived_at"]).to_numpy(dtype=float)
+    coded = ~np.isnan(minutes)
+    bins = np.floor(minutes[coded] / TURNAROUND_BIN_MINUTES).astype(np.int64)
+    index, counts = np.unique(bins, return_counts=True)
+    return pd.DataFrame({"bin": np.append(index, -1), "charts": np.append(counts, int((~coded).sum()))})
+
+
+def turnaround_table(parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The tasks' turnaround counts summed per variant: the ``turnaround.csv`` table.
+
+    One row per variant and bin with coded charts (``status`` coded,
+    ``from_minutes`` ≤ arrival to coded < ``to_minutes``) and one row of the
+    charts still open at the end (``status`` open, no bin); charts that
+    arrived during the warm-up are left out, as in the turnaround metrics.
+    """
+    frames = []
+    for variant in dict.fromkeys(name for name, _ in parts):
+        counts = pd.concat([part for name, part in parts if name == variant]).groupby("bin")["charts"].sum()
+        coded = counts.drop(-1, errors="ignore")
+        coded = coded[coded > 0]
+        edges = coded.index.to_numpy(dtype=float) * TURNAROUND_BIN_MINUTES
+        frames.append(pd.DataFrame({
+            "variant": variant, "status": ["coded"] * len(coded) + ["open"],
+            "from_minutes": np.append(edges, np.nan), "to_minutes": np.append(edges + TURNAROUND_BIN_MINUTES, np.nan),
+            "charts": np.append(coded.to_numpy(dtype=np.int64), int(counts.get(-1, 0))),
+        }))
+    return pd.concat(frames, ignore_index=True)

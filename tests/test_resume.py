@@ -15,7 +15,7 @@ from tests.conftest import SCENARIOS
 SCENARIO = SCENARIOS / "slow_queries.yaml"  # a base and a variant: tasks of two variants, queries, breaks
 ARGS = ["--reps", "9", "--seed", "4", "--charts"]
 TABLES = ("charts.csv", "activities.csv", "coder_days.csv", "days.csv", "replications.csv", "summary.csv",
-          "comparison.csv", "percentiles.csv", "warmup.csv")
+          "comparison.csv", "percentiles.csv", "warmup.csv", "turnaround.csv")
 
 
 def _run(*args: str):

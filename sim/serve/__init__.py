@@ -12,5 +12,6 @@ own figures. Nothing here simulates.
 - :mod:`sim.serve.jobs` — runs in background threads, one id each, with progress and cancel
 - :mod:`sim.serve.views` — results as a director reads them: sentences, tables, figures
 - :mod:`sim.serve.app` — the routes (FastAPI, server-rendered Jinja2, a little vanilla JS)
+- :mod:`sim.serve.guard` — no login, so: host allow-list, same-origin POSTs with a session token, safe headers
 - :mod:`sim.serve.command` — the typer command, registered in sim/cli.py
 """

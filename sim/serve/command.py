@@ -16,7 +16,8 @@ import typer
 def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8050,
     host: Annotated[str, typer.Option("--host", help="address to listen on; 127.0.0.1 keeps the page on this "
-                                                     "machine")] = "127.0.0.1",
+                                                     "machine; the page answers only to 127.0.0.1, localhost, "
+                                                     "[::1] and this name")] = "127.0.0.1",
     scenarios: Annotated[list[Path] | None, typer.Option(
         "--scenarios", metavar="DIR_OR_FILE",
         help="scenario files or folders of *.yaml to offer (repeatable; default: the bundled scenarios/); files "
@@ -36,6 +37,6 @@ def serve_cmd(
     for path in scenarios or []:
         if not path.exists():
             fail(f"--scenarios: {path} does not exist")
-    app = create_app(list(scenarios) if scenarios else None, workers=workers)
+    app = create_app(list(scenarios) if scenarios else None, workers=workers, host=host)
     console.print(f"chartsim what-if page: http://{host}:{port}/  (Ctrl-C stops it)", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
