@@ -27,7 +27,7 @@ import yaml
 
 import sim
 from sim.model import simulate
-from sim.scenario import parse_scenario
+from sim.scenario.config import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = 5

@@ -17,15 +17,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.runner import Results, run
-    from sim.scenario import Scenario, ScenarioError, load_scenario
+    from sim.runs.runner import Results, run
+    from sim.scenario.config import Scenario, ScenarioError, load_scenario
 
 _HOMES = {
-    "Results": "sim.runner",
-    "run": "sim.runner",
-    "Scenario": "sim.scenario",
-    "ScenarioError": "sim.scenario",
-    "load_scenario": "sim.scenario",
+    "Results": "sim.runs.runner",
+    "run": "sim.runs.runner",
+    "Scenario": "sim.scenario.config",
+    "ScenarioError": "sim.scenario.config",
+    "load_scenario": "sim.scenario.config",
 }
 
 __all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run"]

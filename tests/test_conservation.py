@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import simulate
-from sim.scenario import parse_scenario
+from sim.scenario.config import parse_scenario
 
 KINDS = ("inpatient", "outpatient", "surgical")
 

@@ -15,11 +15,11 @@ from scipy import stats
 from typer.testing import CliRunner
 
 import sim
-from sim.distributions import TimeDistribution
 from sim.fit.department import fit_department
 from sim.fit.distributions import choose
 from sim.fit.log import read_log
-from sim.scenario import load_scenario
+from sim.scenario.config import load_scenario
+from sim.scenario.distributions import TimeDistribution
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -34,7 +34,7 @@ Z = stats.norm.ppf(0.5 + LEVEL / 2)
 
 
 def cli():
-    from sim.fit.command import fit_cmd
+    from sim.cli.fit import fit_cmd
 
     app = typer.Typer(add_completion=False)
     app.command("fit")(fit_cmd)

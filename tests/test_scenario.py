@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.config import ScenarioError, load_scenario
 from tests.conftest import SCENARIOS
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from sim.calendar import DAY
-from sim.scenario import parse_scenario
+from sim.scenario.calendar import DAY
+from sim.scenario.config import parse_scenario
 
 WEEK = {
     "days": 9,  # Monday to the next Tuesday: a weekend in the middle

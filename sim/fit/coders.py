@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.calendar import WEEKDAYS
+from sim.scenario.calendar import WEEKDAYS
 
 SHRINK = 30.0
 ROUND_CLOCK = 15  # minutes: shift times are rounded to the quarter hour

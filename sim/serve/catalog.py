@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.scenario_yaml import MAX_BYTES
+from sim.scenario.config import Scenario, ScenarioError, load_scenario
+from sim.scenario.files import MAX_BYTES
 
 FITTED_MARK = "# FITTED:"
 MAX_UPLOADS = 50  # uploads kept; the oldest is forgotten first

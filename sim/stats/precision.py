@@ -7,7 +7,7 @@ function:
   replications until every key metric's confidence interval is narrow
   enough (Law, *Simulation Modeling and Analysis*, 5th ed., §9.4.1).
 - *Where does the transient end?* :func:`warmup_table` lays out the mean
-  daily backlog with the MSER-5 cut-off of :func:`sim.stats.mser5`.
+  daily backlog with the MSER-5 cut-off of :func:`sim.stats.summary.mser5`.
 - *How spread out is a coder's day, and how sure are we?*
   :func:`percentile_intervals` puts a between-replication interval on each
   percentile of charts per coder-day.
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.metrics import CODER_DAY_PERCENTILES, coder_day_quantiles
-from sim.stats import t_interval
+from sim.runs.metrics import CODER_DAY_PERCENTILES, coder_day_quantiles
+from sim.stats.summary import t_interval
 
 # ------------------------------------------------------------------ precision
 

@@ -4,7 +4,7 @@ A run folder describes itself: the scenario as it was resolved sits beside
 its results, so a report can be made later without re-running anything.
 Files are written into a temporary folder that is renamed into place only
 when complete, so a failed run never leaves a half-written folder behind.
-The folder is claimed before anything is simulated (sim.folders).
+The folder is claimed before anything is simulated (sim.runs.folders).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim import chart_files
-from sim.analysis import quantile_intervals, warmup_table
-from sim.chart_files import ChartFiles
-from sim.chunk import Chunk
-from sim.folders import Claim, claim, new_folder, reclaim
-from sim.runner import PILOT_REPS, Results
-from sim.scenario import Scenario
+from sim.runs import chart_files
+from sim.stats.precision import quantile_intervals, warmup_table
+from sim.runs.chart_files import ChartFiles
+from sim.runs.tasks import Chunk
+from sim.runs.folders import Claim, claim, new_folder, reclaim
+from sim.runs.runner import PILOT_REPS, Results
+from sim.scenario.config import Scenario
 
 
 def versions() -> dict[str, str]:
@@ -89,7 +89,7 @@ def write_tables(results: Results, folder: Path) -> None:
             write_table(frame, folder / f"{name}.csv")
     for name, frame in (("charts", results.charts), ("activities", results.activities),
                         ("coder_days", results.coder_days)):
-        if frame is not None:  # kept in memory: the same bytes as when streamed (sim.chart_files)
+        if frame is not None:  # kept in memory: the same bytes as when streamed (sim.runs.chart_files)
             chart_files.write_csv(frame, folder / f"{name}.csv")
     write_scenario(results.scenario, folder / "scenario.yaml")
     (folder / "manifest.json").write_text(json.dumps(manifest(results), indent=2) + "\n")

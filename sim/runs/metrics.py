@@ -13,23 +13,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.calendar import DAY
-from sim.registry import METRICS, OPTIONAL_METRICS
-from sim.registry import metric_names as registry_names
-from sim.registry import sections_on as registry_sections_on
-from sim.scenario import Scenario
+from sim.scenario.calendar import DAY
+from sim.runs.registry import METRICS, OPTIONAL_METRICS
+from sim.runs.registry import metric_names as registry_names
+from sim.runs.registry import sections_on as registry_sections_on
+from sim.scenario.config import Scenario
 
 METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}
 CODER_DAY_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)  # of charts coded per coder-day (percentiles.csv)
 
 
 def sections_on(scenario: Scenario) -> list[str]:
-    """The optional scenario sections turned on, whose metrics a run reports (see sim.registry.OPTIONAL_METRICS)."""
+    """The optional scenario sections turned on, whose metrics a run reports (see sim.runs.registry.OPTIONAL_METRICS)."""
     return registry_sections_on(scenario)
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric a run of this scenario reports (see sim.registry)."""
+    """Every metric a run of this scenario reports (see sim.runs.registry)."""
     return registry_names(scenario.chart_types, sections_on(scenario))
 
 
@@ -47,7 +47,7 @@ def replication_metrics(
     warmup: int,
     salaries: list[float],
 ) -> pd.DataFrame:
-    """One row of key metrics per replication (see sim.registry for their meaning)."""
+    """One row of key metrics per replication (see sim.runs.registry for their meaning)."""
     cut = warmup * DAY
     scheduled = coder_days.loc[coder_days["day"] >= warmup]
     absence = "absent_minutes" in scheduled.columns

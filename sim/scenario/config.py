@@ -7,14 +7,14 @@ never passes silently. ``load_scenario`` refuses bad input with a
 and what is allowed.
 
 Careless and hostile files are refused before they cost anything. Reading
-is sim.scenario_yaml's: only a regular file under ``MAX_BYTES`` is read (a
+is sim.scenario.files's: only a regular file under ``MAX_BYTES`` is read (a
 device or pipe never is), ``extends:`` is followed at most 5 deep, YAML
 nesting, alias expansion and duplicate keys are bounded or refused while
 parsing. Here no value is coerced (``"3"`` and ``yes`` are not numbers), YAML
 1.1 surprises (``no`` read as false, ``16:30`` as 990) are explained, every
 number is bounded so nothing overflows or divides by zero, and the what-ifs
 are counted before any is built. The limits are the ``MAX_*`` constants (here
-and in sim.scenario_yaml).
+and in sim.scenario.files).
 
 Variants and sweeps (what-ifs) are overrides by dotted path applied to the
 raw file before validation, so every variant is validated like a scenario of
@@ -34,12 +34,12 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from sim.calendar import WEEKDAYS, Calendar, clock_minutes
-from sim.distributions import CountDistribution, FixedCount, TimeDistribution
-from sim.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, iso_text
-from sim.scenario_yaml import YamlRefused, read_scenario_file
-from sim.schema import MAX_NAME
-from sim.schema import FrozenModel as _Frozen
+from sim.scenario.calendar import WEEKDAYS, Calendar, clock_minutes
+from sim.scenario.distributions import CountDistribution, FixedCount, TimeDistribution
+from sim.scenario.files import YamlRefused, read_scenario_file
+from sim.scenario.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, iso_text
+from sim.scenario.schema import MAX_NAME
+from sim.scenario.schema import FrozenModel as _Frozen
 
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 MAX_QUESTIONS = 5_000_000  # expected billing questions per replication
@@ -728,7 +728,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
-    a distribution or any other value is replaced whole (sim.scenario_yaml).
+    a distribution or any other value is replaced whole (sim.scenario.files).
     """
     p = Path(path)
     surprises: dict[str, str] = {}

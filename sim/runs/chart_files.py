@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from sim.chunk import Chunk
+    from sim.runs.tasks import Chunk
 
 FORMATS = ("csv", "parquet")
 PER_CHART = ("charts", "activities")

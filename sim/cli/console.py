@@ -1,6 +1,6 @@
 """Console tables of ``chartsim``: summary, comparison, precision, metrics list, staffing curve, N vs N−1.
 
-Every table reads the metric registry (:mod:`sim.registry`) for which metrics
+Every table reads the metric registry (:mod:`sim.runs.registry`) for which metrics
 to show, their units and their number format (``registry.fmt``: dollars to
 cents, shares as %, never scientific notation), so the console matches the
 report and the workbook.
@@ -39,7 +39,7 @@ from rich.progress import ProgressColumn, Task
 from rich.table import Table
 from rich.text import Text
 
-from sim.registry import METRICS, OPTIONAL_METRICS, fmt, lookup, metrics_for, scenario_metrics, type_metric
+from sim.runs.registry import METRICS, OPTIONAL_METRICS, fmt, lookup, metrics_for, scenario_metrics, type_metric
 
 WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is not set
 GAP = 2  # spaces between table columns
@@ -474,7 +474,9 @@ def staffing_at(result) -> Fit | None:
 
 
 def shown_metrics(result) -> list[str]:
-    from sim.staffing import shown_metrics as shown  # sim.staffing loads the simulator: only when asked
+    from sim.analysis.staffing import (
+        shown_metrics as shown,  # sim.analysis.staffing loads the simulator: only when asked
+    )
 
     return shown(result.scenario, result.target.metric)
 

@@ -47,15 +47,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import WEEKDAYS, Calendar
-from sim.executor import Submitter, executing, workers_of
-from sim.folders import new_folder
+from sim.analysis.theory import erlang_c, mmc_mean_wait
 from sim.model.absence import expected_share
-from sim.output import write_scenario, write_table
-from sim.registry import fmt, lookup, scenario_metrics
-from sim.runner import Experiment, Results, simulate_together
-from sim.scenario import Scenario, ScenarioError
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.runs.executor import Submitter, executing, workers_of
+from sim.runs.folders import new_folder
+from sim.runs.registry import fmt, lookup, scenario_metrics
+from sim.runs.runner import Experiment, Results, simulate_together
+from sim.runs.write import write_scenario, write_table
+from sim.scenario.calendar import WEEKDAYS, Calendar
+from sim.scenario.config import Scenario, ScenarioError
 
 Rule = Literal["bound", "probability"]
 RULES: tuple[str, ...] = ("bound", "probability")
@@ -68,7 +68,7 @@ MAIN_TEAM = "coders"  # Scenario.all_teams() name of the main team, the one the 
 
 
 def known_metrics(scenario: Scenario) -> list[str]:
-    """Every metric a run of this scenario reports (names usable in ``--target``; see sim.registry)."""
+    """Every metric a run of this scenario reports (names usable in ``--target``; see sim.runs.registry)."""
     return [m.name for m in scenario_metrics(scenario)]
 
 

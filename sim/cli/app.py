@@ -14,19 +14,19 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
-from sim.console import (
+from sim.cli.console import (
     Col,
     Fit,
     RateColumn,
     comparison_table,
-    make_console,
     markup_safe,
     metrics_table,
     precision_table,
     staffing_report,
     summary_table,
 )
-from sim.registry import fmt, scenario_metrics, sections_on
+from sim.cli.shell import console, err, fail
+from sim.runs.registry import fmt, scenario_metrics, sections_on
 
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
@@ -34,19 +34,11 @@ from sim.registry import fmt, scenario_metrics, sections_on
 CHART_ROWS = 2_000_000  # above this many expected chart rows, per-chart tables only with --charts
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
-console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
-err = make_console(stderr=True)
 T = TypeVar("T")
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit without a traceback."""
-    err.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
 def _load(path: Path):
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.config import ScenarioError, load_scenario
 
     try:
         return load_scenario(path)
@@ -116,7 +108,7 @@ def run(
             if given:
                 fail(f"{name} needs --precision")
     else:
-        from sim.analysis import PrecisionPlan
+        from sim.stats.precision import PrecisionPlan
 
         first = reps if reps is not None else PrecisionPlan.min_reps
         try:
@@ -129,8 +121,8 @@ def run(
     resumed: list = []
     taken = None  # the folder this run writes, claimed before anything is simulated
     if resume is not None:
-        from sim.folders import reclaim
-        from sim.output import RunInterrupted, load_checkpoint
+        from sim.runs.folders import reclaim
+        from sim.runs.write import RunInterrupted, load_checkpoint
 
         taken = _claimed(reclaim, resume)  # before the checkpoint is read: its files are cut back to the last task
         try:
@@ -159,11 +151,11 @@ def run(
         chosen = list(dict.fromkeys(metric)) if metric else [m.name for m in scenario_metrics(config) if m.headline]
     if out is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    from sim.chart_files import ChartFiles
-    from sim.folders import OutputError, claim
-    from sim.output import CHECKPOINT, Checkpoint, write_tables
-    from sim.runner import run as run_scenario
-    from sim.runner import run_to_precision
+    from sim.runs.chart_files import ChartFiles
+    from sim.runs.folders import OutputError, claim
+    from sim.runs.runner import run as run_scenario
+    from sim.runs.runner import run_to_precision
+    from sim.runs.write import CHECKPOINT, Checkpoint, write_tables
 
     rows = sum(config.expected_charts().values()) * (1 + len(config.expanded()))
     rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
@@ -244,7 +236,7 @@ def run(
 
 def _claimed(take: Callable[..., T], *args: object) -> T:
     """The output folder, claimed by ``take`` before anything is simulated; a refusal is one line, exit status 2."""
-    from sim.folders import OutputError
+    from sim.runs.folders import OutputError
 
     try:
         return take(*args)
@@ -255,7 +247,7 @@ def _claimed(take: Callable[..., T], *args: object) -> T:
 
 def _stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
     """One line for Ctrl-C or SIGTERM, exit status 130."""
-    from sim.executor import Terminated
+    from sim.runs.executor import Terminated
 
     word = "terminated" if isinstance(exc, Terminated) else "interrupted"
     err.print(f"{word}: {markup_safe(what)}", highlight=False, soft_wrap=True)
@@ -328,10 +320,10 @@ def staff(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
-    from sim.folders import OutputError, claim
-    from sim.scenario import ScenarioError
-    from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
-    from sim.staffing import search as staff_search
+    from sim.analysis.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
+    from sim.analysis.staffing import search as staff_search
+    from sim.runs.folders import OutputError, claim
+    from sim.scenario.config import ScenarioError
 
     config = _load(scenario)
     try:
@@ -375,10 +367,10 @@ def select(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Choose the best plan among the base and its variants (KN++, indifference zone)."""
-    from sim.folders import OutputError, claim
-    from sim.output import write_table
-    from sim.scenario import ScenarioError
-    from sim.selection import choose_plan
+    from sim.analysis.selection import choose_plan
+    from sim.runs.folders import OutputError, claim
+    from sim.runs.write import write_table
+    from sim.scenario.config import ScenarioError
 
     config = _load(scenario)
     if goal not in ("min", "max"):
@@ -424,11 +416,11 @@ def report_cmd(run_dir: Annotated[Path, typer.Argument(help="run folder written 
     _write_report(run_dir)
 
 
-from sim.fit.command import fit_cmd  # noqa: E402  (typer and pathlib only: pandas and scipy load when it runs)
+from sim.cli.fit import fit_cmd  # noqa: E402  (typer and pathlib only: pandas and scipy load when it runs)
 
 app.command("fit")(fit_cmd)
 
-from sim.serve.command import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
+from sim.cli.serve import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
 
 app.command("serve")(serve_cmd)
 
@@ -438,7 +430,7 @@ def main() -> None:
 
     Ctrl-C and SIGTERM stop the command with one line and exit status 130.
     """
-    from sim.executor import Terminated, stop_on_signals
+    from sim.runs.executor import Terminated, stop_on_signals
 
     stop_on_signals()
     try:
