@@ -10,17 +10,18 @@ import pytest
 from scipy import stats
 
 from sim.runs.runner import BASE, scenario_seed
-from sim.stats.precision import (
-    PrecisionPlan,
-    half_width,
-    kn_eta,
-    percentile_intervals,
-    precise_enough,
-    select_best,
-    sequential_precision,
+from sim.stats.kn import kn_eta, select_best
+from sim.stats.precision import PrecisionPlan, half_width, precise_enough, sequential_precision
+from sim.stats.quantiles import percentile_intervals
+from sim.stats.summary import (
+    compare,
+    mser5,
+    paired_difference,
+    t_interval,
     warmup_table,
+    welch_difference,
+    welch_test,
 )
-from sim.stats.summary import compare, mser5, paired_difference, t_interval, welch_difference, welch_test
 
 # ------------------------------------------------------------------ t intervals
 
@@ -558,7 +559,7 @@ def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
 def test_binomial_quantile_equals_scipy_stats() -> None:
     from scipy import stats
 
-    from sim.stats.precision import _binomial_quantile
+    from sim.stats.quantiles import _binomial_quantile
 
     for n in (1, 2, 7, 30, 200, 3000):
         for p in (0.05, 0.5, 0.95):

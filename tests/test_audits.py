@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.model import Department
+from sim.model.department import Department
 from sim.runs.metrics import metric_names
 from sim.scenario.config import ScenarioError, parse_scenario
 from tests.test_properties import scenarios as random_scenarios

@@ -25,7 +25,7 @@ import math
 import pytest
 
 import sim
-from sim.model import Department
+from sim.model.department import Department
 from sim.model.records import BILLING_QUESTION, BREAK
 from sim.runs.metrics import pay_per_minute
 from sim.scenario.calendar import DAY

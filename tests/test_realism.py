@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import Department
 from sim.model.absence import absent_days, expected_share
+from sim.model.department import Department
 from sim.model.streams import Streams
 from sim.scenario.config import Absence, ScenarioError, parse_scenario
 
@@ -74,7 +74,7 @@ def test_absence_in_a_run_thins_coder_days_and_shrinkage_counts_it():
     p = expected_share(s.absence, 260)
     n = len(cd)
     assert abs(away.mean() - p) < 4 * math.sqrt(p * (1 - p) / (n / 5))  # blocks of 5: fewer independent draws
-    from sim.runs.metrics import coder_day_quantiles
+    from sim.stats.quantiles import coder_day_quantiles
 
     assert coder_day_quantiles(cd)["coder_days"].sum() == (~away).sum()  # percentiles of days worked
     reps = results.replications.set_index("replication")

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import sim
-from sim.model import simulate
+from sim.model.department import simulate
 from sim.model.physician import answered_at
 from sim.runs.metrics import pay_per_minute
 from sim.scenario.calendar import DAY, Calendar

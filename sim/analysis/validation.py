@@ -42,7 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis.theory import erlang_c, mmc_mean_wait
-from sim.model import simulate
+from sim.model.department import simulate
 from sim.runs.executor import executing, in_order
 from sim.scenario.calendar import DAY
 from sim.scenario.config import WEEKDAYS, Scenario, parse_scenario

@@ -39,16 +39,22 @@ from rich.progress import ProgressColumn, Task
 from rich.table import Table
 from rich.text import Text
 
-from sim.runs.registry import METRICS, OPTIONAL_METRICS, fmt, lookup, metrics_for, scenario_metrics, type_metric
+from sim.runs.registry import (
+    METRICS,
+    OPTIONAL_METRICS,
+    fmt,
+    interval,
+    metrics_for,
+    missing,
+    notes_for,
+    scenario_metrics,
+    type_metric,
+    unit_label,
+)
 
 WIDTH = 80  # columns when stdout is not a terminal and COLUMNS is not set
 GAP = 2  # spaces between table columns
 MIN_NAME = 16  # narrowest a name column is squeezed to (longer names get a line of their own)
-LOW_MARK, HIGH_MARK = "ᵃ", "ᵇ"
-NOTES = {
-    LOW_MARK: f"{LOW_MARK} interval truncated at 0: its lower end fell below 0, which this quantity cannot",
-    HIGH_MARK: f"{HIGH_MARK} interval truncated at 100%: its upper end rose above 100%, which a share cannot",
-}
 Cell = str | Text
 # C0 controls (ESC, BEL, CR, backspace…), DEL, C1 controls (U+009B is a one-character CSI), the
 # line and paragraph separators, and the bidirectional marks and overrides that reorder a line.
@@ -255,41 +261,6 @@ class Fits:
 
 
 # ---------------------------------------------------------------- numbers
-
-
-def interval(low: float, high: float, metric: str, signed: bool = False) -> tuple[str, set[str]]:
-    """'lo – hi' in the metric's format; a bound beyond what the quantity can be is clipped and marked."""
-    if low is None or high is None or math.isnan(low) or math.isnan(high):
-        return "–", set()
-    m = lookup(metric)
-    marks: set[str] = set()
-    lo_mark = hi_mark = ""
-    if not signed and (m.count or m.unit == "share") and low < 0:
-        low, lo_mark = 0.0, LOW_MARK
-        marks.add(LOW_MARK)
-    if not signed and m.unit == "share" and high > 1:
-        high, hi_mark = 1.0, HIGH_MARK
-        marks.add(HIGH_MARK)
-    return f"{fmt(low, metric, signed)}{lo_mark} – {fmt(high, metric, signed)}{hi_mark}", marks
-
-
-def notes_for(marks: set[str]) -> list[str]:
-    return [NOTES[k] for k in (LOW_MARK, HIGH_MARK) if k in marks]
-
-
-def unit_label(metric: str) -> str:
-    u = lookup(metric).unit
-    return "%" if u == "share" else u
-
-
-def missing(x: object) -> bool:
-    """None, NaN or pandas' NA (without loading pandas: ``chartsim metrics`` stays quick)."""
-    if x is None:
-        return True
-    try:
-        return bool(x != x)
-    except TypeError:  # pandas.NA
-        return True
 
 
 def _present(frame, names: Iterable[str]) -> list[str]:

@@ -13,12 +13,12 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from sim.cli.console import NOTES, interval
 from sim.report.figures import Plot
 from sim.report.inputs import inputs_table
 from sim.report.labels import doc, fmt, headline_names, outcome_names, unit
 from sim.report.load import RunFolder
 from sim.report.story import experimentation, model_logic, staffing_headcount
+from sim.runs.registry import NOTES, interval
 
 TEMPLATES = Path(__file__).parent / "templates"
 PER_TABLE = 4  # variants side by side in one results table

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.runs import chart_files
-from sim.runs.metrics import coder_day_quantiles, replication_metrics
-from sim.model import Department
+from sim.runs.metrics import replication_metrics
+from sim.model.department import Department
 from sim.scenario.config import Scenario
+from sim.stats.quantiles import coder_day_quantiles
 from sim.runs.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame, revenue_per_chart
 
 CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
@@ -37,7 +38,7 @@ class Chunk:
     activities: pd.DataFrame | None = None
     files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.runs.chart_files)
     warmup: int = 0  # the cut the metrics were computed with
-    quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (analysis.coder_day_quantiles)
+    quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (sim.stats.quantiles.coder_day_quantiles)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:

@@ -19,7 +19,8 @@ import pandas as pd
 import yaml
 
 from sim.runs import chart_files
-from sim.stats.precision import quantile_intervals, warmup_table
+from sim.stats.quantiles import quantile_intervals
+from sim.stats.summary import warmup_table
 from sim.runs.chart_files import ChartFiles
 from sim.runs.tasks import Chunk
 from sim.runs.folders import Claim, claim, new_folder, reclaim

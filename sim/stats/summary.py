@@ -1,4 +1,4 @@
-"""Output analysis over replications: confidence intervals and comparisons.
+"""Output analysis over replications: confidence intervals, comparisons and the warm-up cut.
 
 Replications are independent and identically distributed, so a metric's
 replication means give a Student-t confidence interval (Law, *Simulation
@@ -193,3 +193,26 @@ def mser5(series: np.ndarray) -> int:
         if value < best - 1e-12:
             best, best_d = value, d
     return best_d * 5
+
+
+# ------------------------------------------------------------------ warm-up
+
+
+def warmup_table(days: pd.DataFrame, cut: int) -> pd.DataFrame:
+    """The series MSER-5 looks at (mean end-of-day backlog across replications) and the cut.
+
+    Columns: day, mean_backlog, warmup (day < cut), cut. With a ``variant``
+    column only the base is used: the warm-up is chosen on the base and
+    applied to every variant.
+    """
+    if "variant" in days.columns and (days["variant"] == "base").any():
+        days = days.loc[days["variant"] == "base"]
+    series = days.groupby("day")["backlog"].mean()
+    return pd.DataFrame(
+        {
+            "day": series.index.to_numpy(dtype=int),
+            "mean_backlog": series.to_numpy(dtype=float),
+            "warmup": series.index.to_numpy() < cut,
+            "cut": cut,
+        }
+    )

@@ -19,7 +19,7 @@ def test_deterministic_days(observed: dict[str, list[float]], quantity: str) -> 
 
 def test_deterministic_days_obey_littles_law_exactly() -> None:
     """Charts present integrated over the run = Σ time in the department (all charts leave)."""
-    from sim.model import simulate
+    from sim.model.department import simulate
     from sim.scenario.config import parse_scenario
 
     rec = simulate(parse_scenario(validation.DETERMINISTIC, "deterministic"), 0, 0)
