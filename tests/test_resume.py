@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import sim.runs.checkpoint
 import sim.runs.tasks
-import sim.runs.write
 from sim.cli.app import app
 from tests.conftest import SCENARIOS
 
@@ -24,7 +24,7 @@ def _run(*args: str):
 
 def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> None:
     """Ctrl-C while the task after ``finished`` tasks is being saved: its rows are on disk, not journalled."""
-    save = sim.runs.write.Checkpoint.__call__
+    save = sim.runs.checkpoint.Checkpoint.__call__
     calls = {"n": 0}
 
     def interrupted(self, chunk) -> None:
@@ -35,7 +35,7 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> None:
         calls["n"] += 1
         save(self, chunk)
 
-    monkeypatch.setattr(sim.runs.write.Checkpoint, "__call__", interrupted)
+    monkeypatch.setattr(sim.runs.checkpoint.Checkpoint, "__call__", interrupted)
 
 
 def test_resumed_run_has_the_bytes_of_an_uninterrupted_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,7 +54,7 @@ def test_resumed_run_has_the_bytes_of_an_uninterrupted_one(tmp_path: Path, monke
     monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 3)  # other task sizes on resume: same numbers
     resumed = _run("--resume", str(partial), "--workers", "2")
     assert resumed.exit_code == 0, resumed.output
-    assert not partial.exists() and not (tmp_path / "run" / sim.runs.write.CHECKPOINT).exists()
+    assert not partial.exists() and not (tmp_path / "run" / sim.runs.checkpoint.CHECKPOINT).exists()
     for name in TABLES:
         assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
@@ -78,7 +78,7 @@ def test_a_failed_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def broken(self, chunk) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.runs.write.Checkpoint, "__call__", broken)
+    monkeypatch.setattr(sim.runs.checkpoint.Checkpoint, "__call__", broken)
     result = _run(*ARGS, "--out", str(tmp_path / "run"))
     assert result.exit_code != 0
     assert list(tmp_path.iterdir()) == []

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.runs.checkpoint import CHECKPOINT, load_checkpoint
 from sim.runs.folders import OWNER, claim, reclaim
-from sim.runs.write import CHECKPOINT, load_checkpoint
 from tests.conftest import ROOT, SCENARIOS
 
 psutil = pytest.importorskip("psutil")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -26,12 +25,12 @@ from sim.cli.console import (
     summary_table,
 )
 from sim.cli.shell import console, err, fail
-from sim.runs.registry import fmt, scenario_metrics, sections_on
+from sim.runs.registry import fmt, sections_on
 
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
 
-CHART_ROWS = 2_000_000  # above this many expected chart rows, per-chart tables only with --charts
+CHART_ROWS = 2_000_000  # sim.runs.folder.CHART_ROWS, here so that --help loads no pandas (a test keeps them equal)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
 T = TypeVar("T")
@@ -118,90 +117,36 @@ def run(
             fail(str(exc))
     config = _load(scenario)
     _warn_uncoded(config)
-    resumed: list = []
-    taken = None  # the folder this run writes, claimed before anything is simulated
-    if resume is not None:
-        from sim.runs.folders import reclaim
-        from sim.runs.write import RunInterrupted, load_checkpoint
+    from sim.runs.checkpoint import RunInterrupted
+    from sim.runs.folder import RunRefused, claim_run
+    from sim.runs.folders import OutputError
 
-        taken = _claimed(reclaim, resume)  # before the checkpoint is read: its files are cut back to the last task
-        try:
-            try:
-                saved, resumed = load_checkpoint(resume)
-            except RunInterrupted as exc:
-                fail(str(exc))
-            if saved["scenario"] != config:
-                fail(f"--resume: {scenario} is not the scenario of the interrupted run in {resume} (changed since?)")
-            seed, reps, streams, charts, out = (saved["seed"], saved["reps"], saved["streams"], saved["charts"],
-                                                Path(saved["out"]))
-            charts_format = saved.get("charts_format", "csv")
-            plan, metric = saved.get("plan"), saved.get("metrics")  # a --precision run goes on as it started
-            if out.exists():
-                fail(f"--out: {out} already exists; choose a new folder")
-        except BaseException:
-            taken.release()
-            raise
-        taken.out = out
-    chosen: list[str] = []
-    if plan is not None:
-        allowed = [m.name for m in scenario_metrics(config)]
-        unknown = [m for m in metric or [] if m not in allowed]
-        if unknown:
-            fail(f"--metric: unknown metric {unknown[0]!r}; allowed: {', '.join(allowed)}")
-        chosen = list(dict.fromkeys(metric)) if metric else [m.name for m in scenario_metrics(config) if m.headline]
-    if out is None:
+    if out is None and resume is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    from sim.runs.chart_files import ChartFiles
-    from sim.runs.folders import OutputError, claim
-    from sim.runs.runner import run as run_scenario
-    from sim.runs.runner import run_to_precision
-    from sim.runs.write import CHECKPOINT, Checkpoint, write_tables
-
-    rows = sum(config.expected_charts().values()) * (1 + len(config.expanded()))
-    rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
-    if charts_format == "auto":
-        charts_format = "csv" if rows <= CHART_ROWS else "parquet"
-    note = charts is None and rows > CHART_ROWS
-    if charts is None:  # per-chart tables by default only where they stay a manageable file
-        charts = rows <= CHART_ROWS
-    n_reps = reps if reps is not None else 100
-
-    if taken is None:
-        taken = _claimed(claim, out, True)
-    partial = taken.folder
     try:
-        with taken as folder, Progress(
+        job = claim_run(config, out, reps=reps, seed=seed, charts=charts, charts_format=charts_format, plan=plan,
+                        metrics=metric, streams=streams, resume=resume, source=scenario)
+    except (RunRefused, OutputError, RunInterrupted) as exc:
+        fail(str(exc))
+    out, plan, chosen = job.out, job.settings["plan"], job.settings["metrics"]
+    try:
+        with job, Progress(
             TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
             RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
             console=err, transient=True, disable=not err.is_terminal,
         ) as bar, _cluster(dask) as cluster:
-            if note:
-                err.print(f"note: per-chart tables not written (about {rows:,.0f} chart rows expected); "
+            if job.charts_dropped:
+                err.print(f"note: per-chart tables not written (about {job.rows:,.0f} chart rows expected); "
                           "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
             task = bar.add_task("run", total=None)
-            stream = ChartFiles(folder, charts_format, per_chart=charts)  # big tables to disk, task by task
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-            settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,
-                        "charts_format": charts_format, "out": str(out), "plan": plan, "metrics": chosen}
-            checkpoint = Checkpoint(folder, settings, stream)
-            if plan is None:
-                results = run_scenario(
-                    config, reps=n_reps, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                    sink=checkpoint, resume=resumed or None, streams=streams, progress=show,
-                )
-            else:
-                results = run_to_precision(
-                    config, plan, metrics=chosen, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                    sink=checkpoint, resume=resumed or None, streams=streams, progress=show,
-                )
-            write_tables(results, folder)
-            shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)
+            results = job.run(workers, cluster, show)
     except OutputError as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
-        if partial.exists():
-            _stopped(exc, f"finished replications are kept in {partial}/; continue with "
-                          f"chartsim run {scenario} --resume {partial}")
+        if job.folder.exists():
+            _stopped(exc, f"finished replications are kept in {job.folder}/; continue with "
+                          f"chartsim run {scenario} --resume {job.folder}")
         _stopped(exc, "nothing was written")
     console.print(summary_table(results))
     if not results.comparison.empty:

@@ -8,15 +8,13 @@ their age (``share_open_end`` says how many), never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
-from sim.scenario.calendar import DAY
 from sim.runs.registry import METRICS, OPTIONAL_METRICS
 from sim.runs.registry import metric_names as registry_names
 from sim.runs.registry import sections_on as registry_sections_on
+from sim.scenario.calendar import DAY
 from sim.scenario.config import Scenario
 
 METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}

@@ -19,12 +19,12 @@ from typing import Literal, Protocol
 
 import pandas as pd
 
-from sim.stats.precision import PrecisionPlan, sequential_precision
-from sim.runs.tasks import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
-from sim.runs.executor import Submitter, executing, in_order, workers_of
-from sim.scenario.config import BASE, Scenario
-from sim.stats.summary import compare, mser5, summarise
 from sim.model.streams import stream_key
+from sim.runs.executor import Submitter, executing, in_order, workers_of
+from sim.runs.tasks import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
+from sim.scenario.config import BASE, Scenario
+from sim.stats.precision import PrecisionPlan, sequential_precision
+from sim.stats.summary import compare, mser5, summarise
 
 PILOT_REPS = 20  # replications of the base that choose an automatic warm-up (MSER-5)
 Streams = Literal["common", "independent"]

@@ -13,8 +13,8 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from sim.scenario.calendar import DAY
 from sim.model.records import ACTIVITY_NAMES, Records
+from sim.scenario.calendar import DAY
 from sim.scenario.config import Scenario
 
 CHART_COLUMNS = (

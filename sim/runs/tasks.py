@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.model.department import Department
 from sim.runs import chart_files
 from sim.runs.metrics import replication_metrics
-from sim.model.department import Department
+from sim.runs.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame, revenue_per_chart
 from sim.scenario.config import Scenario
 from sim.stats.quantiles import coder_day_quantiles
-from sim.runs.tables import Columns, activities_frame, charts_frame, coder_days_frame, days_frame, revenue_per_chart
 
 CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
 MAX_REPS_PER_CHUNK = 500  # tables and metrics cost a fixed ~0.1 s a task: amortise it
