@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sim.runs.folder import run_to_folder
     from sim.runs.runner import Results, run
-    from sim.scenario.config import Scenario, ScenarioError, load_scenario
+    from sim.scenario.config import Scenario, load_scenario
+    from sim.scenario.errors import ScenarioError
 
 _HOMES = {
     "Results": "sim.runs.runner",
     "run": "sim.runs.runner",
     "run_to_folder": "sim.runs.folder",
     "Scenario": "sim.scenario.config",
-    "ScenarioError": "sim.scenario.config",
+    "ScenarioError": "sim.scenario.errors",
     "load_scenario": "sim.scenario.config",
 }
 

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import sim
 from sim.model.department import Department
 from sim.runs.metrics import metric_names
-from sim.scenario.config import ScenarioError, parse_scenario
+from sim.scenario.config import parse_scenario
+from sim.scenario.errors import ScenarioError
 from tests.test_properties import scenarios as random_scenarios
 
 Z99 = 2.576  # two-sided 99 % normal quantile

@@ -21,7 +21,8 @@ from sim.report.gantt import BREAK, CHART_PARTS, COMPLETION, FIRST, QUESTION, co
 from sim.report.load import load_run
 from sim.runs.write import write_run
 from sim.scenario.calendar import DAY
-from sim.scenario.config import parse_scenario, set_path
+from sim.scenario.config import parse_scenario
+from sim.scenario.whatifs import set_path
 from tests.conftest import fixed_questions
 
 ROOT = Path(__file__).resolve().parents[1]

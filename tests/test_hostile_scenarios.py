@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.config import ScenarioError, load_scenario
+from sim.scenario.config import load_scenario
+from sim.scenario.errors import ScenarioError
 from sim.scenario.files import MAX_BYTES
 from tests.conftest import ROOT, SCENARIOS
 

@@ -17,7 +17,8 @@ import sim
 from sim.model.absence import absent_days, expected_share
 from sim.model.department import Department
 from sim.model.streams import Streams
-from sim.scenario.config import Absence, ScenarioError, parse_scenario
+from sim.scenario.config import Absence, parse_scenario
+from sim.scenario.errors import ScenarioError
 
 ONE_TYPE = {
     "days": 5,

@@ -19,7 +19,8 @@ from sim.cli.app import app
 from sim.report import build_report, load_run, plots_for
 from sim.report.load import RunFolderError
 from sim.runs.write import write_run
-from sim.scenario.config import parse_scenario, set_path
+from sim.scenario.config import parse_scenario
+from sim.scenario.whatifs import set_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.config import ScenarioError, load_scenario
+from sim.scenario.config import load_scenario
+from sim.scenario.errors import ScenarioError
 from tests.conftest import SCENARIOS
 
 

@@ -25,7 +25,8 @@ from sim.analysis.staffing import (
     workload,
 )
 from sim.cli.app import app
-from sim.scenario.config import ScenarioError, parse_scenario
+from sim.scenario.config import parse_scenario
+from sim.scenario.errors import ScenarioError
 from tests.conftest import SCENARIOS
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -25,7 +25,8 @@ from sim.runs.executor import Submitter, executing, in_order, workers_of
 from sim.runs.metrics import metric_names
 from sim.runs.runner import BASE, Experiment
 from sim.runs.tasks import simulate_chunk
-from sim.scenario.config import Scenario, ScenarioError
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 from sim.stats.kn import Selection, select_best
 
 BATCH = 10

@@ -55,7 +55,8 @@ from sim.runs.registry import fmt, lookup, scenario_metrics
 from sim.runs.runner import Experiment, Results, simulate_together
 from sim.runs.write import write_scenario, write_table
 from sim.scenario.calendar import WEEKDAYS, Calendar
-from sim.scenario.config import Scenario, ScenarioError
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 
 Rule = Literal["bound", "probability"]
 RULES: tuple[str, ...] = ("bound", "probability")

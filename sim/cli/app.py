@@ -37,7 +37,8 @@ T = TypeVar("T")
 
 
 def _load(path: Path):
-    from sim.scenario.config import ScenarioError, load_scenario
+    from sim.scenario.config import load_scenario
+    from sim.scenario.errors import ScenarioError
 
     try:
         return load_scenario(path)
@@ -268,7 +269,7 @@ def staff(
     from sim.analysis.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
     from sim.analysis.staffing import search as staff_search
     from sim.runs.folders import OutputError, claim
-    from sim.scenario.config import ScenarioError
+    from sim.scenario.errors import ScenarioError
 
     config = _load(scenario)
     try:
@@ -315,7 +316,7 @@ def select(
     from sim.analysis.selection import choose_plan
     from sim.runs.folders import OutputError, claim
     from sim.runs.write import write_table
-    from sim.scenario.config import ScenarioError
+    from sim.scenario.errors import ScenarioError
 
     config = _load(scenario)
     if goal not in ("min", "max"):

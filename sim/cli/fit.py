@@ -43,7 +43,8 @@ def fit_cmd(
     from sim.fit.department import fit_department
     from sim.fit.log import LogError, parse_columns, read_log
     from sim.fit.write import scenario_text
-    from sim.scenario.config import ScenarioError, parse_scenario
+    from sim.scenario.config import parse_scenario
+    from sim.scenario.errors import ScenarioError
 
     for path in (out, report):
         if path is not None and path.exists() and not force:

@@ -22,7 +22,8 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sim.runs.registry import scenario_metrics
-from sim.scenario.config import Scenario, ScenarioError
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 from sim.serve.catalog import Catalog, default_folders
 from sim.serve.controls import changed_scenario, changes, controls, describe, form_number, in_words
 from sim.serve.experiments import WhatIf, run_staffing, run_what_if

@@ -16,7 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario.config import Scenario, ScenarioError, load_scenario
+from sim.scenario.config import Scenario, load_scenario
+from sim.scenario.errors import ScenarioError
 from sim.scenario.files import MAX_BYTES
 
 FITTED_MARK = "# FITTED:"

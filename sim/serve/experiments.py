@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.config import Scenario, Variant
+from sim.scenario.config import Scenario
+from sim.scenario.whatifs import Variant
 from sim.serve.controls import WHAT_IF, changed_scenario, describe, in_words
 from sim.serve.jobs import Job, Steps
 
