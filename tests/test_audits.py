@@ -302,7 +302,7 @@ def test_dates_read_unquoted_from_yaml_are_accepted(tmp_path):
 
 def test_the_staffing_estimate_counts_the_audit_minutes_and_the_audit_team():
     """Audit work per chart = share × mean audit time; the auditors' capacity counts with the other teams'."""
-    from sim.analysis.staffing import workload
+    from sim.analysis.estimate import workload
 
     audited = scenario(days=28, accuracy=None, audits={**FIXED["audits"], "share": 0.2})
     plain = audited.with_changes({"audits": None}, "x")

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 import sim
-from sim.analysis.staffing import expected_charts, with_coders
+from sim.analysis.estimate import expected_charts
+from sim.analysis.targets import with_coders
 from sim.scenario.calendar import DAY
 from sim.scenario.config import WEEKDAYS, parse_scenario
 from sim.stats.summary import t_interval, welch_difference

@@ -172,7 +172,8 @@ def test_staffing_folder_draws_the_staffing_curve(tmp_path: Path) -> None:
 def _staff_folder(out: Path, target: str, coders: tuple[int, int], data: dict | None = None,
                   confidence: float = 0.9) -> Path:
     """A real staffing search on a tiny department (main team starts at 10, one fixed team of 2)."""
-    from sim.analysis.staffing import parse_target, search, write_staffing
+    from sim.analysis.staffing import search, write_staffing
+    from sim.analysis.targets import parse_target
 
     raw = data or {
         "name": "tiny department", "days": 7, "target_days": 1,

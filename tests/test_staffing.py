@@ -12,21 +12,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.analysis.staffing import (
-    STAFFING_COLUMNS,
-    Target,
-    _search,
-    known_metrics,
-    min_reps_for_probability,
-    parse_coders,
-    parse_target,
-    search,
-    wilson,
-    workload,
-)
+from sim.analysis.estimate import workload
+from sim.analysis.staffing import STAFFING_COLUMNS, _search, search
+from sim.analysis.targets import Target, known_metrics, parse_coders, parse_target
 from sim.cli.app import app
 from sim.scenario.config import parse_scenario
 from sim.scenario.errors import ScenarioError
+from sim.stats.summary import min_reps_for_probability, wilson
 from tests.conftest import SCENARIOS
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -178,7 +170,7 @@ def test_improving_curve_is_said_by_the_command(write_scenario, tmp_path: Path) 
 
 
 def test_n_and_n_minus_1_compare_registry_headline_metrics(write_scenario, tmp_path: Path) -> None:
-    from sim.analysis.staffing import shown_metrics
+    from sim.analysis.targets import shown_metrics
     from sim.runs.registry import lookup
 
     scenario = parse_scenario(fixed_department())

@@ -266,8 +266,9 @@ def staff(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
-    from sim.analysis.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
     from sim.analysis.staffing import search as staff_search
+    from sim.analysis.staffing import write_staffing_files
+    from sim.analysis.targets import known_metrics, parse_coders, parse_target
     from sim.runs.folders import OutputError, claim
     from sim.scenario.errors import ScenarioError
 

@@ -445,9 +445,7 @@ def staffing_at(result) -> Fit | None:
 
 
 def shown_metrics(result) -> list[str]:
-    from sim.analysis.staffing import (
-        shown_metrics as shown,  # sim.analysis.staffing loads the simulator: only when asked
-    )
+    from sim.analysis.targets import shown_metrics as shown  # sim.analysis loads the scenario schema: only when asked
 
     return shown(result.scenario, result.target.metric)
 

@@ -161,7 +161,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
                 raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
             reps = _int(form, "staff_reps", STAFF_REPS, 2, MAX_REPS, "Replications per team size")
             seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
-            from sim.analysis.staffing import known_metrics, parse_coders, parse_target
+            from sim.analysis.targets import known_metrics, parse_coders, parse_target
 
             parse_target(target, known_metrics(changed))
             coders = str(form.get("coders_range", "") or f"1..{max(2, 3 * changed.coders.count)}")

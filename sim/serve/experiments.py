@@ -93,7 +93,8 @@ def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, 
 def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confidence: float, reps: int,
                  seed: int) -> Any:
     """``chartsim staff`` on the (changed) scenario: the smallest main team meeting the target."""
-    from sim.analysis.staffing import known_metrics, parse_coders, parse_target, search
+    from sim.analysis.staffing import search
+    from sim.analysis.targets import known_metrics, parse_coders, parse_target
 
     goal = parse_target(target, known_metrics(scenario))
     span = parse_coders(coders)
