@@ -37,18 +37,19 @@ T = TypeVar("T")
 
 
 def _load(path: Path):
+    from sim.scenario.bundled import resolve
     from sim.scenario.config import load_scenario
     from sim.scenario.errors import ScenarioError
 
     try:
-        return load_scenario(path)
+        return load_scenario(resolve(path))
     except ScenarioError as exc:
         fail(str(exc))
 
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")],
     reps: Annotated[int | None, typer.Option(
         "--reps", min=1, max=1_000_000,
         help="replications (default 100); with --precision the replications of the first check (default 10)")] = None,
@@ -223,7 +224,7 @@ def _cluster(address: str | None) -> Iterator[object | None]:
 
 
 @app.command()
-def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")]) -> None:
     """Validate a scenario file without running it."""
     config = _load(scenario)
     extra = f", {len(config.expanded())} variants" if config.variants or config.sweeps else ""
@@ -252,7 +253,7 @@ def metrics(
 
 @app.command()
 def staff(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")],
     target: Annotated[str, typer.Option("--target", help="e.g. 'turnaround_p95_days <= 3' (see chartsim metrics)")],
     confidence: Annotated[float, typer.Option(
         "--confidence", help="confidence c of the decision, 0–1 (the interval shown is the two-sided 2c−1 one)")] = 0.9,
@@ -370,6 +371,30 @@ app.command("fit")(fit_cmd)
 from sim.cli.serve import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
 
 app.command("serve")(serve_cmd)
+
+from sim.cli.scenarios import scenarios_app  # noqa: E402  (typer only: YAML loads when it runs)
+
+app.add_typer(scenarios_app)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("chartsim")
+        except PackageNotFoundError:  # a source checkout that was never installed
+            number = "unknown (not installed)"
+        console.print(f"chartsim {number}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                               help="print chartsim's version and exit")] = False,
+) -> None:
+    pass
 
 
 def main() -> None:
