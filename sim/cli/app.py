@@ -37,12 +37,11 @@ T = TypeVar("T")
 
 
 def _load(path: Path):
-    from sim.scenario.bundled import resolve
     from sim.scenario.config import load_scenario
     from sim.scenario.errors import ScenarioError
 
     try:
-        return load_scenario(resolve(path))
+        return load_scenario(path)
     except ScenarioError as exc:
         fail(str(exc))
 

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim.scenario.bundled import resolve
 from sim.scenario.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.scenario.distributions import CountDistribution, FixedCount, TimeDistribution
 from sim.scenario.errors import ScenarioError, first_error
@@ -583,13 +584,13 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError with a one-line message.
+    """Read and validate a scenario file (or a bundled scenario by name); raises ScenarioError with a one-line message.
 
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
     a distribution or any other value is replaced whole (sim.scenario.files).
     """
-    p = Path(path)
+    p = resolve(path)  # an existing path as given, else a bundled scenario's name ("baseline")
     surprises: dict[str, str] = {}
     try:
         data = read_scenario_file(p, surprises)
