@@ -96,3 +96,27 @@ def test_the_built_wheel_runs_from_an_empty_folder(tmp_path: Path) -> None:
     run("scenarios", "copy", "department_year", "my_department.yaml")
     assert sorted(p.name for p in empty.glob("*.yaml")) == ["department.yaml", "my_department.yaml"]
     assert "ok" in run("check", "my_department.yaml")
+
+
+def test_cli_lists_copies_and_runs_bundled_scenarios_by_name(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    cli = CliRunner()
+    listed = cli.invoke(app, ["scenarios"])
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert [line.split()[0] for line in lines] == bundled.names()
+    assert all(line.rstrip().endswith((".", "?", "!")) for line in lines)  # a sentence each
+    assert cli.invoke(app, ["--version"]).output.startswith("chartsim ")
+    done = cli.invoke(app, ["run", "baseline", "--reps", "2", "--seed", "7", "--out", "b"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "b" / "summary.csv").is_file()
+    missing = cli.invoke(app, ["check", "no_such_scenario"])
+    assert missing.exit_code == 2 and "no bundled scenario of that name" in missing.output
+    copied = cli.invoke(app, ["scenarios", "copy", "inpatient_heavy", "mine.yaml"])
+    assert copied.exit_code == 0 and (tmp_path / "baseline.yaml").read_bytes() == bundled.path("baseline").read_bytes()
+    again = cli.invoke(app, ["scenarios", "copy", "inpatient_heavy", "mine.yaml"])
+    assert again.exit_code == 2 and "exists" in again.output
