@@ -21,10 +21,10 @@ from sim.cli.console import (
     markup_safe,
     metrics_table,
     precision_table,
-    staffing_report,
     summary_table,
 )
 from sim.cli.shell import console, err, fail
+from sim.cli.staffing import staffing_report
 from sim.runs.registry import fmt, sections_on
 
 # Simulation, statistics and the scenario schema load inside the commands that
