@@ -14,8 +14,9 @@ import pytest
 from pydantic import TypeAdapter
 from scipy import stats
 
-from sim.distributions import CountDistribution, TimeDistribution
-from sim.scenario import ScenarioError, parse_scenario
+from sim.scenario.config import parse_scenario
+from sim.scenario.distributions import CountDistribution, TimeDistribution
+from sim.scenario.errors import ScenarioError
 
 N = 200_000
 Z = 3.29  # two-sided 99.9 %

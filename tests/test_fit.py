@@ -15,11 +15,11 @@ from scipy import stats
 from typer.testing import CliRunner
 
 import sim
-from sim.distributions import TimeDistribution
 from sim.fit.department import fit_department
 from sim.fit.distributions import choose
 from sim.fit.log import DateForm, read_log
-from sim.scenario import load_scenario
+from sim.scenario.config import load_scenario
+from sim.scenario.distributions import TimeDistribution
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -34,7 +34,7 @@ Z = stats.norm.ppf(0.5 + LEVEL / 2)
 
 
 def cli():
-    from sim.fit.command import fit_cmd
+    from sim.cli.fit import fit_cmd
 
     app = typer.Typer(add_completion=False)
     app.command("fit")(fit_cmd)
@@ -276,7 +276,7 @@ def mix(tmp_path_factory):
     import yaml
 
     from sim.fit.write import scenario_text
-    from sim.scenario import parse_scenario
+    from sim.scenario.config import parse_scenario
 
     true = parse_scenario(yaml.safe_load(MIX_DEPARTMENT), "mix_department")
     path = tmp_path_factory.mktemp("mix") / "log.csv"
@@ -362,7 +362,7 @@ def test_day_first_dates_are_refused_unless_the_order_is_given(tmp_path):
 # chartsim in a child process that reports its own peak memory (KB) on its last line of stderr.
 MEASURED_CLI = """
 import sys
-from sim.cli import main
+from sim.cli.app import main
 try:
     main()
     code = 0
@@ -451,7 +451,7 @@ def test_overdispersed_daily_volume_is_written_as_negative_binomial(known, fitte
 def load_scenario_text(text: str):
     import yaml
 
-    from sim.scenario import parse_scenario
+    from sim.scenario.config import parse_scenario
 
     return parse_scenario(yaml.safe_load(text), "fitted")
 

@@ -27,7 +27,7 @@ import yaml
 pytest.importorskip("fastapi", reason="the serve extra is needed: pip install 'chartsim[serve]'")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from sim.scenario import load_scenario  # noqa: E402
+from sim.scenario.config import load_scenario  # noqa: E402
 from sim.serve.app import create_app  # noqa: E402
 from sim.serve.controls import changes, controls  # noqa: E402
 from sim.serve.views import difference_sentence  # noqa: E402
@@ -226,11 +226,11 @@ def test_the_page_loads_nothing_from_elsewhere(client):
 
 
 def test_chartsim_serve_is_registered():
-    from sim.cli import app
+    from sim.cli.app import app
 
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     if "serve" not in names:
-        pytest.skip("chartsim serve is not registered in sim/cli.py yet")
+        pytest.skip("chartsim serve is not registered in sim/cli/app.py yet")
     out = subprocess.run([sys.executable, "-m", "sim", "serve", "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "--port" in out.stdout
 
@@ -513,7 +513,7 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
 def test_a_negative_binomial_volume_changes_its_mean_and_keeps_its_dispersion() -> None:
     from pydantic import TypeAdapter
 
-    from sim.distributions import CountDistribution
+    from sim.scenario.distributions import CountDistribution
     from sim.serve.controls import _count_changes
 
     count = TypeAdapter(CountDistribution).validate_python({"dist": "negative_binomial", "mean": 100, "dispersion": 8})

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is needed: pip install 'chartsim[serve]'")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from sim.scenario import load_scenario  # noqa: E402
+from sim.scenario.config import load_scenario  # noqa: E402
 from sim.serve.app import create_app  # noqa: E402
 from tests.test_serve import CHROMIUM, _free_port, server  # noqa: E402, F401 (server: the running page)
 
@@ -222,7 +222,7 @@ def test_chartsim_serve_passes_its_host_to_the_allow_list(monkeypatch: pytest.Mo
     """``chartsim serve --host NAME`` serves NAME (and the loopback names), nothing else."""
     import uvicorn
 
-    from sim.serve.command import serve_cmd
+    from sim.cli.serve import serve_cmd
 
     started: dict = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from sim.calendar import DAY
-from sim.scenario import parse_scenario
+from sim.scenario.calendar import DAY
+from sim.scenario.config import parse_scenario
 
 WEEK = {
     "days": 9,  # Monday to the next Tuesday: a weekend in the middle
@@ -45,8 +45,8 @@ def test_days_table_backlog_is_arrived_minus_coded() -> None:
 def test_turnaround_counts_hold_every_chart_after_warmup_in_its_bin() -> None:
     """turnaround.csv: each chart arrived after the warm-up is counted once, in the 5-minute bin of its turnaround
     (or as open), and the counts do not depend on how the replications were cut into tasks."""
-    from sim.executor import Inline
-    from sim.tables import TURNAROUND_BIN_MINUTES
+    from sim.runs.executor import Inline
+    from sim.runs.tables import TURNAROUND_BIN_MINUTES
 
     scenario = parse_scenario({**WEEK, "warmup_days": 2, "variants": {"faster": {"set": {
         "chart_types.inpatient.coding_time.low": 10, "chart_types.inpatient.coding_time.high": 12}}}})

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import WEEKDAYS
+from sim.scenario.calendar import WEEKDAYS
 
 WAIT_QUANTILE = 0.99
 WORKWEEK = WEEKDAYS[:5]

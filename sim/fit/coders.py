@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.calendar import WEEKDAYS
 from sim.fit.speeds import LevelSpeed, Speeds
+from sim.scenario.calendar import WEEKDAYS
 
 ROUND_CLOCK = 15  # minutes: shift times are rounded to the quarter hour
 

@@ -18,7 +18,7 @@ from sim.fit.department import DepartmentFit
 from sim.fit.fitted import Fitted, assumed, fitted
 from sim.fit.log import MAX_SESSION_HOURS
 
-DEFAULT_SALARY = {"entry": 36_000, "mid": 48_780, "experienced": 64_000}  # BLS 2024 bands, as scenario.py
+DEFAULT_SALARY = {"entry": 36_000, "mid": 48_780, "experienced": 64_000}  # BLS 2024 bands, as sim/scenario/config.py
 DEFAULT_WRITING = {"dist": "uniform", "low": 3, "high": 7}
 DEFAULT_COMPLETION = {"dist": "uniform", "low": 3, "high": 6}
 DEFAULT_ANSWER = {"dist": "exponential", "mean": 24, "unit": "hours"}

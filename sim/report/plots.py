@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.calendar import DAY
 from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
 from sim.report.labels import doc, fmt, outcome_names, unit
+from sim.scenario.calendar import DAY
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

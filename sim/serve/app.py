@@ -24,8 +24,9 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from sim.registry import lookup, scenario_metrics
-from sim.scenario import Scenario, ScenarioError
+from sim.runs.registry import lookup, scenario_metrics
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 from sim.serve.catalog import Catalog, default_folders
 from sim.serve.controls import changed_scenario, changes, controls, describe, form_number, in_words
 from sim.serve.experiments import WhatIf, run_staffing, run_what_if
@@ -214,7 +215,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
                 raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
             reps = _int(form, "staff_reps", STAFF_REPS, 2, MAX_REPS, "Replications per team size")
             seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
-            from sim.staffing import known_metrics, parse_coders, parse_target
+            from sim.analysis.targets import known_metrics, parse_coders, parse_target
 
             parse_target(target, known_metrics(changed))
             coders = str(form.get("coders_range", "") or f"1..{max(2, 3 * changed.coders.count)}")

@@ -19,8 +19,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.scenario_yaml import MAX_BYTES, YamlRefused
+from sim.scenario import bundled
+from sim.scenario.config import Scenario, load_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import MAX_BYTES, YamlRefused
 
 FITTED_MARK = "# FITTED:"
 MAX_UPLOADS = 50  # uploads kept; the oldest is forgotten first
@@ -37,9 +39,8 @@ class Entry:
 
 
 def default_folders() -> list[Path]:
-    """The repository's scenarios/ folder (beside the package), else ./scenarios."""
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    return [here if here.is_dir() else Path("scenarios")]
+    """The bundled scenarios, wherever chartsim is installed (a wheel ships them as package data)."""
+    return [bundled.folder()]
 
 
 def _safe_name(name: str) -> str:

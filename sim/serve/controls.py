@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 
 WHAT_IF = "what-if"  # the variant's name in the run: the changed scenario
 

@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sim.registry import fmt, lookup, scenario_metrics
-from sim.scenario import BASE
+from sim.runs.registry import fmt, lookup, scenario_metrics
+from sim.scenario.config import BASE
 from sim.serve.controls import WHAT_IF
 
 _DRAWING = threading.Lock()  # matplotlib's font cache and text layout are shared: one figure at a time
@@ -234,8 +234,8 @@ def _forest_words(comparison: Any) -> str:
 
 def staffing_view(result: Any) -> dict[str, Any]:
     """The staffing curve as a figure, a table and the answer in words."""
+    from sim.analysis.staffing import fixed_teams
     from sim.report import plots
-    from sim.staffing import fixed_teams
 
     t = result.target
     meta = {"fixed_teams": fixed_teams(result.scenario),

@@ -4,7 +4,9 @@ Each metric has a name (used in ``--target``, comparisons and the CSV
 columns), a unit, a one-line meaning, whether a manager reads it first
 (``headline``) and which direction is better. Per-type productivity
 (``coded_<type>_per_coder_day``) is added for each chart type of a scenario.
-No heavy imports here: ``chartsim metrics`` and error messages load only this.
+It also says how a number and an interval are written, once for the console,
+the report and the page (:func:`fmt`, :func:`interval`). No heavy imports
+here: ``chartsim metrics`` and error messages load only this.
 """
 
 from __future__ import annotations
@@ -182,3 +184,47 @@ def fmt(value: float | None, metric: str = "", signed: bool = False) -> str:
     if a >= 0.01:
         return f"{value:{sign}.3f}"
     return f"{value:{sign}.2g}" if a >= 1e-4 else f"{value:{sign}.6f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------- intervals as people read them
+
+LOW_MARK, HIGH_MARK = "ᵃ", "ᵇ"
+NOTES = {
+    LOW_MARK: f"{LOW_MARK} interval truncated at 0: its lower end fell below 0, which this quantity cannot",
+    HIGH_MARK: f"{HIGH_MARK} interval truncated at 100%: its upper end rose above 100%, which a share cannot",
+}
+
+
+def interval(low: float, high: float, metric: str, signed: bool = False) -> tuple[str, set[str]]:
+    """'lo – hi' in the metric's format; a bound beyond what the quantity can be is clipped and marked."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "–", set()
+    m = lookup(metric)
+    marks: set[str] = set()
+    lo_mark = hi_mark = ""
+    if not signed and (m.count or m.unit == "share") and low < 0:
+        low, lo_mark = 0.0, LOW_MARK
+        marks.add(LOW_MARK)
+    if not signed and m.unit == "share" and high > 1:
+        high, hi_mark = 1.0, HIGH_MARK
+        marks.add(HIGH_MARK)
+    return f"{fmt(low, metric, signed)}{lo_mark} – {fmt(high, metric, signed)}{hi_mark}", marks
+
+
+def notes_for(marks: set[str]) -> list[str]:
+    return [NOTES[k] for k in (LOW_MARK, HIGH_MARK) if k in marks]
+
+
+def unit_label(metric: str) -> str:
+    u = lookup(metric).unit
+    return "%" if u == "share" else u
+
+
+def missing(x: object) -> bool:
+    """None, NaN or pandas' NA (without loading pandas: ``chartsim metrics`` stays quick)."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x)
+    except TypeError:  # pandas.NA
+        return True

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from sim.distributions import TimeDistribution
-from sim.schema import MAX_NAME
-from sim.schema import FrozenModel as _Frozen
+from sim.scenario.distributions import TimeDistribution
+from sim.scenario.schema import MAX_NAME
+from sim.scenario.schema import FrozenModel as _Frozen
 
 
 class Absence(_Frozen):

@@ -13,9 +13,9 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from sim.calendar import DAY
-from sim.records import ACTIVITY_NAMES, Records
-from sim.scenario import Scenario
+from sim.model.records import ACTIVITY_NAMES, Records
+from sim.scenario.calendar import DAY
+from sim.scenario.config import Scenario
 
 CHART_COLUMNS = (
     "replication", "chart_id", "chart_type", "arrived_at", "started_at",

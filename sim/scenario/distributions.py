@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.calendar import DAY
-from sim.schema import FrozenModel
+from sim.scenario.calendar import DAY
+from sim.scenario.schema import FrozenModel
 
 if TYPE_CHECKING:  # numpy loads when a time is first drawn, so reading a scenario stays quick
     import numpy as np

@@ -2,8 +2,8 @@
 
 ``run`` simulates every (variant, replication) pair in tasks handed to an
 executor (this process, worker processes or a Dask cluster; see
-sim.executor). Each task reduces its replications where they ran
-(sim.chunk): the parent receives per-replication metrics, days and
+sim.runs.executor). Each task reduces its replications where they ran
+(sim.runs.tasks): the parent receives per-replication metrics, days and
 coder-days, and per-chart tables only when kept or streamed to a run folder.
 Replication r of every variant uses the same random streams (common random
 numbers), and tasks are taken back in order, so the output is identical
@@ -19,13 +19,13 @@ from typing import Literal, Protocol
 
 import pandas as pd
 
-from sim.analysis import PrecisionPlan, sequential_precision
-from sim.chunk import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
-from sim.executor import Submitter, executing, in_order, workers_of
-from sim.scenario import BASE, Scenario
-from sim.stats import compare, mser5, summarise
-from sim.streams import stream_key
-from sim.tables import turnaround_table
+from sim.model.streams import stream_key
+from sim.runs.executor import Submitter, executing, in_order, workers_of
+from sim.runs.tables import turnaround_table
+from sim.runs.tasks import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
+from sim.scenario.config import BASE, Scenario
+from sim.stats.precision import PrecisionPlan, sequential_precision
+from sim.stats.summary import compare, mser5, summarise
 
 PILOT_REPS = 20  # replications of the base that choose an automatic warm-up (MSER-5)
 Streams = Literal["common", "independent"]
@@ -281,13 +281,13 @@ def run_to_precision(
     sink: Sink | None = None,
     resume: list[Chunk] | None = None,
 ) -> Results:
-    """Add replications in batches until the key metrics are precise enough (see sim.analysis).
+    """Add replications in batches until the key metrics are precise enough (see sim.stats.precision).
 
     The first check is at ``plan.min_reps`` replications, then every
     ``plan.batch`` up to the budget ``plan.max_reps``. Replication r is the
     same whenever it is run, so each batch simulates only the new
     replications and the final results equal ``run`` with the number of
-    replications reached. ``metrics`` (names from ``sim.registry``; an
+    replications reached. ``metrics`` (names from ``sim.runs.registry``; an
     unknown one is a ValueError) defaults to every metric the first batch
     observes; a metric with fewer than two values at the first check cannot
     be judged and is left out. Each (variant, metric) must converge.
@@ -297,7 +297,7 @@ def run_to_precision(
     replayed on them, so the run stops where an uninterrupted one would.
     """
     if metrics is not None:
-        from sim.registry import scenario_metrics
+        from sim.runs.registry import scenario_metrics
 
         known = [m.name for m in scenario_metrics(scenario)]
         unknown = [m for m in metrics if m not in known]

@@ -23,12 +23,16 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from sim.chunk import Chunk
+
+class Chunk(Protocol):
+    """What a task sends back, as far as the files are concerned (:class:`sim.runs.tasks.Chunk`)."""
+
+    files: dict[str, tuple[list[str], bytes]] | None
+
 
 FORMATS = ("csv", "parquet")
 PER_CHART = ("charts", "activities")

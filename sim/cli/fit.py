@@ -1,6 +1,6 @@
 """``chartsim fit LOG --out SCENARIO``: the command, a thin shell over sim.fit.
 
-Registered in sim/cli.py as ``app.command("fit")(fit_cmd)``. A log that
+Registered in sim/cli/app.py as ``app.command("fit")(fit_cmd)``. A log that
 cannot be fitted is refused with one line and exit status 2, like every
 other bad input to chartsim.
 """
@@ -43,12 +43,13 @@ def fit_cmd(
     """Fit a scenario to a department's coding productivity log, and back-test it."""
     import yaml
 
-    from sim.cli import console, fail
+    from sim.cli.shell import console, fail
     from sim.fit.backtest import backtest
     from sim.fit.department import fit_department
     from sim.fit.log import DateForm, LogError, parse_columns, read_log
     from sim.fit.write import scenario_text
-    from sim.scenario import ScenarioError, parse_scenario
+    from sim.scenario.config import parse_scenario
+    from sim.scenario.errors import ScenarioError
 
     for path in (out, report):
         if path is not None and path.exists() and not force:

@@ -3,7 +3,7 @@
 A manager with several staffing plans (the scenario's variants and sweep
 points, and the base) asks which is best on one metric — lowest cost per
 chart, say — and is indifferent to differences smaller than ``delta``.
-:func:`sim.analysis.select_best` (Kim & Nelson's KN++) takes replications one
+:func:`sim.stats.kn.select_best` (Kim & Nelson's KN++) takes replications one
 stage at a time and drops plans that are clearly worse, so clear losers cost
 few replications. Replication r of every plan uses the same random streams,
 which KN++ exploits through the variance of the differences.
@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.analysis import Selection, select_best
-from sim.chunk import simulate_chunk
-from sim.executor import Submitter, executing, in_order, workers_of
-from sim.metrics import metric_names
-from sim.runner import BASE, Experiment
-from sim.scenario import Scenario, ScenarioError
+from sim.runs.executor import Submitter, executing, in_order, workers_of
+from sim.runs.metrics import metric_names
+from sim.runs.runner import BASE, Experiment
+from sim.runs.tasks import simulate_chunk
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.stats.kn import Selection, select_best
 
 BATCH = 10
 

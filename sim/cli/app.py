@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -14,39 +13,32 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from typer.exceptions import TyperException
 
-from sim.console import (
+from sim.cli.console import (
     Col,
     Fit,
     RateColumn,
     comparison_table,
-    make_console,
     markup_safe,
     metrics_table,
     precision_table,
-    staffing_report,
     summary_table,
 )
-from sim.registry import fmt, scenario_metrics, sections_on
+from sim.cli.shell import console, err, fail
+from sim.cli.staffing import staffing_report
+from sim.runs.registry import fmt, sections_on
 
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
 
-CHART_ROWS = 2_000_000  # above this many expected chart rows, per-chart tables only with --charts
+CHART_ROWS = 2_000_000  # sim.runs.folder.CHART_ROWS, here so that --help loads no pandas (a test keeps them equal)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
-console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
-err = make_console(stderr=True)
 T = TypeVar("T")
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit without a traceback."""
-    err.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
 def _load(path: Path):
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.config import load_scenario
+    from sim.scenario.errors import ScenarioError
 
     try:
         return load_scenario(path)
@@ -56,7 +48,7 @@ def _load(path: Path):
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")],
     reps: Annotated[int | None, typer.Option(
         "--reps", min=1, max=1_000_000,
         help="replications (default 100); with --precision the replications of the first check (default 10)")] = None,
@@ -116,7 +108,7 @@ def run(
             if given:
                 fail(f"{name} needs --precision")
     else:
-        from sim.analysis import PrecisionPlan
+        from sim.stats.precision import PrecisionPlan
 
         first = reps if reps is not None else PrecisionPlan.min_reps
         try:
@@ -126,90 +118,36 @@ def run(
             fail(str(exc))
     config = _load(scenario)
     _warn_uncoded(config)
-    resumed: list = []
-    taken = None  # the folder this run writes, claimed before anything is simulated
-    if resume is not None:
-        from sim.folders import reclaim
-        from sim.output import RunInterrupted, load_checkpoint
+    from sim.runs.checkpoint import RunInterrupted
+    from sim.runs.folder import RunRefused, claim_run
+    from sim.runs.folders import OutputError
 
-        taken = _claimed(reclaim, resume)  # before the checkpoint is read: its files are cut back to the last task
-        try:
-            try:
-                saved, resumed = load_checkpoint(resume)
-            except RunInterrupted as exc:
-                fail(str(exc))
-            if saved["scenario"] != config:
-                fail(f"--resume: {scenario} is not the scenario of the interrupted run in {resume} (changed since?)")
-            seed, reps, streams, charts, out = (saved["seed"], saved["reps"], saved["streams"], saved["charts"],
-                                                Path(saved["out"]))
-            charts_format = saved.get("charts_format", "csv")
-            plan, metric = saved.get("plan"), saved.get("metrics")  # a --precision run goes on as it started
-            if out.exists():
-                fail(f"--out: {out} already exists; choose a new folder")
-        except BaseException:
-            taken.release()
-            raise
-        taken.out = out
-    chosen: list[str] = []
-    if plan is not None:
-        allowed = [m.name for m in scenario_metrics(config)]
-        unknown = [m for m in metric or [] if m not in allowed]
-        if unknown:
-            fail(f"--metric: unknown metric {unknown[0]!r}; allowed: {', '.join(allowed)}")
-        chosen = list(dict.fromkeys(metric)) if metric else [m.name for m in scenario_metrics(config) if m.headline]
-    if out is None:
+    if out is None and resume is None:
         out = Path("runs") / f"{scenario.stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    from sim.chart_files import ChartFiles
-    from sim.folders import OutputError, claim
-    from sim.output import CHECKPOINT, Checkpoint, write_tables
-    from sim.runner import run as run_scenario
-    from sim.runner import run_to_precision
-
-    rows = sum(config.expected_charts().values()) * (1 + len(config.expanded()))
-    rows *= plan.max_reps if plan is not None else (reps if reps is not None else 100)
-    if charts_format == "auto":
-        charts_format = "csv" if rows <= CHART_ROWS else "parquet"
-    note = charts is None and rows > CHART_ROWS
-    if charts is None:  # per-chart tables by default only where they stay a manageable file
-        charts = rows <= CHART_ROWS
-    n_reps = reps if reps is not None else 100
-
-    if taken is None:
-        taken = _claimed(claim, out, True)
-    partial = taken.folder
     try:
-        with taken as folder, Progress(
+        job = claim_run(config, out, reps=reps, seed=seed, charts=charts, charts_format=charts_format, plan=plan,
+                        metrics=metric, streams=streams, resume=resume, source=scenario)
+    except (RunRefused, OutputError, RunInterrupted) as exc:
+        fail(str(exc))
+    out, plan, chosen = job.out, job.settings["plan"], job.settings["metrics"]
+    try:
+        with job, Progress(
             TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
             RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
             console=err, transient=True, disable=not err.is_terminal,
         ) as bar, _cluster(dask) as cluster:
-            if note:
-                err.print(f"note: per-chart tables not written (about {rows:,.0f} chart rows expected); "
+            if job.charts_dropped:
+                err.print(f"note: per-chart tables not written (about {job.rows:,.0f} chart rows expected); "
                           "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
             task = bar.add_task("run", total=None)
-            stream = ChartFiles(folder, charts_format, per_chart=charts)  # big tables to disk, task by task
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-            settings = {"scenario": config, "seed": seed, "reps": n_reps, "streams": streams, "charts": charts,
-                        "charts_format": charts_format, "out": str(out), "plan": plan, "metrics": chosen}
-            checkpoint = Checkpoint(folder, settings, stream)
-            if plan is None:
-                results = run_scenario(
-                    config, reps=n_reps, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                    sink=checkpoint, resume=resumed or None, streams=streams, progress=show,
-                )
-            else:
-                results = run_to_precision(
-                    config, plan, metrics=chosen, seed=seed, workers=workers, executor=cluster, keep_charts=False,
-                    sink=checkpoint, resume=resumed or None, streams=streams, progress=show,
-                )
-            write_tables(results, folder)
-            shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)
+            results = job.run(workers, cluster, show)
     except OutputError as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
-        if partial.exists():
-            _stopped(exc, f"finished replications are kept in {partial}/; continue with "
-                          f"chartsim run {scenario} --resume {partial}")
+        if job.folder.exists():
+            _stopped(exc, f"finished replications are kept in {job.folder}/; continue with "
+                          f"chartsim run {scenario} --resume {job.folder}")
         _stopped(exc, "nothing was written")
     console.print(summary_table(results))
     if not results.comparison.empty:
@@ -244,7 +182,7 @@ def run(
 
 def _claimed(take: Callable[..., T], *args: object) -> T:
     """The output folder, claimed by ``take`` before anything is simulated; a refusal is one line, exit status 2."""
-    from sim.folders import OutputError
+    from sim.runs.folders import OutputError
 
     try:
         return take(*args)
@@ -255,7 +193,7 @@ def _claimed(take: Callable[..., T], *args: object) -> T:
 
 def _stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
     """One line for Ctrl-C or SIGTERM, exit status 130."""
-    from sim.executor import Terminated
+    from sim.runs.executor import Terminated
 
     word = "terminated" if isinstance(exc, Terminated) else "interrupted"
     err.print(f"{word}: {markup_safe(what)}", highlight=False, soft_wrap=True)
@@ -285,7 +223,7 @@ def _cluster(address: str | None) -> Iterator[object | None]:
 
 
 @app.command()
-def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")]) -> None:
     """Validate a scenario file without running it."""
     config = _load(scenario)
     extra = f", {len(config.expanded())} variants" if config.variants or config.sweeps else ""
@@ -314,7 +252,7 @@ def metrics(
 
 @app.command()
 def staff(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")],
     target: Annotated[str, typer.Option("--target", help="e.g. 'turnaround_p95_days <= 3' (see chartsim metrics)")],
     confidence: Annotated[float, typer.Option(
         "--confidence", help="confidence c of the decision, 0–1 (the interval shown is the two-sided 2c−1 one)")] = 0.9,
@@ -328,10 +266,11 @@ def staff(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Find the smallest number of coders that meets a target."""
-    from sim.folders import OutputError, claim
-    from sim.scenario import ScenarioError
-    from sim.staffing import known_metrics, parse_coders, parse_target, write_staffing_files
-    from sim.staffing import search as staff_search
+    from sim.analysis.staffing import search as staff_search
+    from sim.analysis.staffing import write_staffing_files
+    from sim.analysis.targets import known_metrics, parse_coders, parse_target
+    from sim.runs.folders import OutputError, claim
+    from sim.scenario.errors import ScenarioError
 
     config = _load(scenario)
     try:
@@ -375,10 +314,10 @@ def select(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
     """Choose the best plan among the base and its variants (KN++, indifference zone)."""
-    from sim.folders import OutputError, claim
-    from sim.output import write_table
-    from sim.scenario import ScenarioError
-    from sim.selection import choose_plan
+    from sim.analysis.selection import choose_plan
+    from sim.runs.folders import OutputError, claim
+    from sim.runs.write import write_table
+    from sim.scenario.errors import ScenarioError
 
     config = _load(scenario)
     if goal not in ("min", "max"):
@@ -424,13 +363,37 @@ def report_cmd(run_dir: Annotated[Path, typer.Argument(help="run folder written 
     _write_report(run_dir)
 
 
-from sim.fit.command import fit_cmd  # noqa: E402  (typer and pathlib only: pandas and scipy load when it runs)
+from sim.cli.fit import fit_cmd  # noqa: E402  (typer and pathlib only: pandas and scipy load when it runs)
 
 app.command("fit")(fit_cmd)
 
-from sim.serve.command import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
+from sim.cli.serve import serve_cmd  # noqa: E402  (typer only: FastAPI and uvicorn load when it runs)
 
 app.command("serve")(serve_cmd)
+
+from sim.cli.scenarios import scenarios_app  # noqa: E402  (typer only: YAML loads when it runs)
+
+app.add_typer(scenarios_app)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("chartsim")
+        except PackageNotFoundError:  # a source checkout that was never installed
+            number = "unknown (not installed)"
+        console.print(f"chartsim {number}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                               help="print chartsim's version and exit")] = False,
+) -> None:
+    pass
 
 
 def main() -> None:
@@ -438,7 +401,7 @@ def main() -> None:
 
     Ctrl-C and SIGTERM stop the command with one line and exit status 130.
     """
-    from sim.executor import Terminated, stop_on_signals
+    from sim.runs.executor import Terminated, stop_on_signals
 
     stop_on_signals()
     try:

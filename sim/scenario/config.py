@@ -7,52 +7,46 @@ never passes silently. ``load_scenario`` refuses bad input with a
 and what is allowed.
 
 Careless and hostile files are refused before they cost anything. Reading
-is sim.scenario_yaml's: only a regular file under ``MAX_BYTES`` is read (a
+is sim.scenario.files's: only a regular file under ``MAX_BYTES`` is read (a
 device or pipe never is), ``extends:`` is followed at most 5 deep, YAML
 nesting, alias expansion and duplicate keys are bounded or refused while
 parsing. Here no value is coerced (``"3"`` and ``yes`` are not numbers), YAML
 1.1 surprises (``no`` read as false, ``16:30`` as 990) are explained, every
 number is bounded so nothing overflows or divides by zero, and the what-ifs
 are counted before any is built. The limits are the ``MAX_*`` constants (here
-and in sim.scenario_yaml).
+and in sim.scenario.files); the one-line refusals are sim.scenario.errors's.
 
-Variants and sweeps (what-ifs) are overrides by dotted path applied to the
-raw file before validation, so every variant is validated like a scenario of
-its own.
+Variants and sweeps (what-ifs, sim.scenario.whatifs) are overrides by dotted
+path applied to the raw file before validation, so every variant is validated
+like a scenario of its own.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.calendar import WEEKDAYS, Calendar, clock_minutes
-from sim.distributions import CountDistribution, FixedCount, TimeDistribution
-from sim.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, iso_text
-from sim.scenario_yaml import YamlRefused, read_scenario_file
-from sim.schema import MAX_NAME
-from sim.schema import FrozenModel as _Frozen
+from sim.scenario.bundled import resolve
+from sim.scenario.calendar import WEEKDAYS, Calendar, clock_minutes
+from sim.scenario.distributions import CountDistribution, FixedCount, TimeDistribution
+from sim.scenario.errors import ScenarioError, first_error
+from sim.scenario.files import YamlRefused, read_scenario_file
+from sim.scenario.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, iso_text
+from sim.scenario.schema import MAX_NAME
+from sim.scenario.schema import FrozenModel as _Frozen
+from sim.scenario.whatifs import Sweep, Variant, set_path
 
 MAX_CHARTS = 5_000_000  # per replication: beyond this a run would not fit in memory
 MAX_QUESTIONS = 5_000_000  # expected billing questions per replication
 MAX_CODER_DAYS = 1_000_000  # coders × working days per replication
 MAX_POINTS = 1_000  # variants and sweep points in all
 BASE = "base"  # the name the runner gives the base scenario; no variant may take it
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message is one line for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(str(message).replace("\r", "\\r").replace("\n", "\\n"))
 
 
 def _distinct_weekdays(days: list[str]) -> list[str]:
@@ -284,33 +278,6 @@ class Queries(_Frozen):
     )
 
 
-class Variant(_Frozen):
-    """A named what-if: overrides by dotted path on the base scenario."""
-
-    description: str = ""
-    set: dict[str, Any] = Field(default_factory=dict)
-
-
-class Sweep(_Frozen):
-    """A grid of values: one variant per combination."""
-
-    grid: dict[str, list[Any]] = Field(min_length=1)
-
-    @field_validator("grid")
-    @classmethod
-    def _values(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for path, values in v.items():
-            if not values:
-                raise ValueError(f"sweep over {path!r} has no values")
-            if len({str(x) for x in values}) < len(values):
-                raise ValueError(f"sweep over {path!r} repeats a value (each point needs its own name)")
-        return v
-
-    def size(self) -> int:
-        """Points in the grid, counted without building them."""
-        return math.prod(len(values) for values in self.grid.values())
-
-
 class Scenario(_Frozen):
     """One runnable scenario, validated and frozen."""
 
@@ -540,7 +507,7 @@ class Scenario(_Frozen):
         try:
             return Scenario.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(f"{where}: {_first_error(exc)}") from None
+            raise ScenarioError(f"{where}: {first_error(exc, Scenario)}") from None
 
     def expanded(self) -> dict[str, Scenario]:
         """Variants and sweep points as scenarios of their own (without further what-ifs).
@@ -563,23 +530,6 @@ class Scenario(_Frozen):
                 taken.add(label.casefold())
                 out[label] = self.with_changes(dict(zip(paths, values)), f"sweeps.{name}", label)
         return out
-
-
-def set_path(data: dict[str, Any], path: str, value: Any, where: str = "") -> None:
-    """Set ``a.b.c`` in nested dicts; the path must exist in the resolved scenario."""
-    keys = path.split(".")
-    node: Any = data
-    for i, key in enumerate(keys):
-        if not isinstance(node, dict) or key not in node:
-            done = ".".join(keys[:i]) or "the scenario"
-            prefix = f"{where}: " if where else ""
-            close = difflib.get_close_matches(key, [str(k) for k in node], n=1) if isinstance(node, dict) else []
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ScenarioError(f"{prefix}{path!r} does not exist ({key!r} is not a setting of {done}{hint})")
-        if i == len(keys) - 1:
-            node[key] = value
-        else:
-            node = node[key]
 
 
 # ---------------------------------------------------------------- names
@@ -609,96 +559,6 @@ def _check_names(where: str, names: Iterable[str], dots: bool = False, reserved:
         seen[folded] = name
 
 
-# ---------------------------------------------------------------- error text
-
-_NUMBER = re.compile(r"\s*[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
-
-
-def _unwrap(tp: Any) -> Any:
-    """A field's type without Annotated and without None."""
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-        elif get_origin(tp) in (Union, UnionType) and type(None) in get_args(tp):
-            rest = [a for a in get_args(tp) if a is not type(None)]
-            tp = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
-        else:
-            return tp
-
-
-def _walk(loc: tuple[Any, ...]) -> tuple[list[str], Any]:
-    """A pydantic error location as the user's dotted path, and the type found at its end.
-
-    Union members in the location (a distribution's ``dist`` tag, ``int`` in
-    ``int | 'auto'``) are dropped: they are not keys of the file.
-    """
-    tp: Any = Scenario
-    shown: list[str] = []
-    for part in loc:
-        tp = _unwrap(tp)
-        if get_origin(tp) in (Union, UnionType):  # a member's label: pick the tagged member, else stop typing
-            members = [m for m in get_args(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
-            tp = next((m for m in members if get_args(m.model_fields["dist"].annotation) == (part,)), None)
-            continue
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
-        shown.append(str(part))
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(str(part))
-            tp = field.annotation if field is not None else None
-        elif get_origin(tp) in (dict, list):
-            tp = get_args(tp)[-1]
-        else:
-            tp = None
-    return shown, _unwrap(tp)
-
-
-def _got(value: Any, surprise: str | None = None) -> str:
-    """A refused value as the user wrote it, short."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-        return f"{surprise}, which YAML 1.1 reads as the boolean {text}" if surprise else text
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
-def _first_error(exc: ValidationError, surprises: dict[str, str] | None = None) -> str:
-    """The error a user should fix first, as 'field: what is wrong (got …)'.
-
-    An unknown key comes before the missing one it was probably meant to be.
-    """
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    kind, loc, msg = err["type"], tuple(err["loc"]), err["msg"].removeprefix("Value error, ")
-    is_key = bool(loc) and loc[-1] == "[key]"
-    shown, _ = _walk(loc[:-1] if is_key else loc)
-    path = ".".join(shown)
-    if not shown:  # checks across settings name their own field first
-        return msg
-    value = err.get("input")
-    surprise = (surprises or {}).get(path)
-    if kind == "extra_forbidden":
-        _, model = _walk(loc[:-1])
-        allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
-        close = difflib.get_close_matches(shown[-1], allowed, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        listed = f"; allowed here: {', '.join(allowed)}" if allowed else "; see README for the allowed keys"
-        return f"{path}: unknown setting {shown[-1]!r} ({hint}check the spelling{listed})"
-    if kind == "union_tag_invalid":
-        msg = "dist must be one of fixed, uniform, triangular, exponential, lognormal, gamma, weibull, empirical (times) or fixed, uniform_int, poisson, negative_binomial (counts)"
-    elif is_key:
-        parent = ".".join(shown[:-1])
-        quote = f'; write it quoted: "{_got(value)}"' if isinstance(value, bool | int | float) or value is None else ""
-        return f"{parent}: the name {_got(value)} is not text ({msg}){quote}"
-    elif "input" in err and kind != "missing" and not isinstance(value, dict | list) and "(got " not in msg:
-        msg += f" (got {_got(value, surprise)})"
-        if isinstance(value, bool) and kind == "string_type":
-            msg += f'; write it quoted: "{surprise or _got(value)}"'
-        elif isinstance(value, str) and kind in ("int_type", "float_type") and _NUMBER.fullmatch(value):
-            msg += "; write the number without quotes"
-    return f"{path}: {msg}"
-
-
 def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, str] | None = None) -> Scenario:
     """Validate already-parsed YAML data.
 
@@ -712,7 +572,7 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(f"{source}: {_first_error(exc, surprises)}") from None
+        raise ScenarioError(f"{source}: {first_error(exc, Scenario, surprises)}") from None
     try:
         scenario.expanded()  # variants must be valid too, before anything runs
     except ScenarioError as exc:
@@ -724,14 +584,14 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
 
 
 def load_scenario(path: str | Path, extends: Callable[[str], Path] | None = None) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError with a one-line message.
+    """Read and validate a scenario file (or a bundled scenario by name); raises ScenarioError with a one-line message.
 
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
-    a distribution or any other value is replaced whole (sim.scenario_yaml).
+    a distribution or any other value is replaced whole (sim.scenario.files).
     ``extends`` replaces "relative to it" for this file (the what-if page's uploads).
     """
-    p = Path(path)
+    p = resolve(path)  # an existing path as given, else a bundled scenario's name ("baseline")
     surprises: dict[str, str] = {}
     try:
         data = read_scenario_file(p, surprises, extends=extends)

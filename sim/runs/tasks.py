@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim import chart_files
-from sim.metrics import coder_day_quantiles, replication_metrics
-from sim.model import Department
-from sim.scenario import Scenario
-from sim.tables import (
+from sim.model.department import Department
+from sim.runs import chart_files
+from sim.runs.metrics import replication_metrics
+from sim.runs.tables import (
     Columns,
     activities_frame,
     charts_frame,
@@ -27,6 +26,8 @@ from sim.tables import (
     revenue_per_chart,
     turnaround_counts,
 )
+from sim.scenario.config import Scenario
+from sim.stats.quantiles import coder_day_quantiles
 
 CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
 MAX_REPS_PER_CHUNK = 500  # tables and metrics cost a fixed ~0.1 s a task: amortise it
@@ -43,9 +44,9 @@ class Chunk:
     coder_days: pd.DataFrame | None  # None when rendered into files instead
     charts: pd.DataFrame | None = None
     activities: pd.DataFrame | None = None
-    files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.chart_files)
+    files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.runs.chart_files)
     warmup: int = 0  # the cut the metrics were computed with
-    quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (analysis.coder_day_quantiles)
+    quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (sim.stats.quantiles.coder_day_quantiles)
     turnaround: pd.DataFrame | None = None  # charts by turnaround bin, these replications together (tables)
 
 
@@ -79,7 +80,7 @@ def simulate_chunk(
 
     ``keep_charts`` returns the per-chart tables as frames. ``render`` maps
     tables (``charts``, ``activities``, ``coder_days``) to a format (``csv``,
-    ``parquet``): those come back as file contents (see sim.chart_files), and
+    ``parquet``): those come back as file contents (see sim.runs.chart_files), and
     a rendered ``coder_days`` is not sent as a frame too.
     """
     department, cols = _simulate(scenario, seed, reps)

@@ -1,4 +1,4 @@
-"""Output analysis over replications: confidence intervals and comparisons.
+"""Output analysis over replications: confidence intervals, comparisons and the warm-up cut.
 
 Replications are independent and identically distributed, so a metric's
 replication means give a Student-t confidence interval (Law, *Simulation
@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.special import stdtrit  # Student t quantile; scipy.stats loads only for tests between variants
 
 PERCENTILES = (5, 25, 50, 75, 95)
+WILSON_LEVEL = 0.95  # two-sided level of the Wilson interval on P(target met)
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -193,3 +194,53 @@ def mser5(series: np.ndarray) -> int:
         if value < best - 1e-12:
             best, best_d = value, d
     return best_d * 5
+
+
+# ------------------------------------------------------------------ warm-up
+
+
+def warmup_table(days: pd.DataFrame, cut: int) -> pd.DataFrame:
+    """The series MSER-5 looks at (mean end-of-day backlog across replications) and the cut.
+
+    Columns: day, mean_backlog, warmup (day < cut), cut. With a ``variant``
+    column only the base is used: the warm-up is chosen on the base and
+    applied to every variant.
+    """
+    if "variant" in days.columns and (days["variant"] == "base").any():
+        days = days.loc[days["variant"] == "base"]
+    series = days.groupby("day")["backlog"].mean()
+    return pd.DataFrame(
+        {
+            "day": series.index.to_numpy(dtype=int),
+            "mean_backlog": series.to_numpy(dtype=float),
+            "warmup": series.index.to_numpy() < cut,
+            "cut": cut,
+        }
+    )
+
+
+# ------------------------------------------------------------------ proportions
+
+
+def wilson(successes: int, n: int, level: float = WILSON_LEVEL) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927)."""
+    from scipy import stats  # loaded only here: the runner needs none of scipy.stats
+
+    if n == 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    denom = 1 + z * z / n
+    low = 0.0 if successes == 0 else max(0.0, (centre - half) / denom)  # exact ends, no rounding residue
+    high = 1.0 if successes == n else min(1.0, (centre + half) / denom)
+    return low, high
+
+
+def min_reps_for_probability(confidence: float, level: float = WILSON_LEVEL) -> int:
+    """Fewest replications whose Wilson lower bound can reach ``confidence`` (all replications meeting it)."""
+    from scipy import stats
+
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return math.ceil(confidence * z * z / (1 - confidence) - 1e-9)

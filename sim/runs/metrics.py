@@ -8,28 +8,25 @@ their age (``share_open_end`` says how many), never dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
-from sim.calendar import DAY
-from sim.registry import METRICS, OPTIONAL_METRICS
-from sim.registry import metric_names as registry_names
-from sim.registry import sections_on as registry_sections_on
-from sim.scenario import Scenario
+from sim.runs.registry import METRICS, OPTIONAL_METRICS
+from sim.runs.registry import metric_names as registry_names
+from sim.runs.registry import sections_on as registry_sections_on
+from sim.scenario.calendar import DAY
+from sim.scenario.config import Scenario
 
 METRIC_DOCS: dict[str, str] = {m.name: m.meaning for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}
-CODER_DAY_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)  # of charts coded per coder-day (percentiles.csv)
 
 
 def sections_on(scenario: Scenario) -> list[str]:
-    """The optional scenario sections turned on, whose metrics a run reports (see sim.registry.OPTIONAL_METRICS)."""
+    """The optional scenario sections turned on, whose metrics a run reports (see sim.runs.registry.OPTIONAL_METRICS)."""
     return registry_sections_on(scenario)
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric a run of this scenario reports (see sim.registry)."""
+    """Every metric a run of this scenario reports (see sim.runs.registry)."""
     return registry_names(scenario.chart_types, sections_on(scenario))
 
 
@@ -47,7 +44,7 @@ def replication_metrics(
     warmup: int,
     salaries: list[float],
 ) -> pd.DataFrame:
-    """One row of key metrics per replication (see sim.registry for their meaning)."""
+    """One row of key metrics per replication (see sim.runs.registry for their meaning)."""
     cut = warmup * DAY
     scheduled = coder_days.loc[coder_days["day"] >= warmup]
     absence = "absent_minutes" in scheduled.columns
@@ -192,26 +189,3 @@ def _labour_metrics(out: pd.DataFrame, scenario: Scenario, cd: pd.DataFrame, by_
     out["overtime_hours"] = by_rep["overtime_minutes"].sum() / 60
     out["labour_cost"] = pd.Series(pay, index=cd.index).groupby(cd["replication"]).sum()
     out["cost_per_chart"] = out["labour_cost"] / out["charts_coded"].replace(0, np.nan)
-
-
-def coder_day_quantiles(
-    coder_days: pd.DataFrame,
-    value: str = "charts_coded",
-    percentiles: Sequence[float] = CODER_DAY_PERCENTILES,
-    warmup: int = 0,
-) -> pd.DataFrame:
-    """What :func:`percentile_intervals` needs of each replication: its coder-days' percentiles of ``value``.
-
-    One row per (variant and) replication: ``coder_days`` (after the warm-up,
-    days worked only) and ``p<q>`` for each percentile. Small and computed where the
-    replications ran, so the parent never needs every coder-day.
-    """
-    cd = coder_days.loc[coder_days["day"] >= warmup]
-    if "absent_minutes" in cd.columns:  # days away are not working days
-        cd = cd.loc[cd["absent_minutes"] == 0]
-    keys = ["variant", "replication"] if "variant" in cd.columns else ["replication"]
-    grouped = cd.groupby(keys, sort=False)[value]
-    out = grouped.size().rename("coder_days").to_frame()
-    for p in percentiles:
-        out[f"p{p:g}"] = grouped.quantile(p / 100)
-    return out.reset_index()

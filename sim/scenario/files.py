@@ -6,7 +6,7 @@ parsed by PyYAML's safe loader with a composer that refuses what would cost
 without limit or change a value behind the user's back: deep nesting, alias
 bombs, duplicate keys, YAML 1.1's base-60 and base-8 numbers and names read
 as booleans. libyaml parses where installed. Every refusal is one line;
-validating what was read is sim.scenario's.
+validating what was read is sim.scenario.config's.
 """
 
 from __future__ import annotations

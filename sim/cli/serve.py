@@ -1,6 +1,6 @@
 """``chartsim serve``: the command, a thin shell that starts the what-if page.
 
-Registered in sim/cli.py as ``app.command("serve")(serve_cmd)``; also runs
+Registered in sim/cli/app.py as ``app.command("serve")(serve_cmd)``; also runs
 as ``python -m sim.serve``. FastAPI and uvicorn load only when it runs, so
 ``chartsim --help`` stays quick, and a missing extra is one line.
 """
@@ -26,7 +26,7 @@ def serve_cmd(
                                          help="runs simulated at the same time (more wait in a queue)")] = 2,
 ) -> None:
     """Open the what-if page: change coders, volume, queries, CAC, overtime or breaks and see the answer."""
-    from sim.cli import console, fail
+    from sim.cli.shell import console, fail
 
     try:
         import uvicorn

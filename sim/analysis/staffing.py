@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -47,244 +46,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import WEEKDAYS, Calendar
-from sim.executor import Submitter, executing, workers_of
-from sim.folders import new_folder
-from sim.model.absence import expected_share
-from sim.output import write_scenario, write_table
-from sim.registry import fmt, lookup, scenario_metrics
-from sim.runner import Experiment, Results, simulate_together
-from sim.scenario import Scenario, ScenarioError
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.analysis.estimate import ErlangEstimate, Workload, erlang_estimate, workload
+from sim.analysis.targets import Target, known_metrics, with_coders
+from sim.runs.executor import Submitter, executing, workers_of
+from sim.runs.folders import new_folder
+from sim.runs.registry import fmt, lookup
+from sim.runs.runner import Experiment, Results, simulate_together
+from sim.runs.write import write_scenario, write_table
+from sim.scenario.calendar import WEEKDAYS
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.stats.summary import WILSON_LEVEL, min_reps_for_probability, wilson
 
 Rule = Literal["bound", "probability"]
 RULES: tuple[str, ...] = ("bound", "probability")
-WILSON_LEVEL = 0.95  # two-sided level of the Wilson interval on P(target met)
 STAFFING_COLUMNS = [
     "coders", "total_coders", "mean", "ci_low", "ci_high", "ci_level", "p_met", "p_met_low", "p_met_high", "met",
 ]
-MAX_ABSENT_SHARE = 0.95  # cap on the expected absent share, so capacity never reaches 0
 MAIN_TEAM = "coders"  # Scenario.all_teams() name of the main team, the one the search varies
-
-
-def known_metrics(scenario: Scenario) -> list[str]:
-    """Every metric a run of this scenario reports (names usable in ``--target``; see sim.registry)."""
-    return [m.name for m in scenario_metrics(scenario)]
-
-
-def shown_metrics(scenario: Scenario, target: str) -> list[str]:
-    """The metrics compared at N and N−1: the target's, then the registry's headline metrics that have a better direction."""
-    rest = [m.name for m in scenario_metrics(scenario) if m.headline and m.better and m.name != target]
-    return [target, *rest]
-
-
-# ---------------------------------------------------------------- targets
-
-
-@dataclass(frozen=True)
-class Target:
-    """``metric op value``, e.g. ``turnaround_p95_days <= 3``."""
-
-    metric: str
-    op: Literal["<=", ">="]
-    value: float
-
-    def met(self, x: np.ndarray | float) -> np.ndarray:
-        """Element-wise: does ``x`` meet the target? NaN (not observed) never does."""
-        x = np.asarray(x, dtype=float)
-        with np.errstate(invalid="ignore"):
-            ok = x <= self.value if self.op == "<=" else x >= self.value
-        return ok & ~np.isnan(x)
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.value:g}"
-
-
-_TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
-
-
-def parse_target(text: str, known: list[str]) -> Target:
-    """'turnaround_p95_days <= 3' → Target; a one-line ScenarioError otherwise."""
-    m = _TARGET.match(text)
-    if not m:
-        raise ScenarioError(f"--target: expected 'METRIC <= VALUE' or 'METRIC >= VALUE' (got {text!r})")
-    metric, op, number = m.groups()
-    if metric not in known:
-        raise ScenarioError(f"--target: unknown metric {metric!r} (known: {', '.join(known)})")
-    try:
-        value = float(number)
-    except ValueError:
-        raise ScenarioError(f"--target: {number!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ScenarioError(f"--target: the value must be a finite number (got {number!r})")
-    return Target(metric, op, value)  # type: ignore[arg-type]
-
-
-def parse_coders(text: str) -> tuple[int, int]:
-    """'2..30' → (2, 30); '8' → (8, 8). Counts of the main team."""
-    m = re.fullmatch(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?", text)
-    if not m:
-        raise ScenarioError(f"--coders: expected a range like 2..30 (got {text!r})")
-    lo = int(m.group(1))
-    hi = int(m.group(2)) if m.group(2) is not None else lo
-    if lo > hi:
-        raise ScenarioError(f"--coders: the range {lo}..{hi} is empty (the first number must not exceed the second)")
-    if hi > 10_000:
-        raise ScenarioError(f"--coders: at most 10000 coders (got {hi})")
-    return lo, hi
-
-
-def with_coders(scenario: Scenario, n: int) -> Scenario:
-    """The scenario with ``coders.count = n`` and without its what-ifs (same override path as variants)."""
-    try:
-        return scenario.with_changes({"coders.count": n}, "--coders")
-    except ScenarioError as exc:
-        reason = str(exc).removeprefix("--coders: ")
-        raise ScenarioError(f"--coders: {n} coders is not a valid scenario ({reason})") from None
-
-
-# ---------------------------------------------------------------- analytic estimate
-
-
-@dataclass(frozen=True)
-class Workload:
-    """The fluid (average-rate) view of the department, in minutes of a speed-1.0 coder."""
-
-    work_per_workday: float  # minutes of work arriving per working day (queries and expected rework included)
-    productive_minutes: float  # per scheduled coder-day: (shift − breaks − billing questions) × (1 − absent_share)
-    other_capacity: float  # minutes per working day the other teams supply
-    main_speed: float  # speed of one main-team coder
-    workdays: int
-    absent_share: float = 0.0  # expected share of working days a coder is away (scenario.absence)
-
-    @property
-    def coders(self) -> float:
-        """Main-team coders at which utilisation reaches 1."""
-        return max(0.0, (self.work_per_workday - self.other_capacity) / (self.main_speed * self.productive_minutes))
-
-    @property
-    def minimum(self) -> int:
-        """The fewest main-team coders that can keep up on average."""
-        return math.ceil(self.coders - 1e-9)
-
-
-def _work_per_chart(scenario: Scenario, kind: str) -> float:
-    """Mean minutes one chart of ``kind`` costs: coding, its query if any, its expected rework and audit.
-
-    Rework (``accuracy``) is the error probability at the main team's level
-    times the mean rework time: a found error costs the rework once. Audits
-    (``audits``) cost the audit share times the mean audit time; the audit
-    team's capacity is counted with the other teams'.
-    """
-    spec = scenario.chart_types[kind]
-    q = spec.query
-    work = spec.coding_time.mean_minutes() + q.probability * (
-        q.writing_time.mean_minutes() + q.completion_time.mean_minutes()
-    )
-    if scenario.accuracy is not None:
-        work += scenario.accuracy.probability(kind, scenario.coders.level) * scenario.accuracy.rework_time.mean_minutes()
-    if scenario.audits is not None:
-        work += scenario.audits.share * scenario.audits.audit_time.mean_minutes()
-    return work
-
-
-def absent_share(scenario: Scenario) -> float:
-    """Expected share of working days a coder is away (0 without ``absence``), as the model draws it."""
-    if scenario.absence is None:
-        return 0.0
-    return min(expected_share(scenario.absence, 52 * len(scenario.shift.workdays)), MAX_ABSENT_SHARE)
-
-
-def expected_charts(scenario: Scenario) -> dict[str, float]:
-    """Expected charts of each type over the horizon (see Scenario.expected_charts)."""
-    return scenario.expected_charts()
-
-
-def workload(scenario: Scenario) -> Workload:
-    """Work arriving per working day and what one scheduled coder-day can do (skills are pooled).
-
-    Shrinkage: with ``absence`` a coder is away a share ``a`` of working days
-    (planned leave, then unplanned absence on the days left), so a scheduled
-    coder-day yields ``1 − a`` of a worked day's productive minutes and the
-    coders needed rise by ``1 / (1 − a)``.
-    """
-    n_workdays = len(Calendar(scenario.days, scenario.start_weekday).days_on(scenario.shift.workdays))
-    total = sum(n * _work_per_chart(scenario, k) for k, n in expected_charts(scenario).items())
-    shift = scenario.shift.end_min - scenario.shift.start_min
-    questions = scenario.interruptions.per_day * scenario.interruptions.duration.mean_minutes()
-    away = absent_share(scenario)
-    productive = max((shift - sum(b.minutes for b in scenario.breaks) - questions) * (1 - away), 1e-9)
-    others = sum(_speed(scenario, t) * t.count for name, t in scenario.all_teams() if name != "coders")
-    return Workload(
-        work_per_workday=total / max(n_workdays, 1),
-        productive_minutes=productive,
-        other_capacity=others * productive,
-        main_speed=_speed(scenario, scenario.coders),
-        workdays=n_workdays,
-        absent_share=away,
-    )
-
-
-def _speed(scenario: Scenario, team) -> float:
-    return team.speed if team.speed is not None else scenario.levels[team.level].speed
-
-
-@dataclass(frozen=True)
-class ErlangEstimate:
-    """Erlang C answer (M/M/c) for a waiting-time target, or why it does not apply."""
-
-    coders: int | None  # main-team coders
-    note: str
-
-
-def erlang_estimate(scenario: Scenario, target: Target, limit: int = 10_000) -> ErlangEstimate:
-    """Smallest main-team count whose M/M/c queue meets a p_wait or wait_mean_minutes target.
-
-    Applies only when charts arrive as a Poisson stream during the day
-    (``per_hour``), with no daily batches and no starting queue; service is
-    treated as exponential with the mean work per chart (an approximation
-    unless coding times are exponential).
-    """
-    a = scenario.arrivals
-    if target.metric not in ("p_wait", "wait_mean_minutes"):
-        return ErlangEstimate(None, "not applicable (Erlang C answers p_wait and wait_mean_minutes targets)")
-    if a.daily or a.backlog is not None or a.at_login_per_coder is not None or not a.per_hour:
-        return ErlangEstimate(None, "not applicable (charts arrive in daily batches or a starting queue, not a Poisson stream)")
-    if target.op != "<=":
-        return ErlangEstimate(None, "not applicable (waiting targets are upper limits)")
-    lam = sum(a.per_hour.values()) / 60  # charts per minute
-    mean_work = sum(r * _work_per_chart(scenario, k) for k, r in a.per_hour.items()) / (lam * 60)
-    others = [(name, t) for name, t in scenario.all_teams() if name != "coders" and t.count > 0]
-    mu = _speed(scenario, scenario.coders) / mean_work  # charts per minute per coder
-    for c in range(1, limit + 1):
-        if lam / (c * mu) >= 1:
-            continue
-        value = erlang_c(c, lam, mu) if target.metric == "p_wait" else mmc_mean_wait(c, lam, mu)
-        if value <= target.value:
-            main = c - sum(t.count for _, t in others)
-            note = "M/M/c approximation, all coders at the main team's speed"
-            return ErlangEstimate(max(main, 0), note)
-    return ErlangEstimate(None, f"no count up to {limit} meets the target in the M/M/c queue")
-
-
-def wilson(successes: int, n: int, level: float = WILSON_LEVEL) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (Wilson 1927)."""
-    if n == 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denom = 1 + z * z / n
-    low = 0.0 if successes == 0 else max(0.0, (centre - half) / denom)  # exact ends, no rounding residue
-    high = 1.0 if successes == n else min(1.0, (centre + half) / denom)
-    return low, high
-
-
-def min_reps_for_probability(confidence: float, level: float = WILSON_LEVEL) -> int:
-    """Fewest replications whose Wilson lower bound can reach ``confidence`` (all replications meeting it)."""
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    return math.ceil(confidence * z * z / (1 - confidence) - 1e-9)
 
 
 # ---------------------------------------------------------------- simulated search
