@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.answers import backlog_answer, days_above_answer, days_text
-from sim.outlook import forecast_table
-from sim.runner import run
-from sim.scenario import load_scenario
+from sim.runs.answers import backlog_answer, days_above_answer, days_text
+from sim.runs.outlook import forecast_table
+from sim.runs.runner import run
+from sim.scenario.config import load_scenario
 from tests.test_state import _scenario
 
 MARCH_1 = datetime.date(2026, 3, 1)
@@ -100,7 +100,7 @@ def test_a_bad_open_charts_file_on_the_command_line_is_one_line_exit_2_nothing_w
 
 
 def test_without_a_state_nothing_new_is_written(tmp_path):
-    from sim.output import write_run
+    from sim.runs.write import write_run
     from tests.conftest import SCENARIOS
 
     results = run(load_scenario(SCENARIOS / "baseline.yaml"), reps=2, seed=1)
@@ -112,8 +112,8 @@ def test_without_a_state_nothing_new_is_written(tmp_path):
 
 
 def test_the_report_of_a_run_from_a_state_has_the_answers_and_a_fan_chart_per_metric(tmp_path):
-    from sim.output import write_run
     from sim.report import build_report
+    from sim.runs.write import write_run
 
     path = _scenario(tmp_path, charts=120, extra={"revenue": {"per_chart": {"a": 100}},
                                                   "arrivals": {"daily": {"a": {"count": {"dist": "poisson", "mean": 40}}}}})
@@ -161,8 +161,8 @@ def test_dnfb_days_divide_by_the_revenue_arriving_after_as_of_not_the_open_chart
 
 
 def test_a_resumed_run_from_a_state_keeps_each_finished_tasks_outlook(tmp_path):
-    from sim.chunk import simulate_chunk
-    from sim.output import Checkpoint, load_checkpoint
+    from sim.runs.checkpoint import Checkpoint, load_checkpoint
+    from sim.runs.tasks import simulate_chunk
 
     scenario = load_scenario(_scenario(tmp_path, charts=20))
     chunk = simulate_chunk("base", scenario, 1, range(0, 2), 0, False)
@@ -173,7 +173,7 @@ def test_a_resumed_run_from_a_state_keeps_each_finished_tasks_outlook(tmp_path):
 
 
 def test_the_run_folder_keeps_the_state_as_csv_files_beside_its_scenario_and_reads_back_the_same(tmp_path):
-    from sim.output import write_run
+    from sim.runs.write import write_run
     from tests.conftest import ROOT
 
     scenario = load_scenario(ROOT / "scenarios" / "monday.yaml")

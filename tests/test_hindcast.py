@@ -10,7 +10,7 @@ from sim.fit.department import fit_department
 from sim.fit.hindcast import actual_by_day, hindcast, state_at
 from sim.fit.log import read_log
 from sim.fit.write import scenario_text
-from sim.scenario import parse_scenario
+from sim.scenario.config import parse_scenario
 from tests.conftest import ROOT
 
 

@@ -10,10 +10,11 @@ import yaml
 from pydantic import TypeAdapter
 from scipy import stats
 
-from sim.distributions import TimeDistribution
 from sim.model.opening import delay_cdf, remaining_delay
-from sim.runner import run
-from sim.scenario import ScenarioError, load_scenario
+from sim.runs.runner import run
+from sim.scenario.config import load_scenario
+from sim.scenario.distributions import TimeDistribution
+from sim.scenario.errors import ScenarioError
 
 parse_time = TypeAdapter(TimeDistribution).validate_python
 AS_OF = "2026-03-01 20:00"  # a Sunday evening: Monday 2 March is day 1
@@ -219,7 +220,7 @@ def test_a_chart_answered_before_as_of_waits_only_for_its_completion(tmp_path):
      "coders.teams.hire.end_date: 2026-03-01 is before start_date 2026-03-05"),
 ])
 def test_a_state_that_does_not_fit_the_scenario_is_refused_in_one_line(change, words):
-    from sim.scenario import parse_scenario
+    from sim.scenario.config import parse_scenario
 
     data = {"days": 7, "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 10}}},
             "arrivals": {"mix": {"a": 1.0}}, "coders": {"count": 2}, "state": {"as_of": AS_OF}}

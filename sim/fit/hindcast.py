@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.fit.department import DepartmentFit
-from sim.scenario import Scenario
+from sim.scenario.config import Scenario
 
 _STAMP = "%Y-%m-%d %H:%M:%S"
 
@@ -88,7 +88,7 @@ def hindcast(fit: DepartmentFit, scenario: Scenario, when: pd.Timestamp, days: i
              seed: int = 0, workers: int = 1) -> Hindcast:
     """Project the fitted scenario from the log's state at ``when`` and compare the log's next ``days`` days."""
     import sim
-    from sim.outlook import forecast_table
+    from sim.runs.outlook import forecast_table
 
     start = started_at(scenario, fit, when, days)
     results = sim.run(start, reps=reps, seed=seed, workers=workers, keep_charts=False)

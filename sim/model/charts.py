@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.calendar import DAY, Calendar
-from sim.realism import iso_date
-from sim.scenario import Scenario
-from sim.streams import Streams
+from sim.model.streams import Streams
+from sim.scenario.calendar import DAY, Calendar
+from sim.scenario.config import Scenario
+from sim.scenario.realism import iso_date
 
 if TYPE_CHECKING:
     from sim.model.opening import Opening

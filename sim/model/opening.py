@@ -36,13 +36,13 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim.calendar import DAY, Calendar, Shift, day_of
-from sim.distributions import TimeDistribution
 from sim.model.charts import N_UNIFORMS, U_ANSWER, U_CODING, U_COMPLETION, U_QUERY, U_WRITING, Chart
+from sim.model.streams import Streams
 from sim.model.worklist import Worklist
-from sim.scenario import Scenario, Window
-from sim.state import roster
-from sim.streams import Streams
+from sim.scenario.calendar import DAY, Calendar, Shift, day_of
+from sim.scenario.config import Scenario, Window
+from sim.scenario.distributions import TimeDistribution
+from sim.scenario.state import roster
 
 _BISECTIONS = 60  # halvings of [0, 1]: F(w) to well below a float's resolution near 1
 
@@ -70,7 +70,7 @@ def remaining_delay(delay: TimeDistribution, waited: np.ndarray, u: np.ndarray) 
 
 def working_minutes(since: float, until: float, hours: Window, calendar: Calendar) -> float:
     """Minutes of the daily window ``hours`` on its weekdays between run minutes ``since`` and ``until``."""
-    from sim.calendar import WEEKDAYS
+    from sim.scenario.calendar import WEEKDAYS
 
     open_days = {WEEKDAYS.index(w) for w in hours.weekdays}
     total = 0.0

@@ -239,15 +239,15 @@ def _read_scenario(path: Path) -> dict[str, Any]:
     reading it with the scenario reader keeps a hostile file (a YAML alias
     bomb, a huge or nested file, a pipe) from hanging the report.
     """
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.config import load_scenario
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.state import unused_start_settings
 
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
         message = " ".join(str(exc).split())  # one line
         raise RunFolderError(message if message.startswith(str(path)) else f"{path}: {message}") from None
-    from sim.state import unused_start_settings
-
     return scenario.model_dump(mode="json", exclude=unused_start_settings(scenario))
 
 
