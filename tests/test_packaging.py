@@ -60,6 +60,16 @@ def test_copy_brings_what_it_extends_and_refuses_to_overwrite(tmp_path: Path) ->
     assert not (tmp_path / "other.yaml").exists()
 
 
+def test_copy_brings_the_files_a_starting_state_names(tmp_path: Path) -> None:
+    """monday names its open charts, leave and volume forecast (monday/*.csv): the copy runs where it lands."""
+    from sim.scenario.config import load_scenario
+
+    written = bundled.copy("monday", tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
+        "department.yaml", "monday.yaml", "monday/leave.csv", "monday/open_charts.csv", "monday/volume_forecast.csv"]
+    assert load_scenario(tmp_path / "monday.yaml") == load_scenario(ROOT / "scenarios" / "monday.yaml")
+
+
 @pytest.mark.wheel
 def test_the_built_wheel_runs_from_an_empty_folder(tmp_path: Path) -> None:
     wheels, env_dir, empty = tmp_path / "wheels", tmp_path / "env", tmp_path / "empty"
@@ -91,6 +101,7 @@ def test_the_built_wheel_runs_from_an_empty_folder(tmp_path: Path) -> None:
     assert run("--version").startswith("chartsim ")
     assert "department_year" in run("scenarios")
     assert "ok" in run("check", "department")
+    assert "ok" in run("check", "monday")  # the CSV files of its starting state ship with it
     run("run", "baseline", "--reps", "5", "--out", "first")
     assert (empty / "first" / "summary.csv").is_file() and (empty / "first" / "scenario.yaml").is_file()
     run("scenarios", "copy", "department_year", "my_department.yaml")

@@ -64,7 +64,7 @@ def description(name: str) -> str:
 
 
 def copy(name: str, dest: Path, force: bool = False) -> list[Path]:
-    """Copy bundled scenario ``name`` to ``dest``, with each file it extends beside it; the files written.
+    """Copy bundled scenario ``name`` to ``dest``, with each file it extends and the CSV files they name; the files written.
 
     A file it extends that is already beside ``dest`` with the same content
     is left alone; one with other content is refused (``force`` overwrites
@@ -81,15 +81,26 @@ def copy(name: str, dest: Path, force: bool = False) -> list[Path]:
             break
         source = source.parent / str(parent)
         plan.append((source, dest.parent / str(parent)))
+    for src, out in list(plan):  # the CSV files each names (a starting state), beside it as named
+        plan += [(src.parent / name, out.parent / name) for name in _named_files(src)]
     for i, (src, out) in enumerate(plan):
         if out.exists() and not force and (i == 0 or out.read_bytes() != src.read_bytes()):
-            why = "exists" if i == 0 else f"exists and differs from the bundled {src.name} that {name} extends"
+            why = "exists" if i == 0 else f"exists and differs from the bundled {src.name} that {name} needs"
             raise ScenarioError(f"{out}: {why}; choose another path or add --force")
     written = []
     if not dest.parent.is_dir():
         raise ScenarioError(f"{dest.parent}: no such folder")
     for src, out in plan:
         if not out.exists() or out.read_bytes() != src.read_bytes():
+            out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, out)
             written.append(out)
     return written
+
+
+def _named_files(scenario: Path) -> list[str]:
+    """The relative CSV paths a bundled scenario file names (sim.scenario.state_files)."""
+    from sim.scenario.state_files import named_files
+
+    return [name for name in named_files(yaml.safe_load(scenario.read_text(encoding="utf-8")) or {})
+            if not Path(name).is_absolute() and ".." not in Path(name).parts]

@@ -229,6 +229,19 @@ def read_volume(path: Path, kinds: list[str]) -> list[dict[str, Any]]:
 FILE_SETTINGS = (("state", "open_charts"), ("coders", "leave"), ("arrivals", "volume_forecast"))
 
 
+def named_files(data: Any) -> list[str]:
+    """The CSV paths one scenario file names, as written (relative to that file)."""
+    out = []
+    for section, key in FILE_SETTINGS:
+        node = data.get(section) if isinstance(data, dict) else None
+        value = node.get(key) if isinstance(node, dict) else None
+        if isinstance(value, dict):
+            value = value.get("file")
+        if isinstance(value, str):
+            out.append(value)
+    return out
+
+
 def anchor(data: Any, folder: Path) -> None:
     """Make the file paths one scenario file names relative to that file (before ``extends:`` merges)."""
     if not isinstance(data, dict):
