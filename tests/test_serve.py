@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -571,3 +572,79 @@ def test_a_share_target_is_entered_in_percent(client):
     assert "at least 90.0%" in client.get(f"/runs/{job.id}/results").text
     page = client.get("/?scenario=bundled:baseline").text
     assert 'value="share_within_target" data-unit="%"' in page
+
+
+# ---------------------------------------------------------------- from this morning (issue 21)
+
+AS_OF = "2026-03-02 07:30"  # a Monday
+
+
+def _open_charts(n: int = 30, kind: str = "outpatient") -> bytes:
+    rows = [f"MRN{i:04d},{kind},2026-02-{20 + i % 8:02d} 09:00" for i in range(n)]
+    return ("chart_id,chart_type,arrived_at\n" + "\n".join(rows) + "\n").encode()
+
+
+def _start(client: TestClient, **files: bytes) -> object:
+    return client.post("/state", data={"scenario": "bundled:slow_queries", "as_of": AS_OF},
+                       files={name: (f"{name}.csv", data) for name, data in files.items()})
+
+
+def test_the_page_starts_a_scenario_from_this_mornings_files(client):
+    """The open-charts and leave files make a new entry, read as chartsim run --open-charts --as-of --leave reads them;
+    a run from it answers the Monday questions as sim.run's replications do."""
+    import sim
+    from sim.runs.answers import answers_table
+    from sim.scenario.state_files import start_changes
+    from sim.serve.experiments import what_if_scenario
+
+    leave = b"coder,from,to\ncoders.0,2026-03-03,2026-03-04\n"
+    answer = _start(client, open_charts=_open_charts(), leave=leave)
+    assert answer.status_code == 200, answer.text
+    key = answer.json()["id"]
+    assert answer.json()["label"] == f"slow_queries from {AS_OF} with leave"
+    page = client.get(f"/?scenario={key}").text
+    assert f"Starts at {AS_OF} from 30 open charts, with 1 leave booking" in page
+
+    job_id = _run(client, scenario=key, reps="4", **{"coders.count": "2"})
+    assert _wait(client, job_id)["status"] == "done"
+    html = client.get(f"/runs/{job_id}/results").text
+    folder = client.app.state.catalog.upload_dir / key.split(":")[1]
+    on_disk = load_scenario(ROOT / "scenarios" / "slow_queries.yaml",
+                            changes={**start_changes(folder / "open_charts.csv", AS_OF, leave=folder / "leave.csv"),
+                                     "absence": {}})
+    assert len(on_disk.state.open_charts) == 30 and on_disk.coders.leave[0].coder == "coders.0"
+    direct = sim.run(what_if_scenario(on_disk, {"coders.count": 2}), reps=4, seed=0)
+    said = answers_table(direct.outlook, direct.scenario)
+    assert 'id="answers-table"' in html
+    shown = unescape(html)
+    for sentence in said["answer"]:  # both the scenario as it is and the changed one, every question
+        assert sentence in shown
+    assert said["answer"].str.startswith("the backlog").sum() == 2
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/runs/{job_id}/run.zip").content))
+    assert {"forecast.csv", "answers.csv", "open_charts.csv", "leave.csv"} <= {Path(n).name for n in archive.namelist()}
+
+
+def test_a_state_file_that_does_not_fit_is_refused_in_one_line(client):
+    """A chart type the scenario lacks: the file, column and rows named, no server folder, nothing listed."""
+    before = len(client.app.state.catalog.entries())
+    answer = _start(client, open_charts=_open_charts(3, kind="dental"))
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert answer.json()["field"] == "state"
+    assert error.startswith("open_charts.csv: ") and "chart_type" in error and "dental" in error
+    assert "\n" not in error and str(client.app.state.catalog.upload_dir) not in error
+    assert len(client.app.state.catalog.entries()) == before
+    no_files = client.post("/state", data={"scenario": "bundled:slow_queries", "as_of": AS_OF})
+    assert no_files.status_code == 400 and no_files.json()["error"].startswith("open charts: choose")
+
+
+def test_an_uploaded_scenario_cannot_name_a_file_on_the_server(client, tmp_path: Path):
+    """state.open_charts or coders.leave in an upload would read any file: refused before anything is read."""
+    secret = tmp_path / "elsewhere.csv"
+    secret.write_text("coder,from,to\nsecret-name,2026-03-03,2026-03-04\n")
+    for section in (f"coders:\n  leave: {secret}\n", f"state:\n  as_of: '{AS_OF}'\n  open_charts: ../{secret.name}\n"):
+        answer = client.post("/scenarios", files={"file": ("mine.yaml", f"extends: slow_queries.yaml\n{section}".encode())})
+        assert answer.status_code == 400
+        error = answer.json()["error"]
+        assert error.startswith("mine.yaml: ") and "may not name files" in error
+        assert "secret-name" not in error and str(tmp_path) not in error

@@ -206,28 +206,13 @@ def run(
 
 def _state_changes(open_charts: Path | None, as_of: str | None, columns: str | None, leave: Path | None,
                    volume_forecast: Path | None, backlog_below: int | None, dnfb_days_above: float | None) -> dict:
-    """The starting-state options as scenario settings by dotted path (read like the scenario's own)."""
-    changes: dict = {}
-    if columns is not None and open_charts is None:
-        fail("--columns needs --open-charts")
-    if open_charts is not None:
-        mapping = {}
-        for part in (columns or "").split(",") if columns else []:
-            name, sep, source = (s.strip() for s in part.partition("="))
-            if not sep or not name or not source:
-                fail(f"--columns: expected NAME=COLUMN pairs separated by commas (got {part.strip()!r})")
-            mapping[name] = source
-        changes["state.open_charts"] = {"file": str(open_charts), "columns": mapping}
-    if open_charts is not None or as_of is not None:
-        # The state is the starting queue: the scenario's drawn one and its warm-up are set aside.
-        changes.update({"arrivals.backlog": None, "arrivals.at_login_per_coder": None, "warmup_days": 0})
-    for path, value in (("state.as_of", as_of), ("coders.leave", str(leave) if leave else None),
-                        ("arrivals.volume_forecast", str(volume_forecast) if volume_forecast else None),
-                        ("state.answers.backlog_below", backlog_below),
-                        ("state.answers.dnfb_days_above", dnfb_days_above)):
-        if value is not None:
-            changes[path] = value
-    return changes
+    """The starting-state options as scenario settings by dotted path (sim.scenario.state_files.start_changes)."""
+    from sim.scenario.state_files import StateFileError, start_changes
+
+    try:
+        return start_changes(open_charts, as_of, columns, leave, volume_forecast, backlog_below, dnfb_days_above)
+    except StateFileError as exc:
+        fail(str(exc))
 
 
 def _claimed(take: Callable[..., T], *args: object) -> T:

@@ -625,7 +625,7 @@ def parse_scenario(data: Any, source: str = "<scenario>", surprises: dict[str, s
 
 
 def load_scenario(path: str | Path, extends: Callable[[str], Path] | None = None,
-                  changes: dict[str, Any] | None = None) -> Scenario:
+                  changes: dict[str, Any] | None = None, files: Callable[[str], Path] | None = None) -> Scenario:
     """Read and validate a scenario file (or a bundled scenario by name); raises ScenarioError with a one-line message.
 
     ``changes`` (dotted path → value, e.g. ``state.open_charts`` → a CSV path from the
@@ -634,12 +634,13 @@ def load_scenario(path: str | Path, extends: Callable[[str], Path] | None = None
     A file may start from another with ``extends: other.yaml`` (a path relative
     to it) and give only the settings it changes; mappings merge key by key,
     a distribution or any other value is replaced whole (sim.scenario.files).
-    ``extends`` replaces "relative to it" for this file (the what-if page's uploads).
+    ``extends`` replaces "relative to it" for this file (the what-if page's uploads),
+    and ``files`` for the starting-state files it names (sim.scenario.files).
     """
     p = resolve(path)  # an existing path as given, else a bundled scenario's name ("baseline")
     surprises: dict[str, str] = {}
     try:
-        data = read_scenario_file(p, surprises, extends=extends)
+        data = read_scenario_file(p, surprises, extends=extends, files=files)
     except YamlRefused as exc:
         raise ScenarioError(str(exc)) from None
     if changes or _names_files(data):

@@ -238,6 +238,7 @@ def _read_text(p: Path) -> str:
 
 def read_scenario_file(
     p: Path, surprises: dict[str, str], depth: int = 0, extends: Callable[[str], Path] | None = None,
+    files: Callable[[str], Path] | None = None,
 ) -> Any:
     """The parsed YAML of one scenario file, with any ``extends`` resolved (not yet validated).
 
@@ -245,12 +246,18 @@ def read_scenario_file(
     number) for the validation's error text. ``extends``, when given, maps
     this file's ``extends:`` value to the file it may name (or raises
     YamlRefused): the what-if page lets an upload name only the scenarios it
-    offers. Raises YamlRefused, one line.
+    offers. ``files`` likewise maps each starting-state file this file names
+    (``state.open_charts``, ``coders.leave``, ``arrivals.volume_forecast``) to
+    the file it may read, or raises YamlRefused: the page's uploads may name
+    only the files the page itself wrote beside them. Raises YamlRefused, one line.
     """
     data = parse_yaml(_read_text(p), p, surprises)
     from sim.scenario.state_files import anchor
 
-    anchor(data, p.parent)  # the CSV files it names are relative to it
+    try:
+        anchor(data, p.parent, files)  # the CSV files it names are relative to it
+    except YamlRefused as exc:
+        raise YamlRefused(f"{p}: {exc}") from None
     if isinstance(data, dict) and "extends" in data:
         data = _extend(p, data, surprises, depth, extends)
     return data

@@ -20,6 +20,7 @@ import io
 import math
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -242,8 +243,12 @@ def named_files(data: Any) -> list[str]:
     return out
 
 
-def anchor(data: Any, folder: Path) -> None:
-    """Make the file paths one scenario file names relative to that file (before ``extends:`` merges)."""
+def anchor(data: Any, folder: Path, files: Callable[[str], Path] | None = None) -> None:
+    """Make the file paths one scenario file names relative to that file (before ``extends:`` merges).
+
+    ``files``, when given, maps each name to the file it may read instead (it
+    raises sim.scenario.files.YamlRefused for a name it refuses).
+    """
     if not isinstance(data, dict):
         return
     for section, key in FILE_SETTINGS:
@@ -251,10 +256,54 @@ def anchor(data: Any, folder: Path) -> None:
         if not isinstance(node, dict):
             continue
         value = node.get(key)
-        if isinstance(value, str):
-            node[key] = str(folder / value)
-        elif isinstance(value, dict) and isinstance(value.get("file"), str):
-            node[key] = {**value, "file": str(folder / value["file"])}
+        name = value.get("file") if isinstance(value, dict) else value
+        if not isinstance(name, str):
+            continue
+        if files is None:
+            path = folder / name
+        else:
+            from sim.scenario.files import YamlRefused
+
+            try:
+                path = files(name)
+            except YamlRefused as exc:
+                raise YamlRefused(f"{section}.{key}: {exc}") from None
+        node[key] = {**value, "file": str(path)} if isinstance(value, dict) else str(path)
+
+
+def start_changes(open_charts: Path | None, as_of: str | None, columns: str | None = None, leave: Path | None = None,
+                  volume_forecast: Path | None = None, backlog_below: int | None = None,
+                  dnfb_days_above: float | None = None) -> dict[str, Any]:
+    """A starting state given beside a scenario (the command line, the page) as its settings by dotted path.
+
+    An open-charts file or an ``as_of`` makes the state the starting queue: the
+    scenario's drawn queue and its warm-up are set aside. StateFileError if malformed.
+    """
+    changes: dict[str, Any] = {}
+    if columns is not None and open_charts is None:
+        raise StateFileError("--columns needs --open-charts")
+    if open_charts is not None:
+        changes["state.open_charts"] = {"file": str(open_charts), "columns": column_map(columns)}
+    if open_charts is not None or as_of is not None:
+        changes.update({"arrivals.backlog": None, "arrivals.at_login_per_coder": None, "warmup_days": 0})
+    for path, value in (("state.as_of", as_of), ("coders.leave", str(leave) if leave else None),
+                        ("arrivals.volume_forecast", str(volume_forecast) if volume_forecast else None),
+                        ("state.answers.backlog_below", backlog_below),
+                        ("state.answers.dnfb_days_above", dnfb_days_above)):
+        if value is not None:
+            changes[path] = value
+    return changes
+
+
+def column_map(text: str | None, option: str = "--columns") -> dict[str, str]:
+    """``chart_id=Account,arrived_at=Discharged`` → {open-chart column: the file's column}; StateFileError if malformed."""
+    mapping: dict[str, str] = {}
+    for part in text.split(",") if text and text.strip() else []:
+        name, sep, source = (s.strip() for s in part.partition("="))
+        if not sep or not name or not source:
+            raise StateFileError(f"{option}: expected NAME=COLUMN pairs separated by commas (got {part.strip()!r})")
+        mapping[name] = source
+    return mapping
 
 
 def _roster(data: dict[str, Any]) -> list[str]:

@@ -79,8 +79,14 @@ async def _fields(request: Request) -> Mapping[str, Any]:
 
 
 def _yaml(scenario: Scenario) -> str:
-    """The changed scenario as a file the loader reads back (defaults filled in, no what-ifs)."""
-    data = scenario.model_dump(mode="json", exclude={"variants", "sweeps"})
+    """The changed scenario as a file the loader reads back (defaults filled in, no what-ifs).
+
+    A starting state's rows are written in it; without one its settings are left out, as in a run folder.
+    """
+    from sim.scenario.state import unused_start_settings
+
+    data = scenario.model_dump(mode="json", exclude={"variants": True, "sweeps": True,
+                                                     **(unused_start_settings(scenario) or {})})
     head = "# chartsim scenario, changed on the what-if page (chartsim serve)\n"
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
@@ -178,6 +184,25 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             entry, scenario = catalog.upload(str(file.filename or "scenario.yaml"), data)
         except ScenarioError as exc:
             return refuse(str(exc), "upload")
+        return JSONResponse({"id": entry.id, "label": entry.label, "name": scenario.name})
+
+    @app.post("/state")
+    async def start_from_state(request: Request) -> JSONResponse:
+        """The picked scenario started from this morning: the open-charts and leave files, and when they were taken."""
+        form = await request.form()
+        if (no := stale(request, form, "state")) is not None:
+            return no
+        files = {}
+        for name in ("open_charts", "leave"):
+            file = form.get(name)
+            data = await file.read() if file is not None and hasattr(file, "read") else b""
+            files[name] = data or None
+        try:
+            entry, scenario = catalog.start_from(str(form.get("scenario", "")), str(form.get("as_of", "") or ""),
+                                                 files["open_charts"], files["leave"],
+                                                 str(form.get("columns", "") or ""))
+        except ScenarioError as exc:
+            return refuse(str(exc), "state")
         return JSONResponse({"id": entry.id, "label": entry.label, "name": scenario.name})
 
     @app.post("/runs")
@@ -284,7 +309,7 @@ def _attachment(body: str | bytes, name: str, media: str) -> Response:
 
 def _render_results(env: Environment, job: Job) -> str:
     """The results fragment of a finished run or staffing search."""
-    from sim.serve.views import figures, sentences, staffing_view, table
+    from sim.serve.views import answers, figures, sentences, staffing_view, table
 
     if job.kind == "staff":
         return env.get_template("staffing.html.j2").render(job=job, s=staffing_view(job.result))
@@ -292,4 +317,4 @@ def _render_results(env: Environment, job: Job) -> str:
     r = w.results
     return env.get_template("results.html.j2").render(
         job=job, w=w, reps=r.reps, seed=r.seed, warmup=r.warmup, sentences=sentences(r), rows=table(r),
-        figures=figures(r), changes=w.changes)
+        figures=figures(r), changes=w.changes, answers=answers(r))

@@ -8,16 +8,23 @@ fitted. An upload is written to the server's own folder and read by
 error as ``chartsim check`` — only the server's folder is left out of it.
 An upload's ``extends:`` may name only a scenario the page offers (bundled
 or given with ``--scenarios``), by its file name: never a path, so an upload
-cannot make the server read, or echo, any other file on its disk.
+cannot make the server read, or echo, any other file on its disk; for the
+same reason an upload may name no starting-state file (open charts, leave,
+volume forecast). Those come through the page's own fields instead
+(:meth:`Catalog.start_from`): the files are written to the server's folder
+and the scenario picked is read with them, as ``chartsim run --open-charts``
+reads it.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import shutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.scenario import bundled
 from sim.scenario.config import Scenario, load_scenario
@@ -36,6 +43,7 @@ class Entry:
     label: str
     group: str  # bundled | fitted | uploaded
     path: Path
+    changes: dict[str, Any] | None = field(default=None, compare=False)  # a starting state given on the page
 
 
 def default_folders() -> list[Path]:
@@ -107,13 +115,73 @@ class Catalog:
     def _read(self, entry: Entry) -> Scenario:
         if entry.group != "uploaded":
             return load_scenario(entry.path)
+        own = entry.path.is_relative_to(self.upload_dir)  # a file the user wrote, not one the page offers
         try:
-            return load_scenario(entry.path, extends=self._parent)
-        except ScenarioError as exc:  # the user's file name, not the server's folders
-            text = str(exc).replace(str(entry.path), entry.label).replace(f"{entry.path.parent}/", "")
+            return load_scenario(entry.path, extends=self._parent if own else None, changes=entry.changes,
+                                 files=_no_files if own else None)
+        except ScenarioError as exc:  # the user's file names, not the server's folders
+            text = str(exc).replace(str(entry.path), entry.label if own else entry.path.name)
+            text = re.sub(re.escape(str(self.upload_dir)) + r"/\w+/", "", text)
             for path in set(self._offered().values()):
                 text = text.replace(str(path), path.name)
             raise ScenarioError(text) from None
+
+    def start_from(self, key: str, as_of: str, open_charts: bytes | None, leave: bytes | None,
+                   columns: str = "") -> tuple[Entry, Scenario]:
+        """The scenario ``key`` started from this morning's state: open charts and leave uploaded as CSV files.
+
+        Read as ``chartsim run KEY --open-charts F --as-of T --leave L`` reads it (with
+        ``absence: {}`` where the scenario has no absence section: the known leave alone);
+        refused with the loader's one line (the file's name, row and column) and
+        kept out of the list when the files do not fit the scenario.
+        """
+        parent = self.get(key)
+        if parent is None:
+            raise ScenarioError(f"scenario: no scenario called {key!r} here; pick one from the list or upload a file")
+        if parent.changes is not None:
+            raise ScenarioError("scenario: pick the scenario itself, not one already started from a state")
+        if open_charts is None and leave is None:
+            raise ScenarioError("open charts: choose the open-charts file (CSV), the leave file, or both")
+        known_leave_only = leave is not None and self._read(parent).absence is None
+        for name, data in (("open_charts.csv", open_charts), ("leave.csv", leave)):
+            if data is not None and len(data) > MAX_BYTES:
+                raise ScenarioError(f"{name}: the file is over {MAX_BYTES:,} bytes; at most {MAX_BYTES:,} bytes")
+        from sim.scenario.state_files import StateFileError, start_changes
+
+        token = secrets.token_hex(6)
+        folder = self.upload_dir / token
+        folder.mkdir(parents=True)
+        written = {}
+        for name, data in (("open_charts.csv", open_charts), ("leave.csv", leave)):
+            if data is not None:
+                (folder / name).write_bytes(data)
+                written[name] = folder / name
+        try:
+            changes = start_changes(written.get("open_charts.csv"), as_of.strip() or None, columns.strip() or None,
+                                    written.get("leave.csv"))
+        except StateFileError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise ScenarioError(str(exc).replace("--columns", "column names").replace(
+                "--open-charts", "the open-charts file")) from None
+        if known_leave_only:  # the known leave alone: no random absence (as absence: {} in a file)
+            changes["absence"] = {}
+        when = f" from {as_of.strip()}" if as_of.strip() else ""
+        label = f"{parent.label}{when}" + (" with leave" if leave is not None else "")
+        entry = Entry(f"uploaded:{token}", label, "uploaded", parent.path, changes)
+        try:
+            scenario = self._read(entry)
+        except ScenarioError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._keep(entry)
+        return entry, scenario
+
+    def _keep(self, entry: Entry) -> None:
+        with self._lock:
+            self._entries[entry.id] = entry
+            self._uploads.append(entry.id)
+            while len(self._uploads) > MAX_UPLOADS:
+                self._entries.pop(self._uploads.pop(0), None)
 
     def upload(self, filename: str, data: bytes) -> tuple[Entry, Scenario]:
         """Check an uploaded file as the loader checks any file; kept and listed only when valid."""
@@ -133,9 +201,11 @@ class Catalog:
             path.unlink(missing_ok=True)
             folder.rmdir()
             raise
-        with self._lock:
-            self._entries[entry.id] = entry
-            self._uploads.append(entry.id)
-            while len(self._uploads) > MAX_UPLOADS:
-                self._entries.pop(self._uploads.pop(0), None)
+        self._keep(entry)
         return entry, scenario
+
+
+def _no_files(name: str) -> Path:
+    """An uploaded scenario file names no other file: the page's fields carry the open charts and leave."""
+    raise YamlRefused("an uploaded scenario may not name files; give the open charts and leave with the page's "
+                      "'From this morning' fields")

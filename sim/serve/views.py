@@ -268,3 +268,21 @@ def target_words(target: Any) -> str:
     value = fmt(target.value, target.metric) if u in ("share", "$") else f"{target.value:g} {unit_words(target.metric)}"
     what = re.split(r"[,;]", meaning(target.metric))[0]  # '95th percentile arrival to coded', without its unit
     return f"{what} {'at most' if target.op == '<=' else 'at least'} {value}"
+
+
+def answers(results: Any) -> list[dict[str, Any]]:
+    """A run from a starting state: the Monday questions answered for the scenario as it is and as changed.
+
+    The sentences of ``answers.csv`` (sim.runs.answers), from the replications,
+    grouped by question so the two answers sit side by side; empty without a state.
+    """
+    if results.outlook is None:
+        return []
+    from sim.runs.answers import answers_table
+
+    table = answers_table(results.outlook, results.scenario)
+    out = []
+    for question, rows in table.groupby("question", sort=False):
+        said = dict(zip(rows["variant"], rows["answer"], strict=True))
+        out.append({"question": question, "base": said.get(BASE, ""), "changed": said.get(WHAT_IF, "")})
+    return out

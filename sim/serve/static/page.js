@@ -39,6 +39,25 @@
       window.location.search = "?scenario=" + encodeURIComponent(body.id);
     });
   }
+  const startState = $("state-start");
+  if (startState) {
+    startState.addEventListener("click", async () => {
+      show("state-error", "");
+      const data = new FormData();
+      data.append("scenario", pick ? pick.value : "");
+      data.append("as_of", $("state-as_of").value);
+      data.append("columns", $("state-columns").value);
+      ["open_charts", "leave"].forEach((name) => {
+        const input = $("state-" + name);
+        if (input.files.length) { data.append(name, input.files[0]); }
+      });
+      data.append("csrf_token", token);
+      const answer = await fetch("/state", { method: "POST", body: data, headers: guarded });
+      const body = await answerOf(answer);
+      if (!answer.ok) { showError("state-error", body.error); return; }
+      window.location.search = "?scenario=" + encodeURIComponent(body.id);
+    });
+  }
   if (!form) { return; }
 
   // ---- changed fields are marked, so the manager sees what differs from the scenario
