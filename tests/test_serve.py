@@ -648,3 +648,42 @@ def test_an_uploaded_scenario_cannot_name_a_file_on_the_server(client, tmp_path:
         error = answer.json()["error"]
         assert error.startswith("mine.yaml: ") and "may not name files" in error
         assert "secret-name" not in error and str(tmp_path) not in error
+
+
+def test_the_page_starts_from_this_morning_in_chromium(server: str, tmp_path: Path):
+    """In the browser: pick a scenario, give the open-charts and leave files, start from them, run, read the answers;
+    a file that does not fit is refused beside the fields."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "open.csv").write_bytes(_open_charts())
+    (tmp_path / "bad.csv").write_bytes(_open_charts(2, kind="dental"))
+    (tmp_path / "leave.csv").write_text("coder,from,to\ncoders.0,2026-03-03,2026-03-04\n")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server + "?scenario=bundled:slow_queries")
+            page.click("#state summary")
+            page.fill("#state-as_of", AS_OF)
+            page.set_input_files("#state-open_charts", str(tmp_path / "bad.csv"))
+            page.click("#state-start")
+            error = page.locator("#state-error")
+            error.filter(has_text="open_charts.csv").wait_for()
+            assert error.text_content().startswith("open_charts.csv: ")
+            page.screenshot(path=str(ARTIFACTS / "state-0-refused.png"))
+            page.set_input_files("#state-open_charts", str(tmp_path / "open.csv"))
+            page.set_input_files("#state-leave", str(tmp_path / "leave.csv"))
+            page.click("#state-start")
+            page.wait_for_selector("#state-about")
+            assert "from 30 open charts, with 1 leave booking" in page.text_content("#state-about")
+            page.screenshot(path=str(ARTIFACTS / "state-1-started.png"))
+            page.fill("#f-reps", "3")
+            page.click("#run")
+            page.wait_for_selector("#answers-table", timeout=60_000)
+            rows = page.locator("#answers-table tbody tr")
+            assert rows.count() >= 2 and "the backlog" in rows.first.text_content()
+            page.screenshot(path=str(ARTIFACTS / "state-2-answers.png"), full_page=True)
+        finally:
+            browser.close()
