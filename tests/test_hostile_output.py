@@ -73,7 +73,7 @@ def test_workbook_writes_formula_like_names_as_text(folder: Path, tmp_path: Path
                         assert cell.quotePrefix, (sheet.title, cell.coordinate)  # stays text when edited
     assert {NAMES["scenario"], NAMES["variant"], NAMES["team"], "#N/A", "@cmd"} <= texts
     assert any(NAMES["chart type"] in t for t in texts)  # in the per-type metric names
-    assert book["Coder days"]["A2"].value == "base"
+    assert book["Per coder"]["A2"].value == "base"
 
 
 def test_workbook_holds_control_characters_as_escapes(folder: Path, tmp_path: Path) -> None:

@@ -112,15 +112,41 @@ def test_inputs_show_unit_and_basis_from_sources(multi_day: Path) -> None:
 def test_workbook_holds_the_summary_numbers(multi_day: Path) -> None:
     csv = pd.read_csv(multi_day / "summary.csv")
     sheets = pd.read_excel(multi_day / "results.xlsx", sheet_name=None)
-    assert {"Summary", "Comparison", "Coder days"} <= set(sheets)
+    assert list(sheets) == ["Summary", "Comparison", "Per day", "Per coder", "Tables", "About"]
     book = sheets["Summary"]
     assert list(book["metric"]) == list(csv["metric"]) and list(book["variant"]) == list(csv["variant"])
     for col in ("n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"):
         np.testing.assert_allclose(book[col].to_numpy(float), csv[col].to_numpy(float), rtol=1e-12, equal_nan=True)
-    assert len(sheets["Coder days"]) == len(pd.read_csv(multi_day / "coder_days.csv"))
     comp = pd.read_csv(multi_day / "comparison.csv")
     np.testing.assert_allclose(sheets["Comparison"]["difference"].to_numpy(float), comp["difference"].to_numpy(float),
                                rtol=1e-12, equal_nan=True)
+
+
+def test_workbook_summarises_days_and_coders_and_says_where_the_rows_are(multi_day: Path) -> None:
+    """Per day: means over replications; per coder: means over coder-days after warm-up; the rows stay in the folder."""
+    sheets = pd.read_excel(multi_day / "results.xlsx", sheet_name=None)
+    days = pd.read_csv(multi_day / "days.csv")
+    per_day = sheets["Per day"]
+    assert len(per_day) == len(days.groupby(["variant", "day"]))  # one row per variant and day, not per replication
+    day5 = days.loc[(days["variant"] == "CAC") & (days["day"] == 5), "backlog"]
+    row = per_day.loc[(per_day["variant"] == "CAC") & (per_day["day"] == 5)].iloc[0]
+    assert row["replications"] == 3 and row["backlog"] == pytest.approx(day5.mean(), rel=1e-12)
+    assert row["backlog_p5"] == pytest.approx(day5.quantile(0.05)) and row["backlog_p95"] == pytest.approx(day5.quantile(0.95))
+    cd = pd.read_csv(multi_day / "coder_days.csv")
+    kept = cd.loc[~cd["warmup"]]
+    per_coder = sheets["Per coder"]
+    assert len(per_coder) == 3 + 4 + 3  # one row per coder of each variant: base 3, four coders 4, CAC 3
+    mine = kept.loc[(kept["variant"] == "four coders") & (kept["coder"] == 3)]
+    row = per_coder.loc[(per_coder["variant"] == "four coders") & (per_coder["coder"] == 3)].iloc[0]
+    assert row["coder_days"] == len(mine) and row["charts_coded"] == pytest.approx(mine["charts_coded"].mean(), rel=1e-12)
+    assert "day" not in per_coder and "replication" not in per_coder
+    tables = sheets["Tables"].set_index("table")
+    assert tables.loc["coder_days.csv", "rows"] == len(cd) and tables.loc["charts.csv", "rows"] == len(
+        pd.read_csv(multi_day / "charts.csv", usecols=["chart_id"]))
+    assert "left in the folder" in tables.loc["charts.csv", "in this report"]
+    assert tables.loc["charts.csv", "read it with"] == "pandas.read_csv('charts.csv')"
+    html = (multi_day / "report.html").read_text(encoding="utf-8")
+    assert "Data behind this report" in html and f"<td class=\"num\">{len(cd):,}</td>" in html
 
 
 def test_workbook_is_formatted(multi_day: Path) -> None:

@@ -18,6 +18,8 @@ from sim.report.html import render_html
 from sim.report.load import RunFolder, RunFolderError, load_run
 from sim.report.plots import backlog_by_day, charts_per_day, dnfb_by_day, forest, staffing_curve, time_use, turnaround
 
+TURNAROUND_COLUMNS = ["variant", "arrived_at", "coded_at"]  # all the turnaround figure reads of charts.csv
+
 __all__ = ["Plot", "RunFolder", "RunFolderError", "build_report", "load_run", "plots_for", "write_workbook"]
 
 
@@ -44,11 +46,25 @@ def plots_for(run: RunFolder) -> list[Plot]:
         forest(run.comparison),
         backlog_by_day(run.days, warmup),
         *([dnfb_by_day(run.days, warmup)] if run.days is not None and "dnfb_dollars" in run.days else []),
-        turnaround(run.charts, warmup, float(target) if isinstance(target, (int, float)) else None),
+        turnaround(run.columns("charts", TURNAROUND_COLUMNS), warmup,
+                   float(target) if isinstance(target, (int, float)) else None),
         time_use(run.coder_days),
-        coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0], activities=run.activities),
+        _first_coder_day(run),
     ]
     return plots
+
+
+def _first_coder_day(run: RunFolder) -> Plot:
+    """The coder's day of the base's first replication, from that replication's rows alone."""
+    variant, cd = run.variants[0], run.coder_days
+    if cd is None or "charts" not in run.files:
+        return coder_day(run.charts, run.scenario, cd, variant=variant, activities=run.activities)
+    mine = cd.loc[cd["variant"] == variant]
+    if mine.empty:
+        return coder_day(run.charts, run.scenario, cd, variant=variant, activities=run.activities)
+    first = int(mine["replication"].min())
+    return coder_day(run.replication("charts", variant, first), run.scenario, mine.loc[mine["replication"] == first],
+                     variant=variant, activities=run.replication("activities", variant, first))
 
 
 def build_report(folder: str | Path, excel: bool = True) -> Path:

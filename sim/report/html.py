@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.console import NOTES, interval
 from sim.report.figures import Plot
+from sim.report.files import folder_tables
 from sim.report.inputs import inputs_table
 from sim.report.labels import doc, fmt, headline_names, outcome_names, unit
 from sim.report.load import RunFolder
@@ -243,6 +244,7 @@ def render_html(run: RunFolder, plots: list[Plot]) -> str:
         comparison=comparison,
         comparison_level=level,
         plots=plots,
+        tables=folder_tables(run),
         staffing=_staffing(run),
         chartsim_version=versions.get("chartsim", ""),
     )

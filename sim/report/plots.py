@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 NO_CODER_DAYS = "Not drawn: this folder has no coder_days.csv (a staffing search keeps only its curve)."
 MAX_LINES = 8  # variants drawn in one panel before the plot says it shows only the first ones
+ECDF_POINTS = 2000  # steps drawn per curve (see ecdf)
 MAX_PANELS = 6  # metrics in the forest plot: those where a variant differs first, in the registry's order
 TIME_USE = [
     ("coding_minutes", "coding", "#4c78a8"),
@@ -31,6 +32,26 @@ TIME_USE = [
     ("break_minutes", "breaks", "#9d9d9d"),
     ("idle_minutes", "idle (no chart)", "#d8d8d8"),
 ]
+
+
+def ecdf(values: np.ndarray, points: int = ECDF_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CDF as (value, % at or below) steps; at most ``points`` + 1 of them.
+
+    A million charts make a million steps no screen can show: above
+    ``points`` values the curve keeps every ``n/points``-th order statistic
+    and the last, so it is off by at most 100/``points`` percentage points.
+    """
+    x = np.sort(values)
+    n = len(x)
+    if n <= points:
+        return x, np.arange(1, n + 1) / n * 100
+    keep = np.unique(np.append(np.linspace(0, n - 1, points).round().astype(int), n - 1))
+    return x[keep], (keep + 1) / n * 100
+
+
+def _names(column: pd.Series) -> list[str]:
+    """Distinct names in order of first appearance (without a Python object per row of a million-row column)."""
+    return [str(v) for v in pd.unique(column)]
 
 
 def _after_warmup(frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +95,7 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
     cd = _after_warmup(coder_days) if coder_days is not None else None
     if cd is None or cd.empty:
         return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
-    variants, cut = _shown(list(dict.fromkeys(cd["variant"])))
+    variants, cut = _shown(_names(cd["variant"]))
     fig = new_figure(_width(len(variants)), 4.2)
     ax = fig.add_subplot()
     ax.axvspan(DOCUMENTED_LOW, DOCUMENTED_HIGH, color="#3a8f4a", alpha=0.12, label="documented 20–30+ per day")
@@ -93,9 +114,9 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
         ax.set_ylabel("share of coder-days (%)")
     else:
         for i, v in enumerate(variants):
-            x = np.sort(cd.loc[cd["variant"] == v, "charts_coded"].to_numpy(dtype=float))
             colour = PALETTE[i % len(PALETTE)]
-            ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=colour, label=text(v))
+            ax.step(*ecdf(cd.loc[cd["variant"] == v, "charts_coded"].to_numpy(dtype=float)), where="post", color=colour,
+                    label=text(v))
             mean, low, high = _ci(summary, v, "charts_per_coder_day")
             if np.isfinite(low):
                 y = 4 + 5 * i
@@ -181,7 +202,7 @@ def _by_day(
     Returns the figure, its axes, the title's note on variants left out, and
     per variant drawn (name, centre by day, band by day), all divided by ``scale``.
     """
-    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
+    variants, cut = _shown(_names(days["variant"]))
     fig = new_figure(_width(len(variants)), 4)
     ax = fig.add_subplot()
     if warmup > 0:
@@ -235,12 +256,12 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     t_days = (coded["coded_at"] - coded["arrived_at"]) / DAY
     in_hours = t_days.quantile(0.95) < 2
     scale, unit_name = (24, "hours") if in_hours else (1, "days")
-    variants, cut = _shown(list(dict.fromkeys(ch["variant"])))
+    variants, cut = _shown(_names(ch["variant"]))
     fig = new_figure(_width(len(variants)), 4)
     ax = fig.add_subplot()
     for i, v in enumerate(variants):
-        x = np.sort(t_days.loc[coded["variant"] == v].to_numpy() * scale)
-        ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=PALETTE[i % len(PALETTE)], label=text(v))
+        ax.step(*ecdf(t_days.loc[coded["variant"] == v].to_numpy() * scale), where="post", color=PALETTE[i % len(PALETTE)],
+                label=text(v))
     right = float(t_days.quantile(0.99)) * scale * 1.15
     if target_days is not None and target_days * scale <= 1.5 * right:
         ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
