@@ -159,6 +159,10 @@ DAMAGE = {  # file → (new content, words the refusal holds)
     "summary empty": ("summary.csv", "", "cannot read"),
     "coder days text for a number": ("coder_days.csv", "variant,replication,day,coder,charts_coded\nbase,0,0,0,abc\n",
                                      "'charts_coded' holds 'abc'"),
+    "charts text for a time": ("charts.csv", "variant,replication,chart_id,chart_type,arrived_at,started_at,coded_at,"
+                               "coder\nbase,0,0,x,abc,1,2,0\n", "'arrived_at' holds 'abc'"),
+    "charts without a column": ("charts.csv", "variant,replication,chart_type,arrived_at,coded_at\nbase,0,x,1,2\n",
+                                "missing column 'coder'"),
 }
 
 

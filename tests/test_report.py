@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 import sim
 from sim.cli import app
 from sim.output import write_run
-from sim.report import build_report, load_run, plots_for
+from sim.report import build_report, load_run, plots, plots_for
+from sim.report.gantt import coder_day
 from sim.report.load import RunFolderError
 from sim.scenario import parse_scenario, set_path
 
@@ -272,10 +273,82 @@ def test_report_reads_the_registry_for_names_and_units(multi_day: Path) -> None:
     assert book.loc[book["metric"] == "cost_per_chart", "better"].iloc[0] == "lower"
 
 
+def test_report_reads_only_what_its_figures_need(multi_day: Path, monkeypatch) -> None:
+    """The per-chart tables are never read whole: three columns for the turnaround, one replication for the day."""
+    from sim.report import TURNAROUND_COLUMNS
+    from sim.report.load import RunFolder
+
+    whole = RunFolder.whole
+    asked: list[tuple[str, object]] = []
+
+    def no_whole(self, name):
+        assert name not in ("charts", "activities"), f"the report read {name} whole"
+        return whole(self, name)
+
+    def columns(self, name, wanted):
+        asked.append((name, list(wanted)))
+        return columns_of(self, name, wanted)
+
+    columns_of = RunFolder.columns
+    monkeypatch.setattr(RunFolder, "whole", no_whole)
+    monkeypatch.setattr(RunFolder, "columns", columns)
+    lean = {p.key: p for p in plots_for(load_run(multi_day))}
+    assert asked == [("charts", TURNAROUND_COLUMNS)]
+    monkeypatch.undo()
+    run = load_run(multi_day)
+    full = {p.key: p for p in (plots.turnaround(run.charts, 2, float(run.scenario["target_days"])),
+                               coder_day(run.charts, run.scenario, run.coder_days, activities=run.activities))}
+    for key in ("turnaround", "gantt"):
+        assert lean[key].drawn and lean[key].reading == full[key].reading  # the same figure as from the whole tables
+
+
+def test_one_replication_read_is_that_replication(multi_day: Path) -> None:
+    """Reading stops after the replication's block of rows, and holds every row of it."""
+    run = load_run(multi_day)
+    for name in ("charts", "activities"):
+        table = run.whole(name)
+        for variant, rep in (("base", 0), ("four coders", 1), ("CAC", 2)):
+            got = load_run(multi_day).replication(name, variant, rep)
+            want = table.loc[(table["variant"] == variant) & (table["replication"] == rep)]
+            assert len(got) == len(want) > 0
+            np.testing.assert_allclose(got["start" if name == "activities" else "arrived_at"].to_numpy(float),
+                                       want["start" if name == "activities" else "arrived_at"].to_numpy(float))
+    assert load_run(multi_day).replication("charts", "base", 99).empty
+
+
+def test_ecdf_is_thinned_within_its_bound() -> None:
+    """A million values drawn as at most 2,001 steps, off the full ECDF by at most 100/2000 percentage points."""
+    x = np.random.default_rng(5).lognormal(size=1_000_000)
+    xs, ys = plots.ecdf(x)
+    assert len(xs) <= plots.ECDF_POINTS + 1 and ys[-1] == 100 and xs[-1] == x.max()
+    grid = np.quantile(x, np.linspace(0.001, 0.999, 500))
+    full = np.searchsorted(np.sort(x), grid, side="right") / len(x) * 100
+    drawn = ys[np.searchsorted(xs, grid, side="right") - 1]
+    assert np.abs(full - drawn).max() <= 100 / plots.ECDF_POINTS
+    small = np.array([3.0, 1.0, 2.0])
+    xs, ys = plots.ecdf(small)  # few values: every step
+    assert list(xs) == [1.0, 2.0, 3.0] and ys == pytest.approx([100 / 3, 200 / 3, 100.0])
+
+
+def test_report_of_a_run_with_parquet_chart_tables(tmp_path: Path) -> None:
+    """--charts-format parquet: the turnaround and the coder's day are drawn from charts.parquet/ and activities.parquet/."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--reps", "3", "--out", str(out),
+                                      "--charts", "--charts-format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert (out / "charts.parquet").is_dir() and not (out / "charts.csv").exists()
+    plots_ = {p.key: p for p in plots_for(load_run(out))}
+    assert plots_["turnaround"].drawn and plots_["gantt"].drawn
+    assert "no activities.csv" not in plots_["gantt"].reading  # breaks and questions found in activities.parquet
+    html = build_report(out).read_text(encoding="utf-8")
+    assert "<code>charts.parquet</code>" in html
+    tables = pd.read_excel(out / "results.xlsx", sheet_name="Tables").set_index("table")
+    assert tables.loc["charts.parquet", "rows"] == len(pd.read_parquet(out / "charts.parquet"))
+    assert tables.loc["charts.parquet", "read it with"] == "pandas.read_parquet('charts.parquet')"
+
+
 def test_plots_use_the_calendar_day() -> None:
     import inspect
-
-    import sim.report.plots as plots
 
     assert "1440" not in inspect.getsource(plots)
 

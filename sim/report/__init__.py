@@ -38,7 +38,7 @@ def plots_for(run: RunFolder) -> list[Plot]:
     plots = []
     if run.staffing is not None:
         plots.append(staffing_curve(run.staffing, staffing_target(run.staffing_meta), run.staffing_meta))
-        if run.coder_days is None and run.charts is None and run.days is None:
+        if not run.files and run.days is None:
             note = "A staffing search keeps only its curve; run one team size with chartsim run for the other figures."
             return [*plots, Plot(key="run_figures", title="Figures of a single run", note=note)]
     plots += [

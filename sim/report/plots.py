@@ -55,9 +55,19 @@ def _names(column: pd.Series) -> list[str]:
 
 
 def _factorize(column: pd.Series, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The names in ``column[rows]`` in order of first appearance, and each of those rows' index into them."""
-    codes, uniques = pd.factorize(column.to_numpy()[rows] if not isinstance(column.dtype, pd.CategoricalDtype)
-                                  else column.array[rows])
+    """The names in ``column[rows]`` in order of first appearance, and each of those rows' index into them.
+
+    A categorical column (a big table read by :mod:`sim.report.read`) keeps
+    its small integer codes: a million rows cost a MB, not a Python object each.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()[rows]
+        present, first = np.unique(codes, return_index=True)
+        order = present[np.argsort(first)]
+        remap = np.empty(len(column.cat.categories), dtype=codes.dtype)
+        remap[order] = np.arange(len(order), dtype=codes.dtype)
+        return [str(column.cat.categories[c]) for c in order], remap[codes]
+    codes, uniques = pd.factorize(column.to_numpy()[rows])
     return [str(u) for u in uniques], codes
 
 
@@ -257,15 +267,16 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     if charts is None:
         return omitted(key, title, "Not drawn: this folder has no charts.csv (chartsim run keeps it unless --no-charts).")
     # numpy over whole columns: a million-chart run costs a few arrays, not copies of the table
-    kept = charts["arrived_at"].to_numpy(dtype=float) >= warmup * DAY
+    arrived = charts["arrived_at"].to_numpy(dtype=float)
+    kept = arrived >= warmup * DAY
     names, variant_of = _factorize(charts["variant"], kept)
-    arrived = charts["arrived_at"].to_numpy(dtype=float)[kept]
-    done = charts["coded_at"].to_numpy(dtype=float)[kept]
-    is_coded = ~np.isnan(done)
+    t_days = charts["coded_at"].to_numpy(dtype=float)[kept]
+    t_days -= arrived[kept]
+    t_days /= DAY
+    is_coded = ~np.isnan(t_days)
     if not is_coded.any():
         return omitted(key, title, "Not drawn: no chart was coded after the warm-up.")
-    t_days = (done[is_coded] - arrived[is_coded]) / DAY
-    coded_variant = variant_of[is_coded]
+    t_days, coded_variant = t_days[is_coded], variant_of[is_coded]
     in_hours = np.quantile(t_days, 0.95) < 2
     scale, unit_name = (24, "hours") if in_hours else (1, "days")
     variants, cut = _shown(names)

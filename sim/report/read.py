@@ -19,6 +19,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 TEXT = {"variant", "metric", "chart_type", "team", "level", "activity", "method"}
@@ -36,9 +37,13 @@ class Unreadable(ValueError):
 def header(path: Path) -> list[str]:
     """Column names of a CSV file or a Parquet folder, without reading the rows."""
     if path.is_dir():
+        import pyarrow as pa
         import pyarrow.dataset as ds
 
-        return list(_dataset(path, ds).schema.names)
+        try:
+            return list(_dataset(path, ds).schema.names)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise Unreadable(str(exc)) from None
     try:
         with open(path, encoding="utf-8", newline="") as f:
             return next(csv.reader(f), [])
@@ -52,7 +57,7 @@ def read_table(path: Path, columns: Iterable[str] | None = None, numbers: set[st
     ``numbers`` are columns read as floats besides those the run always
     writes as numbers (the caller knows its table's number columns).
     """
-    return _pandas(list(_batches(path, None if columns is None else list(columns), numbers)))
+    return _pandas(_batches(path, None if columns is None else list(columns), numbers))
 
 
 def read_rows(path: Path, where: dict[str, object], columns: Iterable[str] | None = None,
@@ -79,8 +84,10 @@ def read_rows(path: Path, where: dict[str, object], columns: Iterable[str] | Non
         if hits:
             picked.append(batch.filter(mask) if mask is not None else batch)
             seen = True
-        if seen and hits < batch.num_rows:
-            break
+            if mask is not None and not mask[-1].as_py():
+                break  # the block of rows ends inside this batch
+        elif seen:
+            break  # it ended with the batch before
     if not picked:
         names = [c for c in header(path) if wanted is None or c in wanted]
         return pd.DataFrame(columns=names)
@@ -111,19 +118,23 @@ def _dataset(path: Path, ds):
 
 def _batches(path: Path, columns: list[str] | None, numbers: set[str], where: dict | None = None) -> Iterator:
     """Record batches of the table, typed; a Parquet folder filtered by ``where`` as it is read."""
+    import pyarrow as pa
+
     if path.is_dir():
         import pyarrow.dataset as ds
 
-        dataset = _dataset(path, ds)
-        names = dataset.schema.names
-        keep = None if columns is None else [c for c in columns if c in names]
-        condition = None
-        for column, value in (where or {}).items():
-            term = ds.field(column) == value
-            condition = term if condition is None else condition & term
-        yield from dataset.to_batches(columns=keep, filter=condition)
+        try:
+            dataset = _dataset(path, ds)
+            names = dataset.schema.names
+            keep = None if columns is None else [c for c in columns if c in names]
+            condition = None
+            for column, value in (where or {}).items():
+                term = ds.field(column) == value
+                condition = term if condition is None else condition & term
+            yield from dataset.to_batches(columns=keep, filter=condition)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise Unreadable(str(exc)) from None
         return
-    import pyarrow as pa
     import pyarrow.csv as pcsv
 
     names = header(path)
@@ -134,17 +145,50 @@ def _batches(path: Path, columns: list[str] | None, numbers: set[str], where: di
                                   true_values=["true", "True", "TRUE", "1"],
                                   false_values=["false", "False", "FALSE", "0"])
     try:
-        reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=BLOCK), convert_options=options)
+        reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=BLOCK, use_threads=False), convert_options=options,
+                               memory_pool=_pool())
         yield from reader
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise Unreadable(str(exc)) from None
 
 
-def _pandas(batches: list) -> pd.DataFrame:
-    """Batches as one pandas frame: names as categories (a million rows of six variant names cost a few MB)."""
+def _pandas(batches: Iterable) -> pd.DataFrame:
+    """Batches as one pandas frame, each batch turned into NumPy as it comes (so no second copy of the table).
+
+    Names become categories (a million rows of six variant names cost a few
+    MB), in order of first appearance; numbers NumPy arrays (integers with a
+    gap become floats with NaN, as pandas reads them); yes/no flags pandas
+    booleans with NA.
+    """
     import pyarrow as pa
 
-    if not batches:
+    parts: dict[str, list] = {}
+    names: dict[str, dict[str, int]] = {}
+    for batch in batches:
+        for column, values in zip(batch.schema.names, batch.columns):
+            if pa.types.is_dictionary(values.type):
+                seen = names.setdefault(column, {})
+                codes = np.array([seen.setdefault(v, len(seen)) for v in values.dictionary.to_pylist()], dtype=np.int32)
+                values = codes[values.indices.to_numpy(zero_copy_only=False)] if len(codes) else codes
+            elif pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+                values = values.to_numpy(zero_copy_only=False, writable=True)  # a copy: frees the block it came from
+            parts.setdefault(column, []).append(values)
+    if not parts:
         raise Unreadable("no rows")
-    table = pa.Table.from_batches(batches).unify_dictionaries()
-    return table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    frame = {}
+    for column, chunks in parts.items():
+        if column in names:
+            frame[column] = pd.Categorical.from_codes(np.concatenate(chunks), categories=list(names[column]))
+        elif isinstance(chunks[0], np.ndarray):
+            frame[column] = np.concatenate(chunks)
+        else:
+            frame[column] = pa.chunked_array(chunks).to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+        chunks.clear()
+    return pd.DataFrame(frame, copy=False)
+
+
+def _pool():
+    """The C allocator's pool: memory pyarrow frees goes back to the one heap numpy and pandas use too."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
