@@ -145,7 +145,7 @@ def _batches(path: Path, columns: list[str] | None, numbers: set[str], where: di
                                   true_values=["true", "True", "TRUE", "1"],
                                   false_values=["false", "False", "FALSE", "0"])
     try:
-        reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=BLOCK, use_threads=False), convert_options=options,
+        reader = pcsv.open_csv(path, read_options=pcsv.ReadOptions(block_size=BLOCK), convert_options=options,
                                memory_pool=_pool())
         yield from reader
     except (pa.ArrowException, OSError, ValueError) as exc:
