@@ -318,15 +318,17 @@ def test_one_replication_read_is_that_replication(multi_day: Path) -> None:
 
 def test_ecdf_is_thinned_within_its_bound() -> None:
     """A million values drawn as at most 2,001 steps, off the full ECDF by at most 100/2000 percentage points."""
+    from sim.report.figures import ECDF_POINTS, ecdf
+
     x = np.random.default_rng(5).lognormal(size=1_000_000)
-    xs, ys = plots.ecdf(x)
-    assert len(xs) <= plots.ECDF_POINTS + 1 and ys[-1] == 100 and xs[-1] == x.max()
+    xs, ys = ecdf(x)
+    assert len(xs) <= ECDF_POINTS + 1 and ys[-1] == 100 and xs[-1] == x.max()
     grid = np.quantile(x, np.linspace(0.001, 0.999, 500))
     full = np.searchsorted(np.sort(x), grid, side="right") / len(x) * 100
     drawn = ys[np.searchsorted(xs, grid, side="right") - 1]
-    assert np.abs(full - drawn).max() <= 100 / plots.ECDF_POINTS
+    assert np.abs(full - drawn).max() <= 100 / ECDF_POINTS
     small = np.array([3.0, 1.0, 2.0])
-    xs, ys = plots.ecdf(small)  # few values: every step
+    xs, ys = ecdf(small)  # few values: every step
     assert list(xs) == [1.0, 2.0, 3.0] and ys == pytest.approx([100 / 3, 200 / 3, 100.0])
 
 

@@ -14,7 +14,17 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import DAY
-from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
+from sim.report.figures import (
+    DOCUMENTED_HIGH,
+    DOCUMENTED_LOW,
+    PALETTE,
+    Plot,
+    ecdf,
+    new_figure,
+    omitted,
+    text,
+    to_png,
+)
 from sim.report.labels import doc, fmt, outcome_names, unit
 
 if TYPE_CHECKING:
@@ -23,7 +33,6 @@ if TYPE_CHECKING:
 
 NO_CODER_DAYS = "Not drawn: this folder has no coder_days.csv (a staffing search keeps only its curve)."
 MAX_LINES = 8  # variants drawn in one panel before the plot says it shows only the first ones
-ECDF_POINTS = 2000  # steps drawn per curve (see ecdf)
 MAX_PANELS = 6  # metrics in the forest plot: those where a variant differs first, in the registry's order
 TIME_USE = [
     ("coding_minutes", "coding", "#4c78a8"),
@@ -32,21 +41,6 @@ TIME_USE = [
     ("break_minutes", "breaks", "#9d9d9d"),
     ("idle_minutes", "idle (no chart)", "#d8d8d8"),
 ]
-
-
-def ecdf(values: np.ndarray, points: int = ECDF_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """The empirical CDF as (value, % at or below) steps; at most ``points`` + 1 of them.
-
-    A million charts make a million steps no screen can show: above
-    ``points`` values the curve keeps every ``n/points``-th order statistic
-    and the last, so it is off by at most 100/``points`` percentage points.
-    """
-    x = np.sort(values)
-    n = len(x)
-    if n <= points:
-        return x, np.arange(1, n + 1) / n * 100
-    keep = np.unique(np.append(np.linspace(0, n - 1, points).round().astype(int), n - 1))
-    return x[keep], (keep + 1) / n * 100
 
 
 def _names(column: pd.Series) -> list[str]:
