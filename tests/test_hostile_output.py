@@ -73,7 +73,7 @@ def test_workbook_writes_formula_like_names_as_text(folder: Path, tmp_path: Path
                         assert cell.quotePrefix, (sheet.title, cell.coordinate)  # stays text when edited
     assert {NAMES["scenario"], NAMES["variant"], NAMES["team"], "#N/A", "@cmd"} <= texts
     assert any(NAMES["chart type"] in t for t in texts)  # in the per-type metric names
-    assert book["Coder days"]["A2"].value == "base"
+    assert book["Per coder"]["A2"].value == "base"
 
 
 def test_workbook_holds_control_characters_as_escapes(folder: Path, tmp_path: Path) -> None:
@@ -159,6 +159,10 @@ DAMAGE = {  # file → (new content, words the refusal holds)
     "summary empty": ("summary.csv", "", "cannot read"),
     "coder days text for a number": ("coder_days.csv", "variant,replication,day,coder,charts_coded\nbase,0,0,0,abc\n",
                                      "'charts_coded' holds 'abc'"),
+    "charts text for a time": ("charts.csv", "variant,replication,chart_id,chart_type,arrived_at,started_at,coded_at,"
+                               "coder\nbase,0,0,x,abc,1,2,0\n", "'arrived_at' holds 'abc'"),
+    "charts without a column": ("charts.csv", "variant,replication,chart_type,arrived_at,coded_at\nbase,0,x,1,2\n",
+                                "missing column 'coder'"),
 }
 
 

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli.app import app
-from sim.report import build_report, load_run, plots_for
+from sim.report import build_report, load_run, plots, plots_for
+from sim.report.gantt import coder_day
 from sim.report.load import RunFolderError
 from sim.runs.write import write_run
 from sim.scenario.config import parse_scenario
@@ -113,15 +114,41 @@ def test_inputs_show_unit_and_basis_from_sources(multi_day: Path) -> None:
 def test_workbook_holds_the_summary_numbers(multi_day: Path) -> None:
     csv = pd.read_csv(multi_day / "summary.csv")
     sheets = pd.read_excel(multi_day / "results.xlsx", sheet_name=None)
-    assert {"Summary", "Comparison", "Coder days"} <= set(sheets)
+    assert list(sheets) == ["Summary", "Comparison", "Per day", "Per coder", "Tables", "About"]
     book = sheets["Summary"]
     assert list(book["metric"]) == list(csv["metric"]) and list(book["variant"]) == list(csv["variant"])
     for col in ("n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"):
         np.testing.assert_allclose(book[col].to_numpy(float), csv[col].to_numpy(float), rtol=1e-12, equal_nan=True)
-    assert len(sheets["Coder days"]) == len(pd.read_csv(multi_day / "coder_days.csv"))
     comp = pd.read_csv(multi_day / "comparison.csv")
     np.testing.assert_allclose(sheets["Comparison"]["difference"].to_numpy(float), comp["difference"].to_numpy(float),
                                rtol=1e-12, equal_nan=True)
+
+
+def test_workbook_summarises_days_and_coders_and_says_where_the_rows_are(multi_day: Path) -> None:
+    """Per day: means over replications; per coder: means over coder-days after warm-up; the rows stay in the folder."""
+    sheets = pd.read_excel(multi_day / "results.xlsx", sheet_name=None)
+    days = pd.read_csv(multi_day / "days.csv")
+    per_day = sheets["Per day"]
+    assert len(per_day) == len(days.groupby(["variant", "day"]))  # one row per variant and day, not per replication
+    day5 = days.loc[(days["variant"] == "CAC") & (days["day"] == 5), "backlog"]
+    row = per_day.loc[(per_day["variant"] == "CAC") & (per_day["day"] == 5)].iloc[0]
+    assert row["replications"] == 3 and row["backlog"] == pytest.approx(day5.mean(), rel=1e-12)
+    assert row["backlog_p5"] == pytest.approx(day5.quantile(0.05)) and row["backlog_p95"] == pytest.approx(day5.quantile(0.95))
+    cd = pd.read_csv(multi_day / "coder_days.csv")
+    kept = cd.loc[~cd["warmup"]]
+    per_coder = sheets["Per coder"]
+    assert len(per_coder) == 3 + 4 + 3  # one row per coder of each variant: base 3, four coders 4, CAC 3
+    mine = kept.loc[(kept["variant"] == "four coders") & (kept["coder"] == 3)]
+    row = per_coder.loc[(per_coder["variant"] == "four coders") & (per_coder["coder"] == 3)].iloc[0]
+    assert row["coder_days"] == len(mine) and row["charts_coded"] == pytest.approx(mine["charts_coded"].mean(), rel=1e-12)
+    assert "day" not in per_coder and "replication" not in per_coder
+    tables = sheets["Tables"].set_index("table")
+    assert tables.loc["coder_days.csv", "rows"] == len(cd) and tables.loc["charts.csv", "rows"] == len(
+        pd.read_csv(multi_day / "charts.csv", usecols=["chart_id"]))
+    assert "left in the folder" in tables.loc["charts.csv", "in this report"]
+    assert tables.loc["charts.csv", "read it with"] == "pandas.read_csv('charts.csv')"
+    html = (multi_day / "report.html").read_text(encoding="utf-8")
+    assert "Data behind this report" in html and f"<td class=\"num\">{len(cd):,}</td>" in html
 
 
 def test_workbook_is_formatted(multi_day: Path) -> None:
@@ -248,10 +275,92 @@ def test_report_reads_the_registry_for_names_and_units(multi_day: Path) -> None:
     assert book.loc[book["metric"] == "cost_per_chart", "better"].iloc[0] == "lower"
 
 
+def test_report_reads_only_what_its_figures_need(multi_day: Path, monkeypatch) -> None:
+    """The per-chart tables are never read whole: turnaround from turnaround.csv, one replication for the day.
+
+    A folder from before turnaround.csv draws the same figure from three columns of charts.csv.
+    """
+    from sim.report import TURNAROUND_COLUMNS
+    from sim.report.load import RunFolder
+
+    whole = RunFolder.whole
+    asked: list[tuple[str, object]] = []
+
+    def no_whole(self, name):
+        assert name not in ("charts", "activities"), f"the report read {name} whole"
+        return whole(self, name)
+
+    def columns(self, name, wanted):
+        asked.append((name, list(wanted)))
+        return columns_of(self, name, wanted)
+
+    columns_of = RunFolder.columns
+    monkeypatch.setattr(RunFolder, "whole", no_whole)
+    monkeypatch.setattr(RunFolder, "columns", columns)
+    lean = {p.key: p for p in plots_for(load_run(multi_day))}
+    assert asked == []  # turnaround.csv holds the counts: charts.csv is not read for the figure
+    older = load_run(multi_day)
+    older.turnaround = None  # as a folder written before turnaround.csv
+    older_turnaround = next(p for p in plots_for(older) if p.key == "turnaround")
+    assert asked == [("charts", TURNAROUND_COLUMNS)]
+    monkeypatch.undo()
+    run = load_run(multi_day)
+    full = {p.key: p for p in (plots.turnaround(run.charts, 2, float(run.scenario["target_days"])),
+                               coder_day(run.charts, run.scenario, run.coder_days, activities=run.activities))}
+    for key in ("turnaround", "gantt"):
+        assert lean[key].drawn and lean[key].reading == full[key].reading  # the same figure as from the whole tables
+    assert older_turnaround.reading == full["turnaround"].reading
+
+
+def test_one_replication_read_is_that_replication(multi_day: Path) -> None:
+    """Reading stops after the replication's block of rows, and holds every row of it."""
+    run = load_run(multi_day)
+    for name in ("charts", "activities"):
+        table = run.whole(name)
+        for variant, rep in (("base", 0), ("four coders", 1), ("CAC", 2)):
+            got = load_run(multi_day).replication(name, variant, rep)
+            want = table.loc[(table["variant"] == variant) & (table["replication"] == rep)]
+            assert len(got) == len(want) > 0
+            np.testing.assert_allclose(got["start" if name == "activities" else "arrived_at"].to_numpy(float),
+                                       want["start" if name == "activities" else "arrived_at"].to_numpy(float))
+    assert load_run(multi_day).replication("charts", "base", 99).empty
+
+
+def test_ecdf_is_thinned_within_its_bound() -> None:
+    """A million values drawn as at most 2,001 steps, off the full ECDF by at most 100/2000 percentage points."""
+    from sim.report.figures import ECDF_POINTS, ecdf
+
+    x = np.random.default_rng(5).lognormal(size=1_000_000)
+    xs, ys = ecdf(x)
+    assert len(xs) <= ECDF_POINTS + 1 and ys[-1] == 100 and xs[-1] == x.max()
+    grid = np.quantile(x, np.linspace(0.001, 0.999, 500))
+    full = np.searchsorted(np.sort(x), grid, side="right") / len(x) * 100
+    drawn = ys[np.searchsorted(xs, grid, side="right") - 1]
+    assert np.abs(full - drawn).max() <= 100 / ECDF_POINTS
+    small = np.array([3.0, 1.0, 2.0])
+    xs, ys = ecdf(small)  # few values: every step
+    assert list(xs) == [1.0, 2.0, 3.0] and ys == pytest.approx([100 / 3, 200 / 3, 100.0])
+
+
+def test_report_of_a_run_with_parquet_chart_tables(tmp_path: Path) -> None:
+    """--charts-format parquet: the turnaround and the coder's day are drawn from charts.parquet/ and activities.parquet/."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--reps", "3", "--out", str(out),
+                                      "--charts", "--charts-format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert (out / "charts.parquet").is_dir() and not (out / "charts.csv").exists()
+    plots_ = {p.key: p for p in plots_for(load_run(out))}
+    assert plots_["turnaround"].drawn and plots_["gantt"].drawn
+    assert "no activities.csv" not in plots_["gantt"].reading  # breaks and questions found in activities.parquet
+    html = build_report(out).read_text(encoding="utf-8")
+    assert "<code>charts.parquet</code>" in html
+    tables = pd.read_excel(out / "results.xlsx", sheet_name="Tables").set_index("table")
+    assert tables.loc["charts.parquet", "rows"] == len(pd.read_parquet(out / "charts.parquet"))
+    assert tables.loc["charts.parquet", "read it with"] == "pandas.read_parquet('charts.parquet')"
+
+
 def test_plots_use_the_calendar_day() -> None:
     import inspect
-
-    import sim.report.plots as plots
 
     assert "1440" not in inspect.getsource(plots)
 

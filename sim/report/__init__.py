@@ -16,7 +16,18 @@ from sim.report.figures import Plot
 from sim.report.gantt import coder_day
 from sim.report.html import render_html
 from sim.report.load import RunFolder, RunFolderError, load_run
-from sim.report.plots import backlog_by_day, charts_per_day, dnfb_by_day, forest, staffing_curve, time_use, turnaround
+from sim.report.plots import (
+    backlog_by_day,
+    charts_per_day,
+    dnfb_by_day,
+    forest,
+    staffing_curve,
+    time_use,
+    turnaround,
+    turnaround_counts,
+)
+
+TURNAROUND_COLUMNS = ["variant", "arrived_at", "coded_at"]  # all the turnaround figure reads of charts.csv
 
 __all__ = ["Plot", "RunFolder", "RunFolderError", "build_report", "load_run", "plots_for", "write_workbook"]
 
@@ -36,7 +47,7 @@ def plots_for(run: RunFolder) -> list[Plot]:
     plots = []
     if run.staffing is not None:
         plots.append(staffing_curve(run.staffing, staffing_target(run.staffing_meta), run.staffing_meta))
-        if run.coder_days is None and run.charts is None and run.days is None:
+        if not run.files and run.days is None:
             note = "A staffing search keeps only its curve; run one team size with chartsim run for the other figures."
             return [*plots, Plot(key="run_figures", title="Figures of a single run", note=note)]
     plots += [
@@ -44,13 +55,33 @@ def plots_for(run: RunFolder) -> list[Plot]:
         forest(run.comparison),
         backlog_by_day(run.days, warmup),
         *([dnfb_by_day(run.days, warmup)] if run.days is not None and "dnfb_dollars" in run.days else []),
-        turnaround(run.charts, warmup, float(target) if isinstance(target, (int, float)) else None),
+        _turnaround(run, warmup, float(target) if isinstance(target, (int, float)) else None),
         time_use(run.coder_days),
-        coder_day(run.charts, run.scenario, run.coder_days, variant=run.variants[0], activities=run.activities),
+        _first_coder_day(run),
     ]
     from sim.report.fan import fan_charts
 
     return plots + fan_charts(run.path, run.scenario)  # a run from a starting state: the weeks ahead
+
+
+def _turnaround(run: RunFolder, warmup: int, target_days: float | None) -> Plot:
+    """From turnaround.csv, the counts the run reduced in its workers; older folders from charts.csv's columns."""
+    if run.turnaround is not None:
+        return turnaround_counts(run.turnaround, target_days)
+    return turnaround(run.columns("charts", TURNAROUND_COLUMNS), warmup, target_days)
+
+
+def _first_coder_day(run: RunFolder) -> Plot:
+    """The coder's day of the base's first replication, from that replication's rows alone."""
+    variant, cd = run.variants[0], run.coder_days
+    if cd is None or "charts" not in run.files:
+        return coder_day(run.charts, run.scenario, cd, variant=variant, activities=run.activities)
+    mine = cd.loc[cd["variant"] == variant]
+    if mine.empty:
+        return coder_day(run.charts, run.scenario, cd, variant=variant, activities=run.activities)
+    first = int(mine["replication"].min())
+    return coder_day(run.replication("charts", variant, first), run.scenario, mine.loc[mine["replication"] == first],
+                     variant=variant, activities=run.replication("activities", variant, first))
 
 
 def build_report(folder: str | Path, excel: bool = True) -> Path:

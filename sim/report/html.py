@@ -14,6 +14,7 @@ import jinja2
 import pandas as pd
 
 from sim.report.figures import Plot
+from sim.report.files import folder_tables
 from sim.report.inputs import inputs_table
 from sim.report.labels import doc, fmt, headline_names, outcome_names, unit
 from sim.report.load import RunFolder
@@ -66,6 +67,8 @@ def _result_tables(run: RunFolder) -> list[dict[str, Any]]:
     s = run.summary
     metrics = [m for m in headline_names(_kinds(run)) if m in set(s["metric"])]
     variants = run.variants
+    first = s.drop_duplicates(["variant", "metric"])  # a (variant, metric) pair's row, looked up once each
+    found = {(str(v), str(m)): r for (_, r), v, m in zip(first.iterrows(), first["variant"], first["metric"])}
     blocks = []
     for lo in range(0, len(variants), PER_TABLE):
         chunk = variants[lo : lo + PER_TABLE]
@@ -73,8 +76,8 @@ def _result_tables(run: RunFolder) -> list[dict[str, Any]]:
         for metric in metrics:
             cells = []
             for v in chunk:
-                r = s.loc[(s["variant"] == v) & (s["metric"] == metric)]
-                cells.append("–" if r.empty or pd.isna(r.iloc[0]["mean"]) else _cell(r.iloc[0], metric, marks))
+                r = found.get((v, metric))
+                cells.append("–" if r is None or pd.isna(r["mean"]) else _cell(r, metric, marks))
             if any(c != "–" for c in cells):
                 rows.append({"name": metric, "doc": doc(metric), "unit": unit(metric), "cells": cells})
         title = "Key results" if len(variants) <= PER_TABLE else f"Key results ({lo + 1}–{lo + len(chunk)} of {len(variants)})"
@@ -249,6 +252,7 @@ def render_html(run: RunFolder, plots: list[Plot]) -> str:
         comparison=comparison,
         comparison_level=level,
         plots=plots,
+        tables=folder_tables(run),
         staffing=_staffing(run),
         chartsim_version=versions.get("chartsim", ""),
     )

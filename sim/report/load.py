@@ -6,19 +6,31 @@ lacks the scenario, the manifest or its results, or holds one of them damaged
 mapping a run writes, a scenario that no longer validates), is refused with a
 one-line :class:`RunFolderError` naming the file and what is wrong, so the
 command line can say so instead of failing halfway through a figure.
+
+The small tables are read at once. The big ones (``coder_days``, and the
+per-chart ``charts`` and ``activities``, CSV files or Parquet folders) are
+checked for their columns at once but read only when asked for, and then only
+the columns or the replication asked for (:mod:`sim.report.read`): a report
+of a million-chart run reads three columns of ``charts.csv`` and the first
+replication of the rest.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-TABLES = ("summary", "replications", "coder_days", "days", "charts", "activities", "comparison", "staffing")
+from sim.report import read
+
+TABLES = ("summary", "replications", "coder_days", "days", "charts", "activities", "comparison", "staffing",
+          "turnaround")
+BIG = ("coder_days", "charts", "activities")  # read on demand
+PER_CHART = ("charts", "activities")  # name.csv, or name.parquet/ (a folder of part files)
 NEEDED_COLUMNS = {
     "summary": {"variant", "metric", "n", "mean", "ci_low", "ci_high"},
     "coder_days": {"variant", "replication", "day", "coder", "charts_coded"},
@@ -27,8 +39,9 @@ NEEDED_COLUMNS = {
     "activities": {"variant", "replication", "coder", "day", "activity", "start", "minutes"},
     "comparison": {"variant", "metric", "difference", "ci_low", "ci_high"},
     "staffing": {"coders", "mean", "ci_low", "ci_high"},
+    "turnaround": {"variant", "status", "from_minutes", "to_minutes", "charts"},
 }
-TEXT_COLUMNS = {"variant", "metric", "chart_type", "team", "level", "activity", "method"}
+TEXT_COLUMNS = read.TEXT
 # Yes/no columns that may be empty (not decided yet): read as pandas booleans with NA, never as mixed text.
 FLAG_COLUMNS = {"error", "to_audit", "caught_by_audit"}
 # Columns the report computes with, besides the needed ones, where a table has them.
@@ -86,20 +99,25 @@ class RunFolderError(ValueError):
 
 @dataclass
 class RunFolder:
-    """One run folder, read: every table that exists, ``None`` for those that do not."""
+    """One run folder, read: every small table that exists, ``None`` for those that do not.
+
+    The big tables are properties read in full on first use (and kept);
+    :meth:`columns` and :meth:`replication` read only a part of one.
+    """
 
     path: Path
     scenario: dict[str, Any]
     manifest: dict[str, Any]
     summary: pd.DataFrame | None = None
     replications: pd.DataFrame | None = None
-    coder_days: pd.DataFrame | None = None
     days: pd.DataFrame | None = None
-    charts: pd.DataFrame | None = None
-    activities: pd.DataFrame | None = None  # breaks and billing questions (runs since activities.csv)
     comparison: pd.DataFrame | None = None
     staffing: pd.DataFrame | None = None
+    turnaround: pd.DataFrame | None = None  # coded charts by turnaround bin (runs since turnaround.csv)
     staffing_meta: dict[str, Any] | None = None  # staffing.json of a ``chartsim staff`` folder
+    files: dict[str, Path] = field(default_factory=dict)  # the big tables the folder has: name → file or folder
+    read_rows: dict[str, int] = field(default_factory=dict)  # rows of each table read whole (for what the report says)
+    _whole: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -108,10 +126,62 @@ class RunFolder:
     @property
     def variants(self) -> list[str]:
         """Variant names in the order they were run, the base first."""
-        for table in (self.summary, self.coder_days):
+        for table in (self.summary, self.days, self.replications):
             if table is not None and "variant" in table:
                 return list(dict.fromkeys(table["variant"].astype(str)))
+        if "coder_days" in self.files:
+            return list(dict.fromkeys(self.columns("coder_days", ["variant"])["variant"]))
         return ["base"]
+
+    @property
+    def coder_days(self) -> pd.DataFrame | None:
+        return self.whole("coder_days")
+
+    @property
+    def charts(self) -> pd.DataFrame | None:
+        return self.whole("charts")
+
+    @property
+    def activities(self) -> pd.DataFrame | None:
+        """Breaks and billing questions (runs since activities.csv)."""
+        return self.whole("activities")
+
+    def whole(self, name: str) -> pd.DataFrame | None:
+        """A big table, every column and row (read once); ``None`` when the folder lacks it."""
+        if name not in self.files:
+            return None
+        if name not in self._whole:
+            self._whole[name] = _as_text(_read_big(self.files[name], name))
+            self.read_rows[name] = len(self._whole[name])
+        return self._whole[name]
+
+    def columns(self, name: str, columns: list[str]) -> pd.DataFrame | None:
+        """Only ``columns`` of a big table (those it has), every row, names as categories; ``None`` if absent."""
+        if name not in self.files:
+            return None
+        if name in self._whole:
+            whole = self._whole[name]
+            return whole[[c for c in columns if c in whole]]
+        frame = _read_big(self.files[name], name, columns)
+        self.read_rows[name] = len(frame)
+        return frame
+
+    def replication(self, name: str, variant: str, replication: int) -> pd.DataFrame | None:
+        """The rows of one replication of one variant of a big table; ``None`` when the folder lacks it."""
+        if name not in self.files:
+            return None
+        if name in self._whole:
+            whole = self._whole[name]
+            return whole.loc[(whole["variant"] == variant) & (whole["replication"] == replication)]
+        return _as_text(_read_big(self.files[name], name, where={"variant": variant, "replication": replication}))
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Name columns as plain text, as pandas reads them (categories are for the column reads of big tables)."""
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(str)
+    return frame
 
 
 # ---------------------------------------------------------------- tables
@@ -138,24 +208,68 @@ def _check_numbers(frame: pd.DataFrame, path: Path, name: str) -> None:
                                  f"{row + 1}, where a number belongs")
 
 
-def _read_csv(path: Path, name: str) -> pd.DataFrame:
-    """One table; names read as written (a variant called ``NA``, ``#N/A`` or ``01`` stays that name)."""
+def _read_csv(path: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One table with pandas; names read as written (a variant called ``NA``, ``#N/A`` or ``01`` stays that name)."""
     try:
         header = pd.read_csv(path, nrows=0).columns
-        text = [c for c in header if c in TEXT_COLUMNS]
-        na = {c: [""] if c in TEXT_COLUMNS else MISSING for c in header}
-        types = {**dict.fromkeys(text, str), **{c: "boolean" for c in header if c in FLAG_COLUMNS}}
-        frame = pd.read_csv(path, dtype=types, keep_default_na=False, na_values=na)
+        keep = list(header) if columns is None else [c for c in header if c in columns]
+        text = [c for c in keep if c in TEXT_COLUMNS]
+        na = {c: [""] if c in TEXT_COLUMNS else MISSING for c in keep}
+        types = {**dict.fromkeys(text, str), **{c: "boolean" for c in keep if c in FLAG_COLUMNS}}
+        frame = pd.read_csv(path, dtype=types, keep_default_na=False, na_values=na, usecols=keep)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError, TypeError) as exc:
         raise RunFolderError(f"{path}: cannot read {name} table ({type(exc).__name__})") from None
-    missing = NEEDED_COLUMNS.get(name, set()) - set(frame.columns)
+    _check_table(frame, path, name, columns)
+    return frame
+
+
+def _check_table(frame: pd.DataFrame, path: Path, name: str, columns: list[str] | None = None) -> None:
+    missing = (NEEDED_COLUMNS.get(name, set()) & set(columns or NEEDED_COLUMNS.get(name, set()))) - set(frame.columns)
     if missing:
         raise RunFolderError(f"{path}: incomplete table, missing column {sorted(missing)[0]!r}")
     if name in ("summary", "staffing") and frame.empty:
         raise RunFolderError(f"{path}: the {name} table has a header but no rows")
     _check_numbers(frame, path, name)
-    if "variant" in frame:
+    if "variant" in frame and not isinstance(frame["variant"].dtype, pd.CategoricalDtype):
         frame["variant"] = frame["variant"].astype(str)
+
+
+def _read_small(path: Path, name: str) -> pd.DataFrame:
+    """A small table: pyarrow where it reads the file as typed, else pandas (which names what is wrong)."""
+    try:
+        frame = _as_text(read.read_table(path, numbers=_numbers(path, name)))
+    except read.Unreadable:
+        return _read_csv(path, name)
+    _check_table(frame, path, name)
+    return frame
+
+
+def _numbers(path: Path, name: str) -> set[str]:
+    """The columns of ``path`` the report computes with, read as numbers."""
+    try:
+        return {c for c in read.header(path) if _numeric(name, c)}
+    except read.Unreadable:
+        return set()
+
+
+def _read_big(path: Path, name: str, columns: list[str] | None = None,
+              where: dict[str, object] | None = None) -> pd.DataFrame:
+    """A big table, or only ``columns`` of it, or only the rows ``where`` says (see :mod:`sim.report.read`)."""
+    numbers = _numbers(path, name)
+    try:
+        if where is not None:
+            frame = read.read_rows(path, where, columns, numbers)
+        else:
+            frame = read.read_table(path, columns, numbers)
+    except read.Unreadable as exc:
+        if path.is_dir():
+            raise RunFolderError(f"{path}: cannot read {name} table ({str(exc).splitlines()[0][:80]})") from None
+        frame = _read_csv(path, name, columns)
+        if where is not None:
+            for column, value in where.items():
+                frame = frame.loc[frame[column] == value]
+        return frame
+    _check_table(frame, path, name, columns)
     return frame
 
 
@@ -279,6 +393,25 @@ def load_run(path: str | Path) -> RunFolder:
             run.manifest.setdefault(key, run.staffing_meta.get(key))
     for name in TABLES:
         file = folder / f"{name}.csv"
-        if file.is_file():
-            setattr(run, name, _read_csv(file, name))
+        if name in BIG:
+            if name in PER_CHART and not file.is_file() and (folder / f"{name}.parquet").is_dir():
+                file = folder / f"{name}.parquet"
+            if file.exists():
+                _check_header(file, name)
+                run.files[name] = file
+        elif file.is_file():
+            setattr(run, name, _read_small(file, name))
     return run
+
+
+def _check_header(path: Path, name: str) -> None:
+    """A big table holds the columns the report needs (its rows are read when a figure needs them)."""
+    try:
+        names = read.header(path)
+    except read.Unreadable:
+        raise RunFolderError(f"{path}: cannot read {name} table (not a table)") from None
+    if not names:
+        raise RunFolderError(f"{path}: cannot read {name} table (empty file)")
+    missing = NEEDED_COLUMNS.get(name, set()) - set(names)
+    if missing:
+        raise RunFolderError(f"{path}: incomplete table, missing column {sorted(missing)[0]!r}")

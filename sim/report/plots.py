@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.report.figures import DOCUMENTED_HIGH, DOCUMENTED_LOW, PALETTE, Plot, new_figure, omitted, text, to_png
+from sim.report.figures import (
+    DOCUMENTED_HIGH,
+    DOCUMENTED_LOW,
+    PALETTE,
+    Plot,
+    ecdf,
+    new_figure,
+    omitted,
+    text,
+    to_png,
+)
 from sim.report.labels import doc, fmt, outcome_names, unit
 from sim.scenario.calendar import DAY
 
@@ -31,6 +41,28 @@ TIME_USE = [
     ("break_minutes", "breaks", "#9d9d9d"),
     ("idle_minutes", "idle (no chart)", "#d8d8d8"),
 ]
+
+
+def _names(column: pd.Series) -> list[str]:
+    """Distinct names in order of first appearance (without a Python object per row of a million-row column)."""
+    return [str(v) for v in pd.unique(column)]
+
+
+def _factorize(column: pd.Series, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The names in ``column[rows]`` in order of first appearance, and each of those rows' index into them.
+
+    A categorical column (a big table read by :mod:`sim.report.read`) keeps
+    its small integer codes: a million rows cost a MB, not a Python object each.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()[rows]
+        present, first = np.unique(codes, return_index=True)
+        order = present[np.argsort(first)]
+        remap = np.empty(len(column.cat.categories), dtype=codes.dtype)
+        remap[order] = np.arange(len(order), dtype=codes.dtype)
+        return [str(column.cat.categories[c]) for c in order], remap[codes]
+    codes, uniques = pd.factorize(column.to_numpy()[rows])
+    return [str(u) for u in uniques], codes
 
 
 def _after_warmup(frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +106,7 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
     cd = _after_warmup(coder_days) if coder_days is not None else None
     if cd is None or cd.empty:
         return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
-    variants, cut = _shown(list(dict.fromkeys(cd["variant"])))
+    variants, cut = _shown(_names(cd["variant"]))
     fig = new_figure(_width(len(variants)), 4.2)
     ax = fig.add_subplot()
     ax.axvspan(DOCUMENTED_LOW, DOCUMENTED_HIGH, color="#3a8f4a", alpha=0.12, label="documented 20–30+ per day")
@@ -93,9 +125,9 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
         ax.set_ylabel("share of coder-days (%)")
     else:
         for i, v in enumerate(variants):
-            x = np.sort(cd.loc[cd["variant"] == v, "charts_coded"].to_numpy(dtype=float))
             colour = PALETTE[i % len(PALETTE)]
-            ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=colour, label=text(v))
+            ax.step(*ecdf(cd.loc[cd["variant"] == v, "charts_coded"].to_numpy(dtype=float)), where="post", color=colour,
+                    label=text(v))
             mean, low, high = _ci(summary, v, "charts_per_coder_day")
             if np.isfinite(low):
                 y = 4 + 5 * i
@@ -181,7 +213,7 @@ def _by_day(
     Returns the figure, its axes, the title's note on variants left out, and
     per variant drawn (name, centre by day, band by day), all divided by ``scale``.
     """
-    variants, cut = _shown(list(dict.fromkeys(days["variant"])))
+    variants, cut = _shown(_names(days["variant"]))
     fig = new_figure(_width(len(variants)), 4)
     ax = fig.add_subplot()
     if warmup > 0:
@@ -228,20 +260,27 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     key, title = "turnaround", "Turnaround: arrival to coded"
     if charts is None:
         return omitted(key, title, "Not drawn: this folder has no charts.csv (chartsim run keeps it unless --no-charts).")
-    ch = charts.loc[charts["arrived_at"] >= warmup * DAY]
-    coded = ch.dropna(subset=["coded_at"])
-    if coded.empty:
+    # numpy over whole columns: a million-chart run costs a few arrays, not copies of the table
+    arrived = charts["arrived_at"].to_numpy(dtype=float)
+    kept = arrived >= warmup * DAY
+    names, variant_of = _factorize(charts["variant"], kept)
+    t_days = charts["coded_at"].to_numpy(dtype=float)[kept]
+    t_days -= arrived[kept]
+    t_days /= DAY
+    is_coded = ~np.isnan(t_days)
+    if not is_coded.any():
         return omitted(key, title, "Not drawn: no chart was coded after the warm-up.")
-    t_days = (coded["coded_at"] - coded["arrived_at"]) / DAY
-    in_hours = t_days.quantile(0.95) < 2
+    t_days, coded_variant = t_days[is_coded], variant_of[is_coded]
+    in_hours = np.quantile(t_days, 0.95) < 2
     scale, unit_name = (24, "hours") if in_hours else (1, "days")
-    variants, cut = _shown(list(dict.fromkeys(ch["variant"])))
+    variants, cut = _shown(names)
     fig = new_figure(_width(len(variants)), 4)
     ax = fig.add_subplot()
     for i, v in enumerate(variants):
-        x = np.sort(t_days.loc[coded["variant"] == v].to_numpy() * scale)
-        ax.step(x, np.arange(1, len(x) + 1) / len(x) * 100, where="post", color=PALETTE[i % len(PALETTE)], label=text(v))
-    right = float(t_days.quantile(0.99)) * scale * 1.15
+        mine = t_days[coded_variant == i] * scale
+        if len(mine):
+            ax.step(*ecdf(mine), where="post", color=PALETTE[i % len(PALETTE)], label=text(v))
+    right = float(np.quantile(t_days, 0.99)) * scale * 1.15
     if target_days is not None and target_days * scale <= 1.5 * right:
         ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
         right = max(right, target_days * scale * 1.1)
@@ -252,11 +291,12 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
     ax.set_ylim(0, 102)
     ax.set_title(title + cut)
     _legend(ax, len(variants), "lower right")
-    base = t_days.loc[coded["variant"] == variants[0]] * scale
-    open_share = ch.loc[ch["variant"] == variants[0], "coded_at"].isna().mean()
+    base = t_days[coded_variant == 0] * scale
+    open_share = 1 - is_coded[variant_of == 0].mean()
+    median, p95 = (np.quantile(base, [0.5, 0.95]) if len(base) else (np.nan, np.nan))
     reading = (
-        f"{text(variants[0])}: half the coded charts took under {base.median():.1f} {unit_name}, 95% under "
-        f"{base.quantile(0.95):.1f} {unit_name}; {open_share:.0%} of charts were still not coded at the end "
+        f"{text(variants[0])}: half the coded charts took under {median:.1f} {unit_name}, 95% under "
+        f"{p95:.1f} {unit_name}; {open_share:.0%} of charts were still not coded at the end "
         "(not in the curve)."
     )
     return Plot(key, title, reading, to_png(fig))
