@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.report import read
+import sim.report.read as read
 
 TABLES = ("summary", "replications", "coder_days", "days", "charts", "activities", "comparison", "staffing",
           "turnaround")

@@ -99,8 +99,8 @@ def copy(name: str, dest: Path, force: bool = False) -> list[Path]:
 
 
 def _named_files(scenario: Path) -> list[str]:
-    """The relative CSV paths a bundled scenario file names (sim.scenario.state_files)."""
-    from sim.scenario.state_files import named_files
+    """The relative CSV paths a bundled scenario file names (sim.scenario.state)."""
+    from sim.scenario.state import named_files
 
     return [name for name in named_files(yaml.safe_load(scenario.read_text(encoding="utf-8")) or {})
             if not Path(name).is_absolute() and ".." not in Path(name).parts]

@@ -252,7 +252,7 @@ def read_scenario_file(
     only the files the page itself wrote beside them. Raises YamlRefused, one line.
     """
     data = parse_yaml(_read_text(p), p, surprises)
-    from sim.scenario.state_files import anchor
+    from sim.scenario.state import anchor
 
     try:
         anchor(data, p.parent, files)  # the CSV files it names are relative to it

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -301,3 +303,49 @@ def unused_start_settings(scenario: Any) -> dict[str, Any] | None:
         "coders": {"leave": True, "names": True, "start_date": True, "end_date": True,
                    "teams": {"__all__": {"names", "start_date", "end_date"}}},
     }
+
+
+# ---------------------------------------------------------------- the files a scenario names
+
+FILE_SETTINGS = (("state", "open_charts"), ("coders", "leave"), ("arrivals", "volume_forecast"))
+
+
+def named_files(data: Any) -> list[str]:
+    """The CSV paths one scenario file names, as written (relative to that file)."""
+    out = []
+    for section, key in FILE_SETTINGS:
+        node = data.get(section) if isinstance(data, dict) else None
+        value = node.get(key) if isinstance(node, dict) else None
+        if isinstance(value, dict):
+            value = value.get("file")
+        if isinstance(value, str):
+            out.append(value)
+    return out
+
+
+def anchor(data: Any, folder: Path, files: Callable[[str], Path] | None = None) -> None:
+    """Make the file paths one scenario file names relative to that file (before ``extends:`` merges).
+
+    ``files``, when given, maps each name to the file it may read instead (it
+    raises sim.scenario.files.YamlRefused for a name it refuses).
+    """
+    if not isinstance(data, dict):
+        return
+    for section, key in FILE_SETTINGS:
+        node = data.get(section)
+        if not isinstance(node, dict):
+            continue
+        value = node.get(key)
+        name = value.get("file") if isinstance(value, dict) else value
+        if not isinstance(name, str):
+            continue
+        if files is None:
+            path = folder / name
+        else:
+            from sim.scenario.files import YamlRefused  # files.py reads this module lazily: no import loop
+
+            try:
+                path = files(name)
+            except YamlRefused as exc:
+                raise YamlRefused(f"{section}.{key}: {exc}") from None
+        node[key] = {**value, "file": str(path)} if isinstance(value, dict) else str(path)

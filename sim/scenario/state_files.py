@@ -20,7 +20,6 @@ import io
 import math
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -226,50 +225,6 @@ def read_volume(path: Path, kinds: list[str]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- in a scenario's data
-
-FILE_SETTINGS = (("state", "open_charts"), ("coders", "leave"), ("arrivals", "volume_forecast"))
-
-
-def named_files(data: Any) -> list[str]:
-    """The CSV paths one scenario file names, as written (relative to that file)."""
-    out = []
-    for section, key in FILE_SETTINGS:
-        node = data.get(section) if isinstance(data, dict) else None
-        value = node.get(key) if isinstance(node, dict) else None
-        if isinstance(value, dict):
-            value = value.get("file")
-        if isinstance(value, str):
-            out.append(value)
-    return out
-
-
-def anchor(data: Any, folder: Path, files: Callable[[str], Path] | None = None) -> None:
-    """Make the file paths one scenario file names relative to that file (before ``extends:`` merges).
-
-    ``files``, when given, maps each name to the file it may read instead (it
-    raises sim.scenario.files.YamlRefused for a name it refuses).
-    """
-    if not isinstance(data, dict):
-        return
-    for section, key in FILE_SETTINGS:
-        node = data.get(section)
-        if not isinstance(node, dict):
-            continue
-        value = node.get(key)
-        name = value.get("file") if isinstance(value, dict) else value
-        if not isinstance(name, str):
-            continue
-        if files is None:
-            path = folder / name
-        else:
-            from sim.scenario.files import YamlRefused
-
-            try:
-                path = files(name)
-            except YamlRefused as exc:
-                raise YamlRefused(f"{section}.{key}: {exc}") from None
-        node[key] = {**value, "file": str(path)} if isinstance(value, dict) else str(path)
-
 
 def start_changes(open_charts: Path | None, as_of: str | None, columns: str | None = None, leave: Path | None = None,
                   volume_forecast: Path | None = None, backlog_below: int | None = None,
