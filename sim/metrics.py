@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import DAY
+from sim.cost_metrics import cost_metrics, outsourcing_metrics
 from sim.registry import METRICS, OPTIONAL_METRICS
 from sim.registry import metric_names as registry_names
 from sim.registry import sections_on as registry_sections_on
@@ -86,6 +87,10 @@ def replication_metrics(
         _accuracy_metrics(out, charts, by_rep, cut)
     if "audited_at" in charts.columns:
         _audit_metrics(out, charts, by_rep, cut)
+    if scenario.outsourcing is not None:
+        outsourcing_metrics(out, scenario, charts, warmup)
+    if scenario.costs is not None:
+        cost_metrics(out, scenario, warmup)
     return out.reset_index()
 
 
