@@ -408,6 +408,77 @@ def select(
         console.print(f"wrote {markup_safe(out)}/selection.csv")
 
 
+@app.command()
+def plan(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file (its levers: section names the levers)")],
+    target: Annotated[list[str], typer.Option(
+        "--target", help="repeatable, e.g. 'turnaround_p95_days <= 3' (see chartsim metrics)")],
+    confidence: Annotated[float, typer.Option(
+        "--confidence", help="each target must hold on its one-sided confidence bound at this level, 0–1")] = 0.9,
+    minimize: Annotated[str, typer.Option("--minimize", help="the metric to minimise")] = "total_cost",
+    lever: Annotated[list[str] | None, typer.Option(
+        "--lever", metavar="PATH=VALUES",
+        help="repeatable: a setting and its values, e.g. coders.teams.outpatient.count=1..4, "
+             "outsourcing.share.outpatient=[0,0.25,0.5]; replaces the scenario's levers: entry for PATH")] = None,
+    reps: Annotated[int, typer.Option("--reps", min=10, max=100_000, help="screening replications per plan (a multiple of 10)")] = 10,
+    max_reps: Annotated[int, typer.Option("--max-reps", min=10, max=100_000, help="replication budget per plan")] = 200,
+    candidates: Annotated[int, typer.Option(
+        "--candidates", min=1, max=50, help="feasible plans taken into the final selection (KN++)")] = 5,
+    delta: Annotated[float | None, typer.Option(
+        "--delta", help="indifference zone of the objective (default 1% of the cheapest candidate's mean)")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="1 − probability of correct selection")] = 0.05,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="master seed (the same for every plan)")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="new folder for plan.json, plans.csv, plan.html")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
+) -> None:
+    """Find the cheapest combination of levers that meets every target with stated confidence.
+
+    Exit status: 0 a plan was found; 1 no plan in the ranges meets the targets
+    (the files say which target binds and which lever would help); 2 bad input; 130 interrupted.
+    """
+    from sim.folders import OutputError, claim
+    from sim.levers import LeverError, levers_of
+    from sim.plan import find_plan, plan_base
+    from sim.plan_output import sentence, write_plan_files
+    from sim.scenario import ScenarioError
+    from sim.staffing import known_metrics, parse_target
+
+    config = _load(scenario)
+    try:
+        chosen_levers = levers_of(config.levers, lever or [])
+        goals = [parse_target(t, known_metrics(plan_base(config))) for t in target]
+    except (LeverError, ScenarioError) as exc:
+        fail(str(exc))
+    if out is None:
+        out = Path("runs") / f"{scenario.stem}-plan-{datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        with _claimed(claim, out) as folder, _cluster(dask) as cluster, Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} tasks"),
+            TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("plans", total=None)
+            show = lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total)  # noqa: E731
+            result = find_plan(
+                config, chosen_levers, goals, objective=minimize, confidence=confidence, reps=reps,
+                max_reps=max_reps, candidates=candidates, delta=delta, alpha=alpha, seed=seed, workers=workers,
+                executor=cluster, progress=show,
+            )
+            write_plan_files(result, folder)
+    except (ScenarioError, LeverError, OutputError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt as exc:
+        _stopped(exc, "nothing was written")
+    console.print(markup_safe(sentence(result)), soft_wrap=True)
+    if result.runner_up is not None:
+        console.print(markup_safe(f"runner-up: {result.runner_up.name} — {result.runner_up_reason}"), soft_wrap=True)
+    console.print(markup_safe(f"{len(result.plans)} plans, {result.total_reps:,} replications; "
+                              f"wrote {out}/plan.json, plans.csv and plan.html"), soft_wrap=True)
+    if result.chosen is None:
+        raise typer.Exit(1)
+
+
 def _write_report(folder: Path) -> None:
     from sim.report import RunFolderError, build_report  # matplotlib loads only when a report is asked for
 
