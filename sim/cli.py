@@ -424,6 +424,11 @@ def plan(
     max_reps: Annotated[int, typer.Option("--max-reps", min=10, max=100_000, help="replication budget per plan")] = 200,
     candidates: Annotated[int, typer.Option(
         "--candidates", min=1, max=50, help="feasible plans taken into the final selection (KN++)")] = 5,
+    enumerate_max: Annotated[int, typer.Option(
+        "--enumerate", min=1, max=100_000,
+        help="grids of at most this many plans are enumerated; larger ones are searched by Optuna")] = 500,
+    trials: Annotated[int, typer.Option(
+        "--trials", min=1, max=100_000, help="plans Optuna proposes when the grid is not enumerated")] = 60,
     delta: Annotated[float | None, typer.Option(
         "--delta", help="indifference zone of the objective (default 1% of the cheapest candidate's mean)")] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="1 − probability of correct selection")] = 0.05,
@@ -463,7 +468,7 @@ def plan(
             result = find_plan(
                 config, chosen_levers, goals, objective=minimize, confidence=confidence, reps=reps,
                 max_reps=max_reps, candidates=candidates, delta=delta, alpha=alpha, seed=seed, workers=workers,
-                executor=cluster, progress=show,
+                executor=cluster, progress=show, enumerate_max=enumerate_max, trials=trials,
             )
             write_plan_files(result, folder)
     except (ScenarioError, LeverError, OutputError) as exc:
@@ -473,6 +478,8 @@ def plan(
     console.print(markup_safe(sentence(result)), soft_wrap=True)
     if result.runner_up is not None:
         console.print(markup_safe(f"runner-up: {result.runner_up.name} — {result.runner_up_reason}"), soft_wrap=True)
+    for note in result.notes:
+        console.print(markup_safe(f"note: {note}"), soft_wrap=True)
     console.print(markup_safe(f"{len(result.plans)} plans, {result.total_reps:,} replications; "
                               f"wrote {out}/plan.json, plans.csv and plan.html"), soft_wrap=True)
     if result.chosen is None:

@@ -22,7 +22,7 @@ from typing import Any
 
 MAX_LEVERS = 8
 MAX_VALUES = 200  # values of one lever
-MAX_PLANS = 2_000  # combinations enumerated
+MAX_PLANS = 10_000_000  # combinations (beyond chartsim plan's --enumerate limit an optimiser samples them)
 
 _RANGE = re.compile(
     r"^\s*([-+]?\d+(?:\.\d*)?)\s*\.\.\s*([-+]?\d+(?:\.\d*)?)\s*(?:by\s+([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*)?$"

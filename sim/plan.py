@@ -52,6 +52,8 @@ from sim.staffing import Target
 
 Feasible = Literal["yes", "no", "unclear"]
 CI_LEVEL = 0.95  # two-sided level of the objective's interval in plans.csv and plan.json
+ENUMERATE_MAX = 500  # plans enumerated; a larger grid is searched by an optimiser
+TRIALS = 60  # plans the optimiser proposes
 
 
 @dataclass
@@ -60,6 +62,9 @@ class Candidate(Plan):
 
     levers: dict[str, Any] = field(default_factory=dict)
     tables: list[pd.DataFrame] = field(default_factory=list)
+
+    __eq__ = object.__eq__  # a plan is itself: compared and hashed by identity, never by its tables
+    __hash__ = object.__hash__
 
     def extend(self, table: pd.DataFrame) -> None:
         super().extend(table)
@@ -195,22 +200,49 @@ def plan_base(scenario: Scenario) -> Scenario:
     return scenario.with_changes({"costs": data}, "plan")
 
 
+def check_paths(base: Scenario, levers: list[Lever]) -> None:
+    """A lever whose path is not a setting of the scenario is refused before anything is built."""
+    data = base.model_dump(mode="json", exclude={"variants", "sweeps", "levers"})
+    for lever in levers:
+        set_path(data, lever.path, lever.values[0], f"--lever {lever.path}")
+
+
+def build_plan(base: Scenario, combo: dict[str, Any], objective: str, seed: int, invalid: dict[str, str]
+               ) -> Candidate | None:
+    """One combination as a validated plan; an invalid one is noted in ``invalid`` (name → why) and None returned."""
+    name = plan_name(combo)
+    try:
+        s = base.with_changes(combo, f"plan {name}")
+    except ScenarioError as exc:
+        invalid[name] = str(exc).removeprefix(f"plan {name}: ")
+        return None
+    return Candidate(name, s, objective, seed, 0, levers=combo)
+
+
 def build_plans(base: Scenario, levers: list[Lever], objective: str, seed: int
                 ) -> tuple[list[Candidate], dict[str, str]]:
     """Every combination as a validated scenario; a path that does not exist is refused at once."""
-    data = base.model_dump(mode="json", exclude={"variants", "sweeps", "levers"})
-    for lever in levers:  # a typo in a path fails before anything is built
-        set_path(data, lever.path, lever.values[0], f"--lever {lever.path}")
-    plans, invalid = [], {}
-    for combo in combinations(levers):
-        name = plan_name(combo)
-        try:
-            s = base.with_changes(combo, f"plan {name}")
-        except ScenarioError as exc:
-            invalid[name] = str(exc).removeprefix(f"plan {name}: ")
-            continue
-        plans.append(Candidate(name, s, objective, seed, 0, levers=combo))
+    check_paths(base, levers)
+    invalid: dict[str, str] = {}
+    plans = [p for combo in combinations(levers) if (p := build_plan(base, combo, objective, seed, invalid))]
     return plans, invalid
+
+
+def analytic_start(base: Scenario, levers: list[Lever]) -> dict[str, Any]:
+    """The optimiser's first plan: the main team at its analytic estimate (sim.staffing), other levers as the
+    scenario has them (or their middle value)."""
+    from sim.staffing import workload
+
+    data = base.model_dump(mode="json")
+    start = {}
+    for lever in levers:
+        node: Any = data
+        for key in lever.path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if lever.path == "coders.count" and all(isinstance(v, int) for v in lever.values):
+            node = min(lever.values, key=lambda v: (abs(v - workload(base).minimum), v))
+        start[lever.path] = node if node in lever.values else lever.values[len(lever.values) // 2]
+    return start
 
 
 def find_plan(
@@ -228,8 +260,14 @@ def find_plan(
     workers: int = 1,
     executor: Submitter | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    enumerate_max: int = ENUMERATE_MAX,
+    trials: int = TRIALS,
 ) -> PlanSearch:
-    """The cheapest plan on ``objective`` meeting every target (see the module docstring)."""
+    """The cheapest plan on ``objective`` meeting every target (see the module docstring).
+
+    Grids of up to ``enumerate_max`` plans are enumerated; above that an
+    optimiser (sim.plan_optimiser) proposes ``trials`` plans to simulate.
+    """
     if not 0 < confidence < 1:
         raise ScenarioError(f"--confidence: must be between 0 and 1, exclusive (got {confidence:g})")
     if not 0 < alpha < 1:
@@ -254,22 +292,79 @@ def find_plan(
         if name not in known:
             where = "--minimize" if name == objective else "--target"
             raise ScenarioError(f"{where}: unknown metric {name!r} (known: {', '.join(known)})")
-    plans, invalid = build_plans(base, levers, objective, seed)
-    if not plans:
-        first = next(iter(invalid.items()))
-        raise ScenarioError(f"plan: no combination of the levers is a valid scenario ({first[0]}: {first[1]})")
+    size = math.prod(len(lever.values) for lever in levers)
+    optimised = size > enumerate_max
+    if optimised and trials < 1:
+        raise ScenarioError(f"--trials: at least 1 (got {trials})")
+    if optimised:
+        check_paths(base, levers)
+        plans, invalid = [], {}
+    else:
+        plans, invalid = build_plans(base, levers, objective, seed)
+        if not plans:
+            first = next(iter(invalid.items()))
+            raise ScenarioError(f"plan: no combination of the levers is a valid scenario ({first[0]}: {first[1]})")
     search = PlanSearch(base, levers, targets, objective, confidence, alpha, delta or math.nan, seed, reps, max_reps,
                         plans, invalid)
     with executing(workers, executor) as ex:
         warmup = Experiment(base, seed).warmup(ex)
-        for p in plans:
+        if optimised:
+            _optimise(search, warmup, trials, ex, progress)
+            if not search.plans:
+                raise ScenarioError("plan: the optimiser proposed no valid scenario; check the levers' ranges")
+            search.notes.append(f"{size:,} combinations: an optimiser (Optuna, TPE with constraints) proposed "
+                                f"{trials} of them, {len(search.plans)} distinct and valid, starting from the analytic "
+                                "estimate; the answer is the best of those")
+        for p in search.plans:
             p.warmup = warmup
-        _simulate(plans, reps, ex, progress, "screening")
+        _simulate(search.plans, reps, ex, progress, "screening")
         feasible = _resolve(search, candidates, ex, progress)
         _choose(search, feasible, ex, progress)
     if search.chosen is None:
         search.shortfall = shortfall(search)
     return search
+
+
+def _optimise(search: PlanSearch, warmup: int, trials: int, ex: Submitter,
+              progress: Callable[[str, int, int], None] | None) -> None:
+    """Let the optimiser choose the plans to screen (sim.plan_optimiser); each is simulated once, when first proposed."""
+    try:
+        import optuna  # noqa: F401
+
+        from sim.plan_optimiser import optimise
+    except ImportError:
+        raise ScenarioError(
+            f"--enumerate: {math.prod(len(v.values) for v in search.levers):,} plans are more than are enumerated and "
+            "the optimiser needs Optuna (pip install 'chartsim[optimise]'); narrow the levers or raise --enumerate"
+        ) from None
+
+    cache: dict[str, Candidate] = {}
+
+    def evaluate(combos: list[dict[str, Any]]) -> list[tuple[float, list[float]] | None]:
+        batch: list[Candidate | None] = []
+        for combo in combos:
+            name = plan_name(combo)
+            if name not in cache and name not in search.invalid:
+                plan = build_plan(search.scenario, combo, search.objective, search.seed, search.invalid)
+                if plan is not None:
+                    plan.warmup = warmup
+                    cache[name] = plan
+                    search.plans.append(plan)
+            batch.append(cache.get(name))
+        _simulate([p for p in dict.fromkeys(b for b in batch if b is not None)], search.reps, ex, None, "searching")
+        if progress:
+            progress("searching", len(search.plans), trials)
+        out: list[tuple[float, list[float]] | None] = []
+        for plan in batch:
+            if plan is None:
+                out.append(None)
+                continue
+            gaps = [(j.bound - j.target.value) if j.target.op == "<=" else (j.target.value - j.bound)
+                    for j in search.judged(plan)]
+            out.append((float(np.mean(plan.values)), gaps))
+        return out
+
+    optimise(search.levers, evaluate, trials, search.seed, analytic_start(search.scenario, search.levers))
 
 
 def _simulate(plans: list[Candidate], upto: int, ex: Submitter,
@@ -346,6 +441,7 @@ def _choose(search: PlanSearch, feasible: list[Candidate], ex: Submitter,
         if search.status(chosen) == "yes":
             search.chosen = chosen
             _runner_up(search, ranked)
+            search.notes.extend(edge_notes(search.levers, chosen.levers))
             return
         search.notes.append(f"{chosen.name} won KN++ but no longer met every target on its {chosen.reps} "
                             "replications; it left the race")
@@ -387,6 +483,22 @@ def _runner_up(search: PlanSearch, ranked: list[Candidate]) -> None:
     else:
         return
     search.runner_up, search.runner_up_reason = other, reason
+
+
+def edge_notes(levers: list[Lever], chosen: dict[str, Any]) -> list[str]:
+    """Numeric levers whose chosen value is the end of their range: a plan beyond it was never tried."""
+    out = []
+    for lever in levers:
+        values = [v for v in lever.values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(values) < 2 or len(values) != len(lever.values):
+            continue
+        v = chosen[lever.path]
+        low, high = min(values), max(values)
+        if v == high or (v == low and low != 0):
+            end = "highest" if v == high else "lowest"
+            out.append(f"{lever.path} = {v} is the {end} value tried; widen its range to be sure no plan beyond it "
+                       "is cheaper")
+    return out
 
 
 def shortfall(search: PlanSearch) -> str:

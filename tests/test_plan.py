@@ -94,6 +94,17 @@ def test_plan_finds_the_brute_force_cheapest_feasible_plan(brute_force, searches
     assert search.total_reps >= 27 * 10
 
 
+def test_the_optimiser_on_a_grid_too_large_to_enumerate_finds_it_too(scenario, levers, brute_force):
+    """With enumeration capped below the grid, Optuna proposes 24 plans from the analytic estimate; the answer,
+    still decided by bounds and KN++ on their replications, is the brute-force one or within the zone."""
+    plans, best = brute_force
+    search = find_plan(scenario, levers, TARGETS, confidence=CONFIDENCE, seed=1, enumerate_max=10, trials=24)
+    assert search.chosen is not None and len(search.plans) < 27
+    assert any("optimiser" in n for n in search.notes)
+    got = np.mean(plans[search.chosen.name].values)
+    assert search.chosen.name == best.name or abs(got - np.mean(best.values)) <= search.delta
+
+
 def test_the_chosen_plan_meets_each_target_on_fresh_replications(scenario, searches):
     """The confidence claim: across independent searches, the chosen plan's mean, re-estimated from 40 fresh
     replications, meets each target in at least the stated share of the searches (here every one of 4)."""
@@ -132,9 +143,11 @@ def _plan(path, out, *extra):
         capture_output=True, text=True)
 
 
-def test_same_plan_json_whatever_the_worker_count(write_scenario, tmp_path):
+@pytest.mark.parametrize("search", [[], ["--enumerate", "5", "--trials", "8"]], ids=["enumerated", "optimised"])
+def test_same_plan_json_whatever_the_worker_count(write_scenario, tmp_path, search):
     path = write_scenario(TWO_TEAMS)
-    one, two = _plan(path, tmp_path / "w1", "--workers", "1"), _plan(path, tmp_path / "w2", "--workers", "2")
+    one = _plan(path, tmp_path / "w1", "--workers", "1", *search)
+    two = _plan(path, tmp_path / "w2", "--workers", "2", *search)
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     for name in ("plan.json", "plans.csv", "plan_replications.csv"):
         assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes(), name
