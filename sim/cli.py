@@ -411,8 +411,8 @@ def select(
 @app.command()
 def plan(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file (its levers: section names the levers)")],
-    target: Annotated[list[str], typer.Option(
-        "--target", help="repeatable, e.g. 'turnaround_p95_days <= 3' (see chartsim metrics)")],
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="repeatable, e.g. 'turnaround_p95_days <= 3' (see chartsim metrics); at least one")] = None,
     confidence: Annotated[float, typer.Option(
         "--confidence", help="each target must hold on its one-sided confidence bound at this level, 0–1")] = 0.9,
     minimize: Annotated[str, typer.Option("--minimize", help="the metric to minimise")] = "total_cost",
@@ -437,43 +437,77 @@ def plan(
     out: Annotated[Path | None, typer.Option("--out", help="new folder for plan.json, plans.csv, plan.html")] = None,
     dask: Annotated[str | None, typer.Option(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        "--resume", metavar="PARTIAL",
+        help="continue the interrupted plan in PARTIAL (OUT.partial) with its own targets, levers and settings; "
+             "it decides as a plan never interrupted")] = None,
 ) -> None:
     """Find the cheapest combination of levers that meets every target with stated confidence.
 
     Exit status: 0 a plan was found; 1 no plan in the ranges meets the targets
     (the files say which target binds and which lever would help); 2 bad input; 130 interrupted.
     """
-    from sim.folders import OutputError, claim
+    from sim.folders import OutputError, claim, reclaim
     from sim.levers import LeverError, levers_of
     from sim.plan import find_plan, plan_base
     from sim.plan_output import sentence, write_plan_files
+    from sim.plan_resume import CHECKPOINT, PlanInterrupted, PlanJournal, load_journal
     from sim.scenario import ScenarioError
     from sim.staffing import known_metrics, parse_target
 
     config = _load(scenario)
+    replay = None
+    if resume is not None:
+        taken = _claimed(reclaim, resume)
+        try:
+            settings, replay = load_journal(resume)
+            if settings["scenario"] != config:
+                fail(f"--resume: {scenario} is not the scenario of the interrupted plan in {resume} (changed since?)")
+            out = Path(settings["out"])
+            if out.exists():
+                fail(f"--out: {out} already exists; choose a new folder")
+        except PlanInterrupted as exc:
+            taken.release()
+            fail(str(exc))
+        except BaseException:
+            taken.release()
+            raise
+        taken.out = out
+    else:
+        if not target:
+            fail("--target: at least one target, e.g. --target 'turnaround_p95_days <= 3'")
+        try:
+            chosen_levers = levers_of(config.levers, lever or [])
+            goals = [parse_target(t, known_metrics(plan_base(config))) for t in target]
+        except (LeverError, ScenarioError) as exc:
+            fail(str(exc))
+        if out is None:
+            out = Path("runs") / f"{scenario.stem}-plan-{datetime.now():%Y%m%d-%H%M%S}"
+        settings = {"scenario": config, "levers": chosen_levers, "targets": goals, "out": str(out),
+                    "options": dict(objective=minimize, confidence=confidence, reps=reps, max_reps=max_reps,
+                                    candidates=candidates, delta=delta, alpha=alpha, seed=seed,
+                                    enumerate_max=enumerate_max, trials=trials)}
+        taken = _claimed(claim, out, True)
+    partial = taken.folder
     try:
-        chosen_levers = levers_of(config.levers, lever or [])
-        goals = [parse_target(t, known_metrics(plan_base(config))) for t in target]
-    except (LeverError, ScenarioError) as exc:
-        fail(str(exc))
-    if out is None:
-        out = Path("runs") / f"{scenario.stem}-plan-{datetime.now():%Y%m%d-%H%M%S}"
-    try:
-        with _claimed(claim, out) as folder, _cluster(dask) as cluster, Progress(
+        with taken as folder, _cluster(dask) as cluster, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} tasks"),
             TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
         ) as bar:
             task = bar.add_task("plans", total=None)
             show = lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total)  # noqa: E731
             result = find_plan(
-                config, chosen_levers, goals, objective=minimize, confidence=confidence, reps=reps,
-                max_reps=max_reps, candidates=candidates, delta=delta, alpha=alpha, seed=seed, workers=workers,
-                executor=cluster, progress=show, enumerate_max=enumerate_max, trials=trials,
+                config, settings["levers"], settings["targets"], **settings["options"], workers=workers,
+                executor=cluster, progress=show, journal=PlanJournal(folder, settings), replay=replay,
             )
             write_plan_files(result, folder)
+            shutil.rmtree(folder / CHECKPOINT, ignore_errors=True)
     except (ScenarioError, LeverError, OutputError) as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
+        if partial.exists():
+            _stopped(exc, f"the replications simulated are kept in {partial}/; continue with "
+                          f"chartsim plan {scenario} --resume {partial}")
         _stopped(exc, "nothing was written")
     console.print(markup_safe(sentence(result)), soft_wrap=True)
     if result.runner_up is not None:

@@ -44,6 +44,7 @@ from sim.chunk import simulate_chunk
 from sim.economics import Costs, team_counts
 from sim.executor import Submitter, executing, in_order, workers_of
 from sim.levers import Lever, combinations, plan_name
+from sim.plan_resume import Replay
 from sim.registry import lookup
 from sim.runner import Experiment
 from sim.scenario import Scenario, ScenarioError, set_path
@@ -62,13 +63,17 @@ class Candidate(Plan):
 
     levers: dict[str, Any] = field(default_factory=dict)
     tables: list[pd.DataFrame] = field(default_factory=list)
+    journal: Callable[[str, int, pd.DataFrame], None] | None = None  # saves each batch taken (sim.plan_resume)
 
     __eq__ = object.__eq__  # a plan is itself: compared and hashed by identity, never by its tables
     __hash__ = object.__hash__
 
     def extend(self, table: pd.DataFrame) -> None:
+        first = len(self.values)
         super().extend(table)
         self.tables.append(table)
+        if self.journal is not None:
+            self.journal(self.name, first, table)
 
     @property
     def reps(self) -> int:
@@ -158,6 +163,7 @@ class PlanSearch:
     stopped_by_budget: bool = False
     shortfall: str = ""  # when nothing is feasible: which target binds, which lever would help
     notes: list[str] = field(default_factory=list)
+    journal: Callable[[str, int, pd.DataFrame], None] | None = None
 
     def judged(self, plan: Candidate) -> list[Judged]:
         return [judge(plan.column(t.metric), t, self.confidence) for t in self.targets]
@@ -262,11 +268,16 @@ def find_plan(
     progress: Callable[[str, int, int], None] | None = None,
     enumerate_max: int = ENUMERATE_MAX,
     trials: int = TRIALS,
+    journal: Callable[[str, int, pd.DataFrame], None] | None = None,
+    replay: dict[tuple[str, int], pd.DataFrame] | None = None,
 ) -> PlanSearch:
     """The cheapest plan on ``objective`` meeting every target (see the module docstring).
 
     Grids of up to ``enumerate_max`` plans are enumerated; above that an
     optimiser (sim.plan_optimiser) proposes ``trials`` plans to simulate.
+    ``journal`` is told every batch a plan takes; ``replay`` (batches saved by
+    an interrupted search, sim.plan_resume) answers those batches again
+    instead of simulating them, so a resumed search takes the same path.
     """
     if not 0 < confidence < 1:
         raise ScenarioError(f"--confidence: must be between 0 and 1, exclusive (got {confidence:g})")
@@ -305,9 +316,12 @@ def find_plan(
             first = next(iter(invalid.items()))
             raise ScenarioError(f"plan: no combination of the levers is a valid scenario ({first[0]}: {first[1]})")
     search = PlanSearch(base, levers, targets, objective, confidence, alpha, delta or math.nan, seed, reps, max_reps,
-                        plans, invalid)
-    with executing(workers, executor) as ex:
-        warmup = Experiment(base, seed).warmup(ex)
+                        plans, invalid, journal=journal)
+    for p in plans:
+        p.journal = journal
+    with executing(workers, executor) as pool:
+        ex = Replay(pool, replay) if replay else pool
+        warmup = Experiment(base, seed).warmup(pool)
         if optimised:
             _optimise(search, warmup, trials, ex, progress)
             if not search.plans:
@@ -347,7 +361,7 @@ def _optimise(search: PlanSearch, warmup: int, trials: int, ex: Submitter,
             if name not in cache and name not in search.invalid:
                 plan = build_plan(search.scenario, combo, search.objective, search.seed, search.invalid)
                 if plan is not None:
-                    plan.warmup = warmup
+                    plan.warmup, plan.journal = warmup, search.journal
                     cache[name] = plan
                     search.plans.append(plan)
             batch.append(cache.get(name))

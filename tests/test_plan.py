@@ -220,3 +220,37 @@ def test_levers_section_is_validated_with_the_scenario():
         parse_scenario({**TWO_TEAMS, "levers": {"coders.count": "lots"}})
     assert levers_of({"coders.count": "1..2"}, ["coders.count=[5]"]) == [Lever("coders.count", (5,))]
     assert math.prod(len(v.values) for v in levers_of(TWO_TEAMS["levers"], [])) == 27
+
+
+def test_interrupted_plan_resumed_decides_as_one_never_interrupted(write_scenario, tmp_path, monkeypatch):
+    """Ctrl-C after five batches are saved; --resume replays them when the search asks again and simulates
+    the rest, so every file matches a plan never interrupted (resumed on another worker count)."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.plan_resume import CHECKPOINT, PlanJournal
+
+    path = write_scenario(TWO_TEAMS)
+    args = ["plan", str(path), "--target", "turnaround_p95_days <= 2", "--lever", "coders.teams.inpatient.count=2..3",
+            "--lever", "coders.teams.outpatient.count=[1, 2]"]
+    whole = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "whole")])
+    assert whole.exit_code == 0, whole.output
+    save, calls = PlanJournal.__call__, {"n": 0}
+
+    def interrupted(self, plan, first, table):
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        save(self, plan, first, table)
+
+    with monkeypatch.context() as m:
+        m.setattr(PlanJournal, "__call__", interrupted)
+        stopped = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run")])
+    assert stopped.exit_code == 130 and "--resume" in stopped.output
+    partial = tmp_path / "run.partial"
+    assert partial.is_dir() and not (tmp_path / "run").exists()
+    resumed = CliRunner().invoke(app, ["plan", str(path), "--resume", str(partial), "--workers", "2"])
+    assert resumed.exit_code == 0, resumed.output
+    assert not partial.exists() and not (tmp_path / "run" / CHECKPOINT).exists()
+    for name in ("plan.json", "plans.csv", "plan_replications.csv"):
+        assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
