@@ -199,3 +199,12 @@ def test_bad_outsourcing_on_the_command_line_exits_2_naming_the_field(write_scen
                        capture_output=True, text=True)
     assert p.returncode == 2 and "outsourcing.share.b" in p.stderr and "Traceback" not in p.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_staffing_estimate_leaves_out_the_charts_the_vendor_codes():
+    from sim.staffing import workload
+
+    s = parse_scenario(MGINF)
+    without = workload(parse_scenario({k: v for k, v in MGINF.items() if k != "outsourcing"}))
+    sent = 0.3 * s.expected_charts()["out"] * 7.5 / without.workdays  # uniform 5–10 min: 7.5 on average
+    assert math.isclose(without.work_per_workday - workload(s).work_per_workday, sent)
