@@ -95,9 +95,13 @@ def replication_metrics(
 
 
 def _audit_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
-    """Pre-bill audits of the charts coded after warm-up: coverage, errors caught before billing, audit time."""
+    """Pre-bill audits of the charts coded after warm-up: coverage, errors caught before billing, audit time.
+
+    Charts a vendor coded (``outsourcing``) are not the department's to audit and are left out."""
     rep = charts["replication"]
     coded = charts["coded_at"] >= cut
+    if "outsourced" in charts.columns:
+        coded &= ~charts["outsourced"]
     audited = charts["audited_at"].notna()
 
     def count(mask: pd.Series) -> pd.Series:

@@ -170,6 +170,7 @@ def test_vendor_charts_are_not_audited_and_their_errors_count_in_the_error_rate(
     assert b["error"].all() and b["vendor_error"].all()
     row = r.replications.iloc[0]
     assert math.isclose(row["error_rate"], 6 / 10) and row["vendor_error_rate"] == 1.0
+    assert row["audit_coverage"] == 1.0, "the department audits its own charts only"
 
 
 def test_metrics_appear_only_with_their_sections():
