@@ -254,3 +254,22 @@ def test_interrupted_plan_resumed_decides_as_one_never_interrupted(write_scenari
     assert not partial.exists() and not (tmp_path / "run" / CHECKPOINT).exists()
     for name in ("plan.json", "plans.csv", "plan_replications.csv"):
         assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_same_plan_json_on_a_dask_cluster(write_scenario, tmp_path):
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = write_scenario(TWO_TEAMS)
+    args = ["plan", str(path), "--target", "turnaround_p95_days <= 2", "--lever", "coders.teams.inpatient.count=[2]",
+            "--lever", "coders.teams.outpatient.count=[1, 2]"]
+    local = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "local")])
+    assert local.exit_code == 0, local.output
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        remote = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "dask"), "--dask", cluster.scheduler_address])
+    assert remote.exit_code == 0, remote.output
+    for name in ("plan.json", "plans.csv", "plan_replications.csv"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
