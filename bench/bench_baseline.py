@@ -1,7 +1,7 @@
 """Benchmark: coder-days simulated per second on the baseline scenario.
 
 Reports, on this machine, one core:
-- the full model (sim.model.simulate: draw charts, run SimPy, records);
+- the full model (sim.model.department.simulate: draw charts, run SimPy, records);
 - the whole pipeline (sim.run: replications → tables → metrics → summary);
 - a minimal idiomatic SimPy coder-day (30 charts, three types, queries,
   breaks as timeouts) as the yardstick, and the ratio of each to it.
@@ -20,7 +20,7 @@ from pathlib import Path
 import simpy
 
 import sim
-from sim.model import Department
+from sim.model.department import Department
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ run for its 84 calendar days (60 working days): one replication is 3,000
 coder-days and about 96,000 charts. Reported, on this machine, one core:
 
 - seconds per replication and coder-days per second of the model
-  (``sim.model.simulate``), and of the whole pipeline (``sim.run``: model,
+  (``sim.model.department.simulate``), and of the whole pipeline (``sim.run``: model,
   tables, metrics, summary);
 - the same rate for the single-coder baseline day (``scenarios/baseline.yaml``),
   and the ratio of the two: how close a coder-day in a big department comes to
@@ -26,8 +26,8 @@ from pathlib import Path
 import yaml
 
 import sim
-from sim.model import simulate
-from sim.scenario import parse_scenario
+from sim.model.department import simulate
+from sim.scenario.config import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = 5

@@ -36,7 +36,7 @@ SCENARIO = ROOT / "bench" / "regional.yaml"
 def coder_days(reps: int) -> int:
     """Working coder-days of the sweep at ``reps`` replications per plan (from the scenario, not the run)."""
     sys.path.insert(0, str(ROOT))
-    from sim.scenario import load_scenario
+    from sim.scenario.config import load_scenario
 
     base = load_scenario(SCENARIO)
     plans = [base, *base.expanded().values()]

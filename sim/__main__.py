@@ -1,5 +1,5 @@
 """``python -m sim`` is ``chartsim``."""
 
-from sim.cli import main
+from sim.cli.app import main
 
 main()

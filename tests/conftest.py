@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from sim.model import Department
 from sim.model.coder import Desk
+from sim.model.department import Department
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -9,18 +9,19 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis import (
-    PrecisionPlan,
-    half_width,
-    kn_eta,
-    percentile_intervals,
-    precise_enough,
-    select_best,
-    sequential_precision,
+from sim.runs.runner import BASE, scenario_seed
+from sim.stats.kn import kn_eta, select_best
+from sim.stats.precision import PrecisionPlan, half_width, precise_enough, sequential_precision
+from sim.stats.quantiles import percentile_intervals
+from sim.stats.summary import (
+    compare,
+    mser5,
+    paired_difference,
+    t_interval,
     warmup_table,
+    welch_difference,
+    welch_test,
 )
-from sim.runner import BASE, scenario_seed
-from sim.stats import compare, mser5, paired_difference, t_interval, welch_difference, welch_test
 
 # ------------------------------------------------------------------ t intervals
 
@@ -443,8 +444,8 @@ MM1 = {
 
 
 def test_run_to_precision_equals_run_with_the_replications_it_reached() -> None:
-    from sim.runner import run, run_to_precision
-    from sim.scenario import parse_scenario
+    from sim.runs.runner import run, run_to_precision
+    from sim.scenario.config import parse_scenario
 
     scenario = parse_scenario(MM1)
     plan = PrecisionPlan(precision=0.05, min_reps=10, batch=10, look_ahead=1, max_reps=200)
@@ -456,8 +457,8 @@ def test_run_to_precision_equals_run_with_the_replications_it_reached() -> None:
 
 
 def test_independent_streams_change_variants_only() -> None:
-    from sim.runner import run
-    from sim.scenario import parse_scenario
+    from sim.runs.runner import run
+    from sim.scenario.config import parse_scenario
 
     scenario = parse_scenario(MM1)
     common = run(scenario, reps=5, seed=1)
@@ -482,7 +483,7 @@ def test_independent_streams_change_variants_only() -> None:
 def test_bad_analysis_settings_are_one_line_errors(write_scenario, tmp_path, args: list[str], message: str) -> None:
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.cli.app import app
 
     result = CliRunner().invoke(app, ["run", str(write_scenario(MM1)), "--out", str(tmp_path / "out"), *args])
     assert result.exit_code == 2
@@ -493,7 +494,7 @@ def test_bad_analysis_settings_are_one_line_errors(write_scenario, tmp_path, arg
 def test_warmup_longer_than_the_horizon_is_refused(write_scenario, tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.cli.app import app
 
     path = write_scenario({**MM1, "warmup_days": 3})
     result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
@@ -501,7 +502,7 @@ def test_warmup_longer_than_the_horizon_is_refused(write_scenario, tmp_path) -> 
 
 
 def test_tables_are_written_at_full_precision(tmp_path) -> None:
-    from sim.output import write_table
+    from sim.runs.write import write_table
 
     frame = pd.DataFrame({"chart_id": [0, 1, 2, 3], "coded_at": [100_000.123456, 1 / 3, math.nan, 5_000_000.000001],
                           "share": [0.1, 1e-300, 123456789.12345679, -2.5e-7]})
@@ -512,9 +513,9 @@ def test_tables_are_written_at_full_precision(tmp_path) -> None:
 
 def test_chart_times_after_day_70_read_back_exactly(tmp_path) -> None:
     """75 days: times pass 100 000 minutes, where six significant digits would round to the minute."""
-    from sim.output import write_run
-    from sim.runner import run
-    from sim.scenario import parse_scenario
+    from sim.runs.runner import run
+    from sim.runs.write import write_run
+    from sim.scenario.config import parse_scenario
 
     scenario = parse_scenario({
         "name": "long", "days": 75,
@@ -537,7 +538,7 @@ def test_chart_times_after_day_70_read_back_exactly(tmp_path) -> None:
 def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.cli.app import app
 
     out = tmp_path / "out"
     result = CliRunner().invoke(
@@ -558,7 +559,7 @@ def test_run_folder_has_the_analysis_tables(write_scenario, tmp_path) -> None:
 def test_binomial_quantile_equals_scipy_stats() -> None:
     from scipy import stats
 
-    from sim.analysis import _binomial_quantile
+    from sim.stats.quantiles import _binomial_quantile
 
     for n in (1, 2, 7, 30, 200, 3000):
         for p in (0.05, 0.5, 0.95):

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.metrics import metric_names
-from sim.model import Department
-from sim.scenario import ScenarioError, parse_scenario
+from sim.model.department import Department
+from sim.runs.metrics import metric_names
+from sim.scenario.config import parse_scenario
+from sim.scenario.errors import ScenarioError
 from tests.test_properties import scenarios as random_scenarios
 
 Z99 = 2.576  # two-sided 99 % normal quantile
@@ -301,7 +302,7 @@ def test_dates_read_unquoted_from_yaml_are_accepted(tmp_path):
 
 def test_the_staffing_estimate_counts_the_audit_minutes_and_the_audit_team():
     """Audit work per chart = share × mean audit time; the auditors' capacity counts with the other teams'."""
-    from sim.staffing import workload
+    from sim.analysis.estimate import workload
 
     audited = scenario(days=28, accuracy=None, audits={**FIXED["audits"], "share": 0.2})
     plain = audited.with_changes({"audits": None}, "x")

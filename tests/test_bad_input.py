@@ -11,7 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.app import app
 from tests.conftest import SCENARIOS
 
 BASE = yaml.safe_load((SCENARIOS / "baseline.yaml").read_text())
@@ -107,7 +107,7 @@ def test_check_accepts_the_bundled_scenarios() -> None:
 def test_real_process_prints_no_traceback(write_scenario) -> None:
     path = write_scenario(changed("coders.count", -1))
     proc = subprocess.run(
-        [sys.executable, "-c", "from sim.cli import main; main()", "run", str(path), "--out", str(path.parent / "o")],
+        [sys.executable, "-c", "from sim.cli.app import main; main()", "run", str(path), "--out", str(path.parent / "o")],
         capture_output=True, text=True,
     )
     assert proc.returncode == 2
@@ -127,7 +127,7 @@ def test_real_process_prints_no_traceback(write_scenario) -> None:
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
     args = [str(SCENARIOS / "baseline.yaml") if a == "SCENARIO" else a for a in args]
     proc = subprocess.run(
-        [sys.executable, "-c", "from sim.cli import main; main()", *args], capture_output=True, text=True
+        [sys.executable, "-c", "from sim.cli.app import main; main()", *args], capture_output=True, text=True
     )
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -7,8 +7,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import simulate
-from sim.scenario import parse_scenario
+from sim.model.department import simulate
+from sim.scenario.config import parse_scenario
 
 KINDS = ("inpatient", "outpatient", "surgical")
 

@@ -1,4 +1,4 @@
-"""Console tables (sim.console): readable in 80 columns, numbers as managers read them, honest bounds."""
+"""Console tables (sim.cli.console): readable in 80 columns, numbers as managers read them, honest bounds."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
-from sim.console import comparison_table, make_console, metrics_table, precision_table, summary_table
-from sim.registry import METRICS, headline_names, lookup
-from sim.scenario import parse_scenario
+from sim.cli.app import app
+from sim.cli.console import comparison_table, make_console, metrics_table, precision_table, summary_table
+from sim.runs.registry import METRICS, headline_names, lookup
+from sim.scenario.config import parse_scenario
 
 KINDS = ["inpatient", "outpatient_and_emergency"]  # a long type name: the longest per-type metric name
 
@@ -177,7 +177,7 @@ def test_non_terminal_console_is_80_columns_or_columns(monkeypatch) -> None:
 
 def test_cli_metrics_at_columns_80_through_a_pipe() -> None:
     env = {**os.environ, "COLUMNS": "80"}
-    code = "import sys; from sim.cli import main; sys.argv = ['chartsim', 'metrics']; main()"
+    code = "import sys; from sim.cli.app import main; sys.argv = ['chartsim', 'metrics']; main()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert_fits(done.stdout)

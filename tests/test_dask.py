@@ -7,7 +7,7 @@ from pathlib import Path
 from distributed import LocalCluster
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.app import app
 from tests.conftest import SCENARIOS
 
 TABLES = ("charts.csv", "activities.csv", "coder_days.csv", "days.csv", "replications.csv", "summary.csv",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import sim
-from sim.model import simulate
 from sim.model.coder import Desk
-from sim.scenario import parse_scenario
+from sim.model.department import simulate
+from sim.scenario.config import parse_scenario
 
 # Clock minutes from midnight of day 0. Shift 08:00 (480) – 12:00 (720), a
 # 15-minute break at 10:00 (600). Two "long" charts (20 min, no query) and two

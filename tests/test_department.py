@@ -14,10 +14,11 @@ import pytest
 import yaml
 
 import sim
-from sim.calendar import DAY
-from sim.scenario import WEEKDAYS, parse_scenario
-from sim.staffing import expected_charts, with_coders
-from sim.stats import t_interval, welch_difference
+from sim.analysis.estimate import expected_charts
+from sim.analysis.targets import with_coders
+from sim.scenario.calendar import DAY
+from sim.scenario.config import WEEKDAYS, parse_scenario
+from sim.stats.summary import t_interval, welch_difference
 from tests.conftest import SCENARIOS
 
 RAW = yaml.safe_load((SCENARIOS / "department.yaml").read_text())

@@ -14,8 +14,9 @@ import pytest
 from pydantic import TypeAdapter
 from scipy import stats
 
-from sim.distributions import CountDistribution, TimeDistribution
-from sim.scenario import ScenarioError, parse_scenario
+from sim.scenario.config import parse_scenario
+from sim.scenario.distributions import CountDistribution, TimeDistribution
+from sim.scenario.errors import ScenarioError
 
 N = 200_000
 Z = 3.29  # two-sided 99.9 %
@@ -153,6 +154,7 @@ COUNTS = {
     "fixed": ({"dist": "fixed", "value": 30}, 30.0),
     "uniform_int": ({"dist": "uniform_int", "low": 25, "high": 40}, 32.5),
     "poisson": ({"dist": "poisson", "mean": 12.5}, 12.5),
+    "negative_binomial": ({"dist": "negative_binomial", "mean": 40, "dispersion": 8}, 40.0),
 }
 
 
@@ -172,3 +174,29 @@ def test_uniform_int_covers_both_ends() -> None:
     rng = np.random.default_rng(1)
     seen = {count.draw(rng) for _ in range(5000)}
     assert seen == set(range(25, 41))
+
+
+@pytest.mark.parametrize(("mean", "dispersion", "factor"), [(40, 8, 1.0), (120, 25, 0.3), (3.5, 0.7, 1.0)])
+def test_negative_binomial_mean_and_variance_match_theory(mean: float, dispersion: float, factor: float) -> None:
+    """Mean m·f and variance m·f + (m·f)²/k, each within its 99.9 % interval (the variance's from the fourth moment)."""
+    count = TypeAdapter(CountDistribution).validate_python(
+        {"dist": "negative_binomial", "mean": mean, "dispersion": dispersion})
+    rng = np.random.default_rng(11)
+    x = np.array([count.draw(rng, factor) for _ in range(N // 4)], dtype=float)
+    m = mean * factor
+    assert inside(x, m)
+    variance = m + m * m / dispersion
+    assert count.variance(factor) == pytest.approx(variance)
+    centred = x - x.mean()
+    se_var = math.sqrt((np.mean(centred**4) - x.var() ** 2) / len(x))
+    assert abs(x.var(ddof=1) - variance) <= Z * se_var, (x.var(ddof=1), variance)
+    assert x.var(ddof=1) > m + Z * se_var  # wider than a Poisson of the same mean
+
+
+def test_negative_binomial_zero_mean_and_bad_dispersion() -> None:
+    count = TypeAdapter(CountDistribution).validate_python({"dist": "negative_binomial", "mean": 0, "dispersion": 2})
+    assert count.draw(np.random.default_rng(0)) == 0
+    data = {**MINIMAL, "arrivals": {"daily": {"chart": {"count": {"dist": "negative_binomial", "mean": 5,
+                                                                      "dispersion": 0}}}}}
+    with pytest.raises(ScenarioError, match="dispersion"):
+        parse_scenario(data)

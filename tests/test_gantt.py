@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.calendar import DAY
 from sim.model import department
-from sim.output import write_run
 from sim.report.gantt import BREAK, CHART_PARTS, COMPLETION, FIRST, QUESTION, coder_day, day_in_the_life, segments
 from sim.report.load import load_run
-from sim.scenario import parse_scenario, set_path
+from sim.runs.write import write_run
+from sim.scenario.calendar import DAY
+from sim.scenario.config import parse_scenario
+from sim.scenario.whatifs import set_path
 from tests.conftest import fixed_questions
 
 ROOT = Path(__file__).resolve().parents[1]

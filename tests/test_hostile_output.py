@@ -23,11 +23,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
-from sim.console import Col, Fit, SafeConsole, markup_safe, terminal_safe
-from sim.output import write_run
+from sim.cli.app import app
+from sim.cli.console import Col, Fit, SafeConsole, markup_safe, terminal_safe
 from sim.report import load_run, write_workbook
-from sim.scenario import parse_scenario
+from sim.runs.write import write_run
+from sim.scenario.config import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMULA = '=HYPERLINK("http://evil.example","click")'

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import ScenarioError, load_scenario
-from sim.scenario_yaml import MAX_BYTES
+from sim.scenario.config import load_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import MAX_BYTES
 from tests.conftest import ROOT, SCENARIOS
 
 BASELINE = (SCENARIOS / "baseline.yaml").read_text()
@@ -270,7 +271,7 @@ def test_check_refuses_with_one_line_and_exit_2(setup, fragment: str, tmp_path: 
 def test_check_prints_names_with_brackets_verbatim(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.cli.app import app
 
     path = _write(tmp_path, BASELINE + 'variants:\n  "[/]":\n    set: {coders.count: true}\n')
     result = CliRunner().invoke(app, ["check", str(path)])

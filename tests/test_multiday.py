@@ -25,11 +25,11 @@ import math
 import pytest
 
 import sim
-from sim.calendar import DAY
-from sim.metrics import pay_per_minute
-from sim.model import Department
-from sim.records import BILLING_QUESTION, BREAK
-from sim.scenario import parse_scenario
+from sim.model.department import Department
+from sim.model.records import BILLING_QUESTION, BREAK
+from sim.runs.metrics import pay_per_minute
+from sim.scenario.calendar import DAY
+from sim.scenario.config import parse_scenario
 from tests.conftest import fixed_questions
 
 MON, TUE, WED = 0.0, DAY, 2 * DAY

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.folders import OWNER, TEMP_SUFFIX, OutputError, claim, reclaim, sweep
+from sim.cli.app import app
+from sim.runs.folders import OWNER, TEMP_SUFFIX, OutputError, claim, reclaim, sweep
 from tests.conftest import SCENARIOS
 
 DEPARTMENT = str(SCENARIOS / "department.yaml")  # a base and variants: every command has plans to simulate

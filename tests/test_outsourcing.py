@@ -19,9 +19,10 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.calendar import DAY
-from sim.metrics import metric_names, pay_per_minute
-from sim.scenario import ScenarioError, parse_scenario
+from sim.runs.metrics import metric_names, pay_per_minute
+from sim.scenario.calendar import DAY
+from sim.scenario.config import parse_scenario
+from sim.scenario.errors import ScenarioError
 
 Z99 = 2.576  # two-sided 99 % normal quantile
 
@@ -203,7 +204,7 @@ def test_bad_outsourcing_on_the_command_line_exits_2_naming_the_field(write_scen
 
 
 def test_staffing_estimate_leaves_out_the_charts_the_vendor_codes():
-    from sim.staffing import workload
+    from sim.analysis.estimate import workload
 
     s = parse_scenario(MGINF)
     without = workload(parse_scenario({k: v for k, v in MGINF.items() if k != "outsourcing"}))

@@ -18,11 +18,12 @@ import sys
 import numpy as np
 import pytest
 
-from sim.executor import Inline
-from sim.levers import Lever, LeverError, levers_of, parse_option, parse_values
-from sim.plan import _simulate, build_plans, find_plan, judge, plan_base
-from sim.scenario import ScenarioError, parse_scenario
-from sim.staffing import Target
+from sim.analysis.plan import _simulate, build_plans, find_plan, judge, plan_base
+from sim.analysis.targets import Target
+from sim.runs.executor import Inline
+from sim.scenario.config import parse_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.levers import Lever, LeverError, levers_of, parse_option, parse_values
 
 TWO_TEAMS = {
     "name": "two_teams",
@@ -227,8 +228,8 @@ def test_interrupted_plan_resumed_decides_as_one_never_interrupted(write_scenari
     the rest, so every file matches a plan never interrupted (resumed on another worker count)."""
     from typer.testing import CliRunner
 
-    from sim.cli import app
-    from sim.plan_resume import CHECKPOINT, PlanJournal
+    from sim.analysis.plan_resume import CHECKPOINT, PlanJournal
+    from sim.cli.app import app
 
     path = write_scenario(TWO_TEAMS)
     args = ["plan", str(path), "--target", "turnaround_p95_days <= 2", "--lever", "coders.teams.inpatient.count=2..3",
@@ -260,7 +261,7 @@ def test_same_plan_json_on_a_dask_cluster(write_scenario, tmp_path):
     from distributed import LocalCluster
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.cli.app import app
 
     path = write_scenario(TWO_TEAMS)
     args = ["plan", str(path), "--target", "turnaround_p95_days <= 2", "--lever", "coders.teams.inpatient.count=[2]",

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.analysis import ZERO_HALF_WIDTH, PrecisionPlan, precise_enough, precision_limit, sequential_precision
-from sim.cli import app
-from sim.registry import headline_names, metric_names
+from sim.cli.app import app
+from sim.runs.registry import headline_names, metric_names
+from sim.stats.precision import ZERO_HALF_WIDTH, PrecisionPlan, precise_enough, precision_limit, sequential_precision
 
 # One coder, one day, 20–30 charts at login (≈ 7 ms a replication). Breaks,
 # billing questions and overtime are absent, so their metrics are 0 in every
@@ -124,8 +124,8 @@ def test_budget_below_the_first_check_is_refused() -> None:
 
 
 def test_run_to_precision_starts_at_min_reps_and_checks_only_the_chosen_metrics() -> None:
-    from sim.runner import run, run_to_precision
-    from sim.scenario import parse_scenario
+    from sim.runs.runner import run, run_to_precision
+    from sim.scenario.config import parse_scenario
 
     scenario = parse_scenario(WITH_VARIANT)
     plan = PrecisionPlan(precision=0.5, min_reps=7, batch=3, look_ahead=1, max_reps=50)

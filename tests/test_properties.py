@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.calendar import DAY, WEEKDAYS, clock_minutes
-from sim.scenario import parse_scenario
+from sim.scenario.calendar import DAY, WEEKDAYS, clock_minutes
+from sim.scenario.config import parse_scenario
 
 TIME_USE = ["coding_minutes", "query_minutes", "interrupted_minutes", "break_minutes", "idle_minutes"]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 
 import sim
-from sim.scenario import parse_scenario
-from sim.stats import t_interval
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.analysis.theory import erlang_c, mmc_mean_wait
+from sim.scenario.config import parse_scenario
+from sim.stats.summary import t_interval
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import Department
 from sim.model.absence import absent_days, expected_share
-from sim.scenario import Absence, ScenarioError, parse_scenario
-from sim.streams import Streams
+from sim.model.department import Department
+from sim.model.streams import Streams
+from sim.scenario.config import Absence, parse_scenario
+from sim.scenario.errors import ScenarioError
 
 ONE_TYPE = {
     "days": 5,
@@ -74,7 +75,7 @@ def test_absence_in_a_run_thins_coder_days_and_shrinkage_counts_it():
     p = expected_share(s.absence, 260)
     n = len(cd)
     assert abs(away.mean() - p) < 4 * math.sqrt(p * (1 - p) / (n / 5))  # blocks of 5: fewer independent draws
-    from sim.metrics import coder_day_quantiles
+    from sim.stats.quantiles import coder_day_quantiles
 
     assert coder_day_quantiles(cd)["coder_days"].sum() == (~away).sum()  # percentiles of days worked
     reps = results.replications.set_index("replication")
@@ -108,7 +109,7 @@ def test_absence_leaves_other_draws_alone():
 ])
 def test_bad_absence_is_refused_in_one_line(section, message):
     with pytest.raises(ScenarioError, match=message) as err:
-        sim.scenario.parse_scenario({**ONE_TYPE, "absence": section})
+        sim.scenario.config.parse_scenario({**ONE_TYPE, "absence": section})
     assert "\n" not in str(err.value)
 
 
@@ -141,8 +142,8 @@ def test_revenue_needs_known_types_and_bounded_dollars():
 
 
 def test_optional_metrics_are_registered_and_reported_only_when_on():
-    from sim.metrics import metric_names
-    from sim.registry import lookup
+    from sim.runs.metrics import metric_names
+    from sim.runs.registry import lookup
 
     off, on = scenario(), scenario(revenue={"per_chart": {"a": 1}}, absence={"unplanned_probability": 0.1})
     extra = {"shrinkage", "absent_days", "dnfb_dollars_mean", "dnfb_days"}

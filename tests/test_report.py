@@ -15,11 +15,12 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
-from sim.output import write_run
+from sim.cli.app import app
 from sim.report import build_report, load_run, plots_for
 from sim.report.load import RunFolderError
-from sim.scenario import parse_scenario, set_path
+from sim.runs.write import write_run
+from sim.scenario.config import parse_scenario
+from sim.scenario.whatifs import set_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -171,7 +172,8 @@ def test_staffing_folder_draws_the_staffing_curve(tmp_path: Path) -> None:
 def _staff_folder(out: Path, target: str, coders: tuple[int, int], data: dict | None = None,
                   confidence: float = 0.9) -> Path:
     """A real staffing search on a tiny department (main team starts at 10, one fixed team of 2)."""
-    from sim.staffing import parse_target, search, write_staffing
+    from sim.analysis.staffing import search, write_staffing
+    from sim.analysis.targets import parse_target
 
     raw = data or {
         "name": "tiny department", "days": 7, "target_days": 1,
@@ -182,7 +184,7 @@ def _staff_folder(out: Path, target: str, coders: tuple[int, int], data: dict | 
         "breaks": [{"at": "12:00", "minutes": 30}], "interruptions": {"per_day": 0},
     }
     scenario = parse_scenario(raw)
-    goal = parse_target(target, [m for m in sim.registry.metric_names(scenario.chart_types)])
+    goal = parse_target(target, [m for m in sim.runs.registry.metric_names(scenario.chart_types)])
     write_staffing(search(scenario, goal, coders, confidence=confidence, reps=3), out)
     return out
 
@@ -234,7 +236,7 @@ def test_key_results_clip_a_negative_count_bound_with_a_note(multi_day: Path, tm
 
 
 def test_report_reads_the_registry_for_names_and_units(multi_day: Path) -> None:
-    from sim.registry import headline_names, lookup
+    from sim.runs.registry import headline_names, lookup
 
     html = (multi_day / "report.html").read_text(encoding="utf-8")
     shown = set(pd.read_csv(multi_day / "summary.csv").dropna(subset=["mean"])["metric"])
@@ -266,9 +268,9 @@ def test_cli_report_writes_files_and_never_reruns(multi_day: Path, tmp_path: Pat
     def no_run(*args, **kwargs):
         raise AssertionError("the report re-ran the simulation")
 
-    monkeypatch.setattr("sim.runner.run", no_run)  # the CLI imports the runner when a command needs it
-    monkeypatch.setattr("sim.runner.run_to_precision", no_run)
-    monkeypatch.setattr("sim.chunk.simulate_chunk", no_run)
+    monkeypatch.setattr("sim.runs.runner.run", no_run)  # the CLI imports the runner when a command needs it
+    monkeypatch.setattr("sim.runs.runner.run_to_precision", no_run)
+    monkeypatch.setattr("sim.runs.tasks.simulate_chunk", no_run)
     result = CliRunner().invoke(app, ["report", str(folder)])
     assert result.exit_code == 0, result.output
     assert (folder / "report.html").is_file() and (folder / "results.xlsx").is_file()

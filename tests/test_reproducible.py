@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.app import app
 from tests.conftest import SCENARIOS
 
 RUNNER = CliRunner()
@@ -53,7 +53,7 @@ def test_replication_does_not_depend_on_how_many_run(tmp_path: Path) -> None:
 def test_streamed_chart_tables_equal_the_kept_ones(tmp_path: Path) -> None:
     """The CLI streams charts.csv and activities.csv task by task; the bytes equal a table written whole."""
     import sim
-    from sim.output import write_run
+    from sim.runs.write import write_run
 
     path = SCENARIOS / "slow_queries.yaml"  # a base and a variant, queries, breaks
     result = RUNNER.invoke(app, ["run", str(path), "--out", str(tmp_path / "streamed"), "--reps", "7", "--seed", "5",
@@ -69,11 +69,11 @@ def test_task_size_does_not_change_the_numbers(monkeypatch) -> None:
     import pandas as pd
 
     import sim
-    import sim.chunk
+    import sim.runs.tasks
 
     scenario = sim.load_scenario(SCENARIOS / "slow_queries.yaml")
     whole = sim.run(scenario, reps=6, seed=2)
-    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 1)
+    monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 1)
     one_by_one = sim.run(scenario, reps=6, seed=2)
     for table in ("replications", "summary", "coder_days", "days", "charts", "activities"):
         pd.testing.assert_frame_equal(getattr(whole, table), getattr(one_by_one, table), obj=table)

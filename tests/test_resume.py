@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import sim.chunk
-import sim.output
-from sim.cli import app
+import sim.runs.checkpoint
+import sim.runs.tasks
+from sim.cli.app import app
 from tests.conftest import SCENARIOS
 
 SCENARIO = SCENARIOS / "slow_queries.yaml"  # a base and a variant: tasks of two variants, queries, breaks
 ARGS = ["--reps", "9", "--seed", "4", "--charts"]
 TABLES = ("charts.csv", "activities.csv", "coder_days.csv", "days.csv", "replications.csv", "summary.csv",
-          "comparison.csv", "percentiles.csv", "warmup.csv")
+          "comparison.csv", "percentiles.csv", "warmup.csv", "turnaround.csv")
 
 
 def _run(*args: str):
@@ -24,7 +24,7 @@ def _run(*args: str):
 
 def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> None:
     """Ctrl-C while the task after ``finished`` tasks is being saved: its rows are on disk, not journalled."""
-    save = sim.output.Checkpoint.__call__
+    save = sim.runs.checkpoint.Checkpoint.__call__
     calls = {"n": 0}
 
     def interrupted(self, chunk) -> None:
@@ -35,14 +35,14 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, finished: int) -> None:
         calls["n"] += 1
         save(self, chunk)
 
-    monkeypatch.setattr(sim.output.Checkpoint, "__call__", interrupted)
+    monkeypatch.setattr(sim.runs.checkpoint.Checkpoint, "__call__", interrupted)
 
 
 def test_resumed_run_has_the_bytes_of_an_uninterrupted_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = _run(*ARGS, "--out", str(tmp_path / "whole"))
     assert whole.exit_code == 0, whole.output
 
-    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 2)  # many small tasks
+    monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 2)  # many small tasks
     with monkeypatch.context() as m:
         _interrupt_after(m, finished=6)  # the base's 9 replications done, the variant's first 3 done
         stopped = _run(*ARGS, "--out", str(tmp_path / "run"))
@@ -51,16 +51,16 @@ def test_resumed_run_has_the_bytes_of_an_uninterrupted_one(tmp_path: Path, monke
     assert partial.is_dir() and not (tmp_path / "run").exists()
     assert "--resume" in stopped.output
 
-    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 3)  # other task sizes on resume: same numbers
+    monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 3)  # other task sizes on resume: same numbers
     resumed = _run("--resume", str(partial), "--workers", "2")
     assert resumed.exit_code == 0, resumed.output
-    assert not partial.exists() and not (tmp_path / "run" / sim.output.CHECKPOINT).exists()
+    assert not partial.exists() and not (tmp_path / "run" / sim.runs.checkpoint.CHECKPOINT).exists()
     for name in TABLES:
         assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
 def test_resume_refuses_another_scenario_or_a_stranger_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 2)
+    monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 2)
     with monkeypatch.context() as m:
         _interrupt_after(m, finished=1)
         assert _run(*ARGS, "--out", str(tmp_path / "run")).exit_code == 130
@@ -78,7 +78,7 @@ def test_a_failed_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def broken(self, chunk) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(sim.output.Checkpoint, "__call__", broken)
+    monkeypatch.setattr(sim.runs.checkpoint.Checkpoint, "__call__", broken)
     result = _run(*ARGS, "--out", str(tmp_path / "run"))
     assert result.exit_code != 0
     assert list(tmp_path.iterdir()) == []
@@ -90,7 +90,7 @@ def test_parquet_run_resumed_has_the_rows_of_the_csv_run(tmp_path: Path, monkeyp
 
     whole = _run(*ARGS, "--out", str(tmp_path / "csv"))
     assert whole.exit_code == 0, whole.output
-    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 2)
+    monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 2)
     with monkeypatch.context() as m:
         _interrupt_after(m, finished=4)
         stopped = _run(*ARGS, "--charts-format", "parquet", "--out", str(tmp_path / "pq"))
@@ -127,7 +127,7 @@ def test_precision_run_resumed_stops_where_an_uninterrupted_one_does(
     reached = len((tmp_path / "whole" / "replications.csv").read_text().splitlines()) - 1
     assert reached > 2 * 4  # several checks: the interruption below falls after the first
 
-    monkeypatch.setattr(sim.chunk, "MAX_REPS_PER_CHUNK", 2)
+    monkeypatch.setattr(sim.runs.tasks, "MAX_REPS_PER_CHUNK", 2)
     with monkeypatch.context() as m:
         _interrupt_after(m, finished=7)  # past the first check (4 reps × 2 variants in 4 tasks), mid-way through the next
         stopped = _run(*args, "--out", str(tmp_path / "run"))

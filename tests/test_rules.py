@@ -7,11 +7,11 @@ import math
 import pytest
 
 import sim
-from sim.calendar import DAY, Calendar
-from sim.metrics import pay_per_minute
-from sim.model import simulate
+from sim.model.department import simulate
 from sim.model.physician import answered_at
-from sim.scenario import Window, parse_scenario
+from sim.runs.metrics import pay_per_minute
+from sim.scenario.calendar import DAY, Calendar
+from sim.scenario.config import Window, parse_scenario
 
 OFFICE = Window(start="08:00", end="17:00", weekdays=["mon", "tue", "wed", "thu", "fri"])
 

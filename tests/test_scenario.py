@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.config import load_scenario
+from sim.scenario.errors import ScenarioError
 from tests.conftest import SCENARIOS
 
 
@@ -72,7 +73,7 @@ def test_baseline_lands_in_the_documented_productivity_range() -> None:
 def test_sweep_expands_a_grid_and_keeps_the_charts_common(write_scenario) -> None:
     """Every sweep point sees the same charts (common random numbers): only what the swept setting changes differs."""
     import sim
-    from sim.model import simulate
+    from sim.model.department import simulate
 
     text = (SCENARIOS / "slow_queries.yaml").read_text().replace(
         "extends: baseline.yaml", f"extends: {SCENARIOS / 'baseline.yaml'}"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.scenario import load_scenario
-from sim.selection import choose_plan
+from sim.analysis.selection import choose_plan
+from sim.scenario.config import load_scenario
 from tests.conftest import SCENARIOS
 
 SLOW = SCENARIOS / "slow_queries.yaml"
@@ -31,7 +31,7 @@ def test_selection_is_reproducible_whatever_the_workers() -> None:
 
 
 def test_cli_writes_the_selection(tmp_path: Path) -> None:
-    from sim.cli import app
+    from sim.cli.app import app
 
     out = tmp_path / "sel"
     result = CliRunner().invoke(
@@ -54,7 +54,7 @@ def test_cli_writes_the_selection(tmp_path: Path) -> None:
     ],
 )
 def test_bad_selection_settings_are_one_line_errors(path: Path, args: list[str], message: str) -> None:
-    from sim.cli import app
+    from sim.cli.app import app
 
     result = CliRunner().invoke(app, ["select", str(path), *args])
     assert result.exit_code == 2

@@ -27,7 +27,7 @@ import yaml
 pytest.importorskip("fastapi", reason="the serve extra is needed: pip install 'chartsim[serve]'")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from sim.scenario import load_scenario  # noqa: E402
+from sim.scenario.config import load_scenario  # noqa: E402
 from sim.serve.app import create_app  # noqa: E402
 from sim.serve.controls import changes, controls  # noqa: E402
 from sim.serve.views import difference_sentence  # noqa: E402
@@ -38,10 +38,25 @@ CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.xdist_group("serve")
 
 
+ORIGIN = "http://127.0.0.1:8050"  # the page's own origin in these tests (a loopback name the server accepts)
+
+
+def page_client(app) -> TestClient:
+    """A client that is the page: its own origin, and the session token the page hands out."""
+    c = TestClient(app, base_url=ORIGIN)
+    c.__enter__()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/").text).group(1)
+    c.headers.update({"Origin": ORIGIN, "X-CSRF-Token": token})
+    return c
+
+
 @pytest.fixture
 def client(tmp_path: Path):
-    with TestClient(create_app([ROOT / "scenarios"], workers=2, work_dir=tmp_path)) as c:
+    c = page_client(create_app([ROOT / "scenarios"], workers=2, work_dir=tmp_path))
+    try:
         yield c
+    finally:
+        c.__exit__(None, None, None)
 
 
 def _wait(client: TestClient, job_id: str, timeout: float = 60) -> dict:
@@ -211,11 +226,11 @@ def test_the_page_loads_nothing_from_elsewhere(client):
 
 
 def test_chartsim_serve_is_registered():
-    from sim.cli import app
+    from sim.cli.app import app
 
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     if "serve" not in names:
-        pytest.skip("chartsim serve is not registered in sim/cli.py yet")
+        pytest.skip("chartsim serve is not registered in sim/cli/app.py yet")
     out = subprocess.run([sys.executable, "-m", "sim", "serve", "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "--port" in out.stdout
 
@@ -256,8 +271,16 @@ def server():
         proc.kill()
 
 
+def _on_screen(page, selector: str, height: int = 800) -> None:
+    """The element is in the window at 1280 × 800, whole, without scrolling the page."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height + 0.5, (selector, box)
+
+
 def test_the_page_in_chromium(server: str, tmp_path: Path):
-    """Load, change the coders, run, see the results and the difference change; a bad upload shows its error."""
+    """A manager's afternoon at 1280 × 800: load, change the coders, run (the results side says it is running),
+    read the answer, run again, cancel (the old answer is marked old), find the staffing, use a team whose name
+    has a quote, and upload a bad file. A screenshot after each step; no request fails, nothing breaks the CSP."""
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
@@ -270,45 +293,100 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             requests: list[str] = []
+            failed: list[str] = []
+            console: list[str] = []
             page.on("request", lambda r: requests.append(r.url))
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
             page.goto(server + "?scenario=bundled:department")
             page.wait_for_selector("#what-if")
+            _on_screen(page, "#run")  # Run is in view without scrolling
+            _on_screen(page, "footer")  # the footer is whole at 800 px
             page.screenshot(path=str(ARTIFACTS / "1-loaded.png"))
 
-            page.fill("#f-reps", "6")
             page.fill("#f-coders\\.count", "7")
             page.dispatch_event("#f-coders\\.count", "input")
+            page.locator("#ask").evaluate("el => el.scrollTop = 400")  # far down the fields: Run is still there
+            _on_screen(page, "#run")
             page.screenshot(path=str(ARTIFACTS / "2-coders-changed.png"))
+            page.locator("#ask").evaluate("el => el.scrollTop = 0")
 
-            page.click("#run")
-            page.wait_for_selector("#results article[data-run]", timeout=60_000)
+            page.click("#run")  # the default replications: the turnaround figure is drawn from the run's counts
+            page.wait_for_selector("#results-status.running")
+            assert "Running" in page.inner_text("#results-status") and "press" not in page.inner_text("#answer")
+            page.screenshot(path=str(ARTIFACTS / "3-running.png"))
+            page.wait_for_selector("#results article[data-run]", timeout=120_000)
+            assert page.locator("#results-status").is_hidden()
             first = page.inner_text("#difference")
-            assert "charts a day per coder" in first and "CI" in first
+            said = [li.get_attribute("data-metric") for li in page.locator("#difference li").all()]
+            assert said[0].startswith("turnaround") and said[-1] == "charts_per_coder_day", said
+            assert "spread" in first or "shared by more coders" in first
             assert "Coders, main team: 5 → 7 coders" in page.inner_text("#results .changes")
+            heads = page.locator("#metrics-table tbody th").all_inner_texts()
+            assert heads[0].startswith("95th percentile arrival to coded") and "_" not in "".join(heads)
+            assert page.locator("#metrics-table td.differs", has_text=re.compile(r"^[-+]?\$?0\.?0*%?$")).count() == 0
             assert page.locator("#figure-charts_per_day img").count() == 1
-            page.screenshot(path=str(ARTIFACTS / "3-results.png"), full_page=True)
+            assert page.locator("#figure-turnaround img").count() == 1
+            assert "of 6 variant effects" not in page.inner_text("#results")
+            page.screenshot(path=str(ARTIFACTS / "4-results.png"))
+            page.locator("#figure-turnaround").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "5-results-figures.png"))
             page.emulate_media(media="print")
-            page.screenshot(path=str(ARTIFACTS / "3-print.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "5-print.png"), full_page=True)
             page.emulate_media(media="screen")
 
+            with page.expect_download() as download:  # a plain form POST: its Origin and token pass the guard
+                page.click("#download-yaml")
+            path = tmp_path / "what-if.yaml"
+            download.value.save_as(path)
+            assert load_scenario(path).coders.count == 7
+
             run_id = page.get_attribute("#results article", "data-run")
+            page.fill("#f-reps", "6")
             page.fill("#f-coders\\.count", "3")
             page.click("#run")
-            page.wait_for_function(f"document.querySelector('#results article').dataset.run !== '{run_id}'",
-                                   timeout=60_000)
+            page.wait_for_selector(f"#results article:not([data-run='{run_id}'])", timeout=60_000)
             second = page.inner_text("#difference")
             assert second != first and "Coders, main team: 5 → 3 coders" in page.inner_text("#results .changes")
-            page.screenshot(path=str(ARTIFACTS / "4-results-changed.png"))
+            page.screenshot(path=str(ARTIFACTS / "6-results-changed.png"))
 
+            page.fill("#f-reps", "500")  # long enough to cancel
+            page.click("#run")
+            page.wait_for_selector("#results-status.running")
+            page.click("#cancel")
+            page.wait_for_selector("#results-status.cancelled", timeout=30_000)
+            assert "previous run" in page.inner_text("#results-status")
+            assert page.locator("#results article.old").count() == 1
+            page.screenshot(path=str(ARTIFACTS / "7-cancelled.png"))
+            page.fill("#f-reps", "6")
+
+            page.select_option("#f-target_metric", "share_within_target")
+            assert page.inner_text("#target-unit") == "%"
             page.select_option("#f-target_metric", "turnaround_p95_days")
+            assert page.inner_text("#target-unit") == "days"
             page.fill("#f-target_value", "3")
             page.fill("#f-coders_range", "2..6")
             page.fill("#f-staff_reps", "3")
             page.click("#staff")
             page.wait_for_selector("#staffing #staff-answer", timeout=60_000)
-            assert "main-team coders" in page.inner_text("#staff-answer")
-            page.locator("#staffing").scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "5-staffing.png"), full_page=True)
+            answer = page.inner_text("#staff-answer")
+            assert "main-team coders" in answer and "95th percentile arrival to coded" in answer
+            _on_screen(page, "#staff-answer")  # the answer scrolled into view in its column
+            page.screenshot(path=str(ARTIFACTS / "8-staffing.png"))
+
+            level = load_scenario(ROOT / "scenarios" / "baseline.yaml").coders.level
+            quoted = tmp_path / "quoted.yaml"
+            quoted.write_text(f"name: quoted\nextends: baseline.yaml\ncoders:\n  teams:\n"
+                              f"    'night \"B\"': {{count: 2, level: {level}}}\n")
+            page.set_input_files("#upload-file", str(quoted))
+            page.wait_for_url(re.compile(r"scenario=uploaded"))
+            page.wait_for_selector("#what-if")
+            page.get_by_label('Coders, team night "B"', exact=True).fill("4")
+            page.fill("#f-reps", "2")
+            page.click("#run")
+            page.wait_for_selector("#results article[data-run]", timeout=60_000)
+            assert 'Coders, team night "B": 2 → 4 coders' in page.inner_text("#results .changes")
+            page.screenshot(path=str(ARTIFACTS / "9-quoted-team.png"))
 
             bad = tmp_path / "bad.yaml"
             bad.write_text("name: bad\ndays: -1\n")
@@ -318,11 +396,14 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             error = page.inner_text("#upload-error")
             assert error.startswith("bad.yaml: days:") and "greater than or equal to 1" in error
             assert page.locator("#upload-error").is_visible()
-            box = page.locator("#upload-error").bounding_box()  # on screen, beside the field, not scrolled away
-            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 800, box
-            page.screenshot(path=str(ARTIFACTS / "6-bad-upload.png"))
+            _on_screen(page, "#upload-error")  # beside the field, not scrolled away
+            page.screenshot(path=str(ARTIFACTS / "10-bad-upload.png"))
+
             outside = [u for u in requests if not u.startswith(server) and not u.startswith("data:")]
             assert outside == [], f"the page asked for something elsewhere: {outside}"
+            unexpected = [f for f in failed if not f.startswith("400 ") or not f.endswith("/scenarios")]  # bad.yaml
+            assert unexpected == [], f"requests that failed (a missing favicon?): {unexpected}"
+            assert not [m for m in console if "Content Security Policy" in m or "Refused" in m], console
         finally:
             browser.close()
 
@@ -369,6 +450,7 @@ class _Firefox:
         self.n = 0
         self.call("session.new", capabilities={})
         self.context = self.call("browsingContext.getTree")["contexts"][0]["context"]
+        self.call("browsingContext.setViewport", context=self.context, viewport={"width": 1280, "height": 800})
 
     def call(self, method: str, **params):
         self.n += 1
@@ -408,6 +490,10 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
         firefox.call("browsingContext.navigate", context=firefox.context, url=server + "?scenario=bundled:department",
                      wait="complete")
         assert firefox.js("document.getElementById('upload-file') !== null")
+        assert firefox.js("innerWidth") == 1280 and firefox.js("innerHeight") == 800
+        for selector in ("#run", "footer"):  # Run in view without scrolling, the footer whole
+            assert firefox.js(f"document.querySelector('{selector}').getBoundingClientRect().bottom <= innerHeight + 0.5")
+        assert firefox.js("fetch('/favicon.ico').then(r => r.status)") == 200
         firefox.js("(() => { const f = document.getElementById('f-coders.count'); f.value = '7';"
                    " f.dispatchEvent(new Event('input', {bubbles: true}));"
                    " document.getElementById('f-reps').value = '4'; document.getElementById('run').click(); })()")
@@ -418,6 +504,70 @@ def test_the_page_in_firefox(server: str, tmp_path: Path):
         said = firefox.js("document.getElementById('difference').innerText")
         assert "charts a day per coder" in said and "CI" in said
         assert "Coders, main team: 5 → 7 coders" in firefox.js("document.querySelector('#results .changes').innerText")
+        assert firefox.js("document.querySelectorAll('#figure-turnaround img').length") == 1
         firefox.screenshot(ARTIFACTS / "firefox-results.png")
     finally:
         firefox.close()
+
+
+def test_a_negative_binomial_volume_changes_its_mean_and_keeps_its_dispersion() -> None:
+    from pydantic import TypeAdapter
+
+    from sim.scenario.distributions import CountDistribution
+    from sim.serve.controls import _count_changes
+
+    count = TypeAdapter(CountDistribution).validate_python({"dist": "negative_binomial", "mean": 100, "dispersion": 8})
+    assert _count_changes("arrivals.daily.x.count", count, 120.0) == {"arrivals.daily.x.count.mean": 120.0}
+
+
+# ---------------------------------------------------------------- clear to a manager
+
+
+def test_sentences_lead_with_what_the_change_is_for(client):
+    """Adding coders: turnaround, backlog and cost first; charts per coder last, neutral, with the reason it fell."""
+    job_id = _run(client, **{"coders.count": "3"})
+    assert _wait(client, job_id)["status"] == "done"
+    from sim.serve.views import sentences
+
+    said = sentences(client.app.state.jobs.get(job_id).result.results)
+    order = [s.metric for s in said]
+    assert order.index("turnaround_p95_days") < order.index("cost_per_chart") < order.index("charts_per_coder_day")
+    last = said[-1]
+    assert last.metric == "charts_per_coder_day" and last.tone == "neutral"
+    assert "shared by more coders (1 → 3)" in last.note
+    shown = re.sub(r"<[^>]+>", " ", client.get(f"/runs/{job_id}/results").text)  # the text, not the attributes
+    assert "share_started_within_target" not in shown and "charts coded per coder per working day" in shown.lower()
+
+
+def test_a_difference_that_shows_as_zero_is_not_bold():
+    from sim.serve.views import _shows_zero
+
+    assert all(_shows_zero(t) for t in ("-0.0%", "+0.00", "-$0.00", "+0"))
+    assert not any(_shows_zero(t) for t in ("+0.1%", "-0.014", "+$1.19", "–"))
+
+
+def test_the_turnaround_figure_is_drawn_without_the_per_chart_table(client, monkeypatch: pytest.MonkeyPatch):
+    """A run too large to keep every chart (the department at the default replications) still draws turnaround."""
+    import sim.serve.experiments
+
+    monkeypatch.setattr(sim.serve.experiments, "KEEP_CHARTS_ROWS", 0)
+    job_id = _run(client, **{"coders.count": "2"})
+    assert _wait(client, job_id)["status"] == "done"
+    assert client.app.state.jobs.get(job_id).result.results.charts is None
+    html = client.get(f"/runs/{job_id}/results").text
+    figure = html[html.index('id="figure-turnaround"'):]
+    assert figure.index("<img") < figure.index("</figure>")
+    assert "half the coded charts took under" in figure
+
+
+def test_a_share_target_is_entered_in_percent(client):
+    form = {"scenario": "bundled:baseline", "target_metric": "share_within_target", "target_op": ">=",
+            "target_value": "90", "coders_range": "1..2", "staff_reps": "2"}
+    answer = client.post("/staff", data=form)
+    assert answer.status_code == 200, answer.text
+    job = client.app.state.jobs.get(answer.json()["id"])
+    assert job.title.endswith("share_within_target >= 0.9")
+    assert _wait(client, job.id)["status"] == "done"
+    assert "at least 90.0%" in client.get(f"/runs/{job.id}/results").text
+    page = client.get("/?scenario=bundled:baseline").text
+    assert 'value="share_within_target" data-unit="%"' in page

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.folders import OWNER, claim, reclaim
-from sim.output import CHECKPOINT, load_checkpoint
+from sim.runs.checkpoint import CHECKPOINT, load_checkpoint
+from sim.runs.folders import OWNER, claim, reclaim
 from tests.conftest import ROOT, SCENARIOS
 
 psutil = pytest.importorskip("psutil")

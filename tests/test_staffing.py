@@ -12,20 +12,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.scenario import ScenarioError, parse_scenario
-from sim.staffing import (
-    STAFFING_COLUMNS,
-    Target,
-    _search,
-    known_metrics,
-    min_reps_for_probability,
-    parse_coders,
-    parse_target,
-    search,
-    wilson,
-    workload,
-)
+from sim.analysis.estimate import workload
+from sim.analysis.staffing import STAFFING_COLUMNS, _search, search
+from sim.analysis.targets import Target, known_metrics, parse_coders, parse_target
+from sim.cli.app import app
+from sim.scenario.config import parse_scenario
+from sim.scenario.errors import ScenarioError
+from sim.stats.summary import min_reps_for_probability, wilson
 from tests.conftest import SCENARIOS
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -177,8 +170,8 @@ def test_improving_curve_is_said_by_the_command(write_scenario, tmp_path: Path) 
 
 
 def test_n_and_n_minus_1_compare_registry_headline_metrics(write_scenario, tmp_path: Path) -> None:
-    from sim.registry import lookup
-    from sim.staffing import shown_metrics
+    from sim.analysis.targets import shown_metrics
+    from sim.runs.registry import lookup
 
     scenario = parse_scenario(fixed_department())
     shown = shown_metrics(scenario, "backlog_end")
@@ -241,7 +234,7 @@ def test_search_of_any_width_finds_the_smallest_count_that_meets(width: int) -> 
 
 def test_more_coders_never_raise_the_backlog_in_the_staffing_search() -> None:
     """On the bundled department every count the search simulates is no worse than the one below it."""
-    from sim.scenario import load_scenario
+    from sim.scenario.config import load_scenario
 
     scenario = load_scenario(SCENARIOS / "department.yaml")
     result = search(scenario, Target("backlog_mean", "<=", 120), (0, 12), reps=3, seed=3)
@@ -265,7 +258,7 @@ def test_wilson_interval_reference_values() -> None:
 
 def test_workload_of_the_bundled_department_matches_the_hand_sum() -> None:
     """The scenario file's comment: ≈3,500 min a working day (backlog included), 442 productive min."""
-    from sim.scenario import load_scenario
+    from sim.scenario.config import load_scenario
 
     w = workload(load_scenario(SCENARIOS / "department.yaml"))
     assert w.productive_minutes == pytest.approx(510 - 60 - 2 * 4)

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from sim.streams import Streams, stream, stream_key
+from sim.model.streams import Streams, stream, stream_key
 
 
 def test_stream_is_the_documented_hash() -> None:

@@ -8,7 +8,10 @@ left out. The model lands each day's charts at 00:00 with a Poisson count of
 mean × the weekday's factor; ``mean`` is the Monday–Friday average and each
 factor the weekday's average over it. The dispersion index (Pearson χ² over
 its degrees of freedom) says whether Poisson fits: within its interval
-under Poisson, or over-/underdispersed.
+under Poisson, or over-/underdispersed. Overdispersed counts are written as a
+negative binomial with the same mean and factors and the dispersion k
+(variance = mean + mean²/k) fitted by maximum likelihood, with a profile
+likelihood interval.
 
 The backlog at the start is the charts discharged before the log's first day
 and first reviewed in it. Without ``discharged_at`` the volume is the charts
@@ -25,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import WEEKDAYS
+from sim.scenario.calendar import WEEKDAYS
 
 WAIT_QUANTILE = 0.99
 WORKWEEK = WEEKDAYS[:5]
@@ -58,12 +61,23 @@ class Volume:
     dispersion: float
     dispersion_ci: tuple[float, float]
     from_discharges: bool
+    k: tuple[float, float, float] | None = None  # negative binomial dispersion and its interval, when overdispersed
+    confidence: float = 0.95
+
+    @property
+    def overdispersed(self) -> bool:
+        return self.k is not None
 
     @property
     def verdict(self) -> str:
         low, high = self.dispersion_ci
         if math.isnan(self.dispersion):
             return "Poisson assumed"
+        if self.k is not None:
+            k, k_low, k_high = self.k
+            return (f"overdispersed (index {self.dispersion:.2f}, Poisson range {low:.2f}–{high:.2f}): negative "
+                    f"binomial, dispersion k={k:.3g} ({self.confidence * 100:g} % interval {k_low:.3g}–{k_high:.3g}; "
+                    "variance = mean + mean²/k)")
         if self.dispersion > high:
             return f"overdispersed (index {self.dispersion:.2f}, Poisson range {low:.2f}–{high:.2f}): Poisson understates the day-to-day spread"
         if self.dispersion < low:
@@ -122,8 +136,41 @@ def daily_volumes(charts: pd.DataFrame, win: Window, confidence: float = 0.95) -
             ci = (float(stats.chi2.ppf((1 - confidence) / 2, df) / df), float(stats.chi2.ppf((1 + confidence) / 2, df) / df))
         else:
             index, ci = math.nan, (math.nan, math.nan)
-        out[str(kind)] = Volume(str(kind), n_days, base, factors, index, ci, bool(from_discharges))
+        k = None
+        if not math.isnan(index) and index > ci[1]:
+            k = nb_dispersion(counts, expected, weekday if weekly else np.zeros(n_days, int), confidence)
+        out[str(kind)] = Volume(str(kind), n_days, base, factors, index, ci, bool(from_discharges), k, confidence)
     return out
+
+
+def nb_dispersion(counts: np.ndarray, expected: np.ndarray, groups: np.ndarray,
+                  confidence: float = 0.95) -> tuple[float, float, float]:
+    """Negative binomial dispersion k and its profile interval; ``expected`` are the means of ``groups`` (weekdays).
+
+    The likelihood is Cox–Reid adjusted for the group means estimated from the same days (as edgeR and DESeq
+    do): plain maximum likelihood would take their spread for less dispersion, as a variance divided by n does.
+    """
+    from scipy.optimize import brentq, minimize_scalar
+    from scipy.special import gammaln
+
+    c, e = np.asarray(counts, dtype=float), np.asarray(expected, dtype=float)
+    group_means = np.array([e[groups == g][0] for g in np.unique(groups)])
+
+    def loglik(log_k: float) -> float:
+        k = math.exp(log_k)
+        plain = np.sum(gammaln(c + k) - gammaln(k) - gammaln(c + 1) + k * np.log(k / (k + e)) + c * np.log(e / (k + e)))
+        return float(plain + 0.5 * np.sum(np.log1p(group_means / k)))
+
+    lo_bound, hi_bound = math.log(1e-3), math.log(1e6)
+    best = minimize_scalar(lambda v: -loglik(v), bounds=(lo_bound, hi_bound), method="bounded")
+    top = -float(best.fun)
+    drop = float(stats.chi2.ppf(confidence, 1)) / 2
+
+    def edge(bound: float) -> float:
+        gap = lambda v: loglik(v) - (top - drop)  # noqa: E731
+        return math.exp(brentq(gap, bound, best.x) if gap(bound) < 0 else bound)
+
+    return math.exp(best.x), edge(lo_bound), edge(hi_bound)
 
 
 def starting_backlog(charts: pd.DataFrame, win: Window) -> Backlog:

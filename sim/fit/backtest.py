@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.calendar import DAY
 from sim.fit import observed
 from sim.fit.department import DepartmentFit
 from sim.fit.observed import Measure
-from sim.scenario import Scenario
-from sim.stats import t_interval
+from sim.scenario.calendar import DAY
+from sim.scenario.config import Scenario
+from sim.stats.summary import t_interval
 
 METRICS = (
     ("charts_per_coder_day", "charts", "charts finished per coder-day at work"),

@@ -56,6 +56,7 @@ def charts_from(sessions: pd.DataFrame, log: SessionLog) -> pd.DataFrame:
         "first_end": first["ended_at"].max(),
         "first_minutes": first["minutes"].sum(),
         "first_level": first["level"].first(),
+        "first_coder": first["coder"].first(),
         "completion_start": done["started_at"].min(),
         "completion_end": done["ended_at"].max(),
         "completion_minutes": done["minutes"].sum(),

@@ -1,11 +1,9 @@
 """Coders: how many of each level, how fast, and the working day their sessions trace.
 
-A level's speed is the department's expected minutes for its charts (the
-type means, so a level coding harder types is not called slow) over its
-actual minutes, on first reviews without a query. A level with few charts
-is pulled toward 1: speed = 1 + (raw − 1) · n / (n + SHRINK), so a level
-with SHRINK charts keeps half its deviation. Speeds are relative to the
-department, whose coding times are fitted at speed 1.
+A level's speed, relative to a reference level, comes from one joint model
+of log(minutes) on chart type, level and coder (sim.fit.speeds), so a level
+that codes harder types is neither called slow nor pulled toward the
+department's mix.
 
 The count of a level is the mean number of its coders at work on a working
 day (absences and part-timers included), not the number of names. The
@@ -27,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.calendar import WEEKDAYS
+from sim.fit.speeds import LevelSpeed, Speeds
+from sim.scenario.calendar import WEEKDAYS
 
-SHRINK = 30.0
 ROUND_CLOCK = 15  # minutes: shift times are rounded to the quarter hour
 
 
@@ -40,10 +38,16 @@ class LevelFit:
     level: str
     names: int  # distinct coders of this level in the log
     present: float  # mean coders of this level at work per working day
-    charts: int  # first reviews without a query behind the speed
-    raw_speed: float
-    speed: float
+    pace: LevelSpeed  # speed relative to the reference level, with its interval
     skills: list[str] | None  # chart types this level opened; None = all
+
+    @property
+    def speed(self) -> float:
+        return self.pace.speed
+
+    @property
+    def charts(self) -> int:
+        return self.pace.charts
 
     @property
     def count(self) -> int:
@@ -64,24 +68,20 @@ class DayFit:
     waiting_known: bool
 
 
-def level_fits(sessions: pd.DataFrame, charts: pd.DataFrame) -> list[LevelFit]:
-    """Per level: count, speed relative to the department, chart types opened."""
-    clean = charts[charts["has_first_review"] & ~charts["queried"]]
-    type_mean = clean.groupby("chart_type")["first_minutes"].mean()
-    expected = clean["chart_type"].map(type_mean)
+def level_fits(sessions: pd.DataFrame, charts: pd.DataFrame, speeds: Speeds) -> list[LevelFit]:
+    """Per level: count, speed relative to the reference level, chart types opened."""
     workday_sessions = sessions.assign(date=sessions["started_at"].dt.normalize())
     days_worked = workday_sessions["date"].nunique()
     all_types = sorted(charts["chart_type"].unique())
     out = []
     for level, group in sessions.groupby("level"):
-        mine = clean["first_level"] == level
-        n = int(mine.sum())
-        raw = float(expected[mine].sum() / clean.loc[mine, "first_minutes"].sum()) if n else 1.0
         present = workday_sessions[workday_sessions["level"] == level].groupby("date")["coder"].nunique()
         opened = sorted(charts.loc[charts["first_level"] == level, "chart_type"].unique())
+        pace = speeds.levels.get(str(level), LevelSpeed(str(level), speeds.reference, 1.0, 1.0, 1.0, 0, 0.95,
+                                                        str(level) == speeds.reference))
         out.append(LevelFit(
-            str(level), int(group["coder"].nunique()), float(present.sum() / days_worked), n, raw,
-            1 + (raw - 1) * n / (n + SHRINK), None if opened == all_types or not opened else [str(t) for t in opened],
+            str(level), int(group["coder"].nunique()), float(present.sum() / days_worked), pace,
+            None if opened == all_types or not opened else [str(t) for t in opened],
         ))
     return sorted(out, key=lambda lf: -lf.present)
 

@@ -2,8 +2,8 @@
 
 Coding times are fitted on first reviews that sent no query (a queried first
 review also holds the query's writing), completions on the sessions after
-the answer; both are taken at the department's speed (each session's minutes
-times its level's speed). Samples too small to fit (under ``MIN_SAMPLE``)
+the answer; both are taken at the reference level's speed (each session's
+minutes times its level's speed, sim.fit.speeds). Samples too small to fit (under ``MIN_SAMPLE``)
 leave the schema's default in place, labelled an assumption.
 """
 
@@ -20,6 +20,7 @@ from sim.fit.coders import DayFit, LevelFit, day_fit, level_fits
 from sim.fit.distributions import Choice, choose
 from sim.fit.log import SessionLog
 from sim.fit.queries import QueryRate, answer_delays, query_rates
+from sim.fit.speeds import Speeds, fit_speeds
 
 MIN_SAMPLE = 30
 
@@ -42,6 +43,7 @@ class DepartmentFit:
     volumes: dict[str, Volume]
     backlog: Backlog
     levels: list[LevelFit]
+    speed_fit: Speeds
     day: DayFit
 
     @property
@@ -57,7 +59,8 @@ def fit_department(log: SessionLog, confidence: float = 0.95) -> DepartmentFit:
     """Fit every part of the scenario from the log."""
     sessions = sessions_with_roles(log)
     charts = charts_from(sessions, log)
-    levels = level_fits(sessions, charts)
+    speeds = fit_speeds(charts, confidence)
+    levels = level_fits(sessions, charts, speeds)
     speed = pd.Series({lf.level: lf.speed for lf in levels})
     reviewed = charts[charts["has_first_review"]]
     at_speed = reviewed["first_minutes"] * reviewed["first_level"].map(speed)
@@ -79,7 +82,7 @@ def fit_department(log: SessionLog, confidence: float = 0.95) -> DepartmentFit:
         log, sessions, charts, win, coding, completion, completion_n, writing_extra,
         query_rates(charts, confidence),
         choose(delays, unit="hours") if len(delays) >= MIN_SAMPLE else None, len(delays),
-        daily_volumes(charts, win, confidence), starting_backlog(charts, win), levels,
+        daily_volumes(charts, win, confidence), starting_backlog(charts, win), levels, speeds,
         day_fit(sessions, charts, pd.Timestamp(log.first_day), log.n_days),
     )
 

@@ -25,7 +25,7 @@ import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from sim.distributions import TimeDistribution
+from sim.scenario.distributions import TimeDistribution
 
 EMPIRICAL_POINTS = 100  # percentiles kept for an empirical distribution (when the schema refuses the winner)
 

@@ -17,6 +17,7 @@ dropped on purpose and counted.
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from sim.fit import MIN_CHARTS
+from sim.fit.logfile import LogFileError, open_log
 
 REQUIRED = ("chart_id", "chart_type", "coder", "started_at", "ended_at")
 OPTIONAL = ("discharged_at", "query_sent_at", "query_answered_at", "coder_level")
@@ -35,6 +37,7 @@ MAX_SESSION_HOURS = 8.0
 SHOWN = 5  # offending rows named in a message
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")  # 03/02/2026, 3.2.26
 
 
 class LogError(ValueError):
@@ -86,11 +89,25 @@ def parse_columns(text: str | None) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class DateForm:
+    """How to read dates that are not ISO 8601: day first (03/02/2026 = 3 February), or one strftime format."""
+
+    dayfirst: bool = False
+    format: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.dayfirst and self.format:
+            raise LogError("--dayfirst and --date-format: give one (the format already says where the day is)")
+
+
 def read_log(
-    path: str | Path, columns: dict[str, str] | None = None, timezone: str | None = None, min_charts: int = MIN_CHARTS
+    path: str | Path, columns: dict[str, str] | None = None, timezone: str | None = None, min_charts: int = MIN_CHARTS,
+    dates: DateForm | None = None,
 ) -> SessionLog:
     """Read, rename, parse and check a CSV or Parquet log; raises LogError with one line."""
     path = Path(path)
+    dates = dates or DateForm()
     raw, label, first = _read_table(path)
     raw = _renamed(raw, columns or {}, path)
     rows = pd.Series(range(first, first + len(raw)), index=raw.index)
@@ -102,9 +119,10 @@ def read_log(
     for col in REQUIRED:
         empty = frame[col].isna() | (frame[col].astype("string").str.strip() == "")
         fail.where(empty, f"{int(empty.sum())} rows have no {col}")
-    frame, zone = _parse_times(frame, timezone, fail)
+    frame, zone = _parse_times(frame, timezone, fail, dates)
     frame["row"] = rows
     _check(frame, fail)
+    _check_chart_ids(frame, path)
     hours = (frame["ended_at"] - frame["started_at"]) / pd.Timedelta(hours=1)
     long = hours > MAX_SESSION_HOURS
     frame = frame.loc[~long].reset_index(drop=True)
@@ -122,11 +140,12 @@ def read_log(
 def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
     """The raw table, the word for its rows and the number of its first data row."""
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path), "row", 1
-        return pd.read_csv(path, dtype=str, skipinitialspace=True), "line", 2
-    except FileNotFoundError:
-        raise LogError(f"{path}: no such file") from None
+        with open_log(path) as stream:
+            if path.suffix.lower() in (".parquet", ".pq"):
+                return pd.read_parquet(io.BytesIO(stream.read())), "row", 1  # Parquet seeks: read whole, bounded
+            return pd.read_csv(stream, dtype=str, skipinitialspace=True), "line", 2
+    except LogFileError as exc:
+        raise LogError(str(exc)) from None
     except pd.errors.EmptyDataError:
         raise LogError(f"{path}: the file is empty; a log needs a header and one row per coding session") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
@@ -167,7 +186,8 @@ class _Reporter:
         raise LogError(f"{self.path}: {problem}: {', '.join(shown)}{more}")
 
 
-def _parse_times(frame: pd.DataFrame, timezone: str | None, fail: _Reporter) -> tuple[pd.DataFrame, str]:
+def _parse_times(frame: pd.DataFrame, timezone: str | None, fail: _Reporter,
+                 dates: DateForm) -> tuple[pd.DataFrame, str]:
     """Timestamps → naive local datetimes; zones converted to one, mixtures refused."""
     target = None
     if timezone:
@@ -200,7 +220,13 @@ def _parse_times(frame: pd.DataFrame, timezone: str | None, fail: _Reporter) -> 
                    frame[col].astype("string"))
     out = frame.copy()
     for col in cols:
-        out[col] = _to_local(frame[col], col, bool(n_aware), target, offsets, fail)
+        out[col] = _to_local(frame[col], col, bool(n_aware), target, offsets, fail, dates)
+    if dates.format:
+        read_as = f"dates as {dates.format}; "
+    elif dates.dayfirst:
+        read_as = "numeric dates day first; "
+    else:
+        read_as = ""
     if not n_aware:
         zone = "naive local time" + (f" ({timezone})" if timezone else "")
     elif target is not None:
@@ -209,29 +235,57 @@ def _parse_times(frame: pd.DataFrame, timezone: str | None, fail: _Reporter) -> 
         zone = f"converted to UTC{common}, the most common offset (--timezone for a named zone)"
     else:
         zone = f"converted to {common}, the log's own zone"
-    return out, zone
+    return out, read_as + zone
 
 
 def _to_local(s: pd.Series, col: str, aware: bool, target: ZoneInfo | None, offsets: Counter[str],
-              fail: _Reporter) -> pd.Series:
+              fail: _Reporter, dates: DateForm) -> pd.Series:
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         parsed = s
     else:
         text = s.astype("string").str.strip().replace("", pd.NA)
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=aware)
-        retry = parsed.isna() & text.notna()
-        if retry.any():
-            parsed = parsed.astype(object)
-            parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=aware)
-            parsed = pd.to_datetime(parsed, utc=aware)
+        if dates.format:
+            try:
+                parsed = pd.to_datetime(text, errors="coerce", format=dates.format, utc=aware)
+            except ValueError as exc:
+                raise LogError(f"--date-format: cannot read {col} with {dates.format!r} ({exc})") from None
+        else:
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=aware)
+            retry = parsed.isna() & text.notna()
+            if retry.any():
+                if not dates.dayfirst:
+                    _refuse_ambiguous(text[retry], col, fail)
+                parsed = parsed.astype(object)
+                parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed", dayfirst=dates.dayfirst,
+                                               utc=aware)
+                parsed = pd.to_datetime(parsed, utc=aware)
         bad = parsed.isna() & text.notna()
-        fail.where(bad, f"{int(bad.sum())} unparseable {col} values (use e.g. 2026-01-05 08:30 or "
-                        "2026-01-05T08:30:00+01:00)", text)
+        hint = f"the format {dates.format}" if dates.format else "e.g. 2026-01-05 08:30 or 2026-01-05T08:30:00+01:00"
+        fail.where(bad, f"{int(bad.sum())} unparseable {col} values (use {hint})", text)
     if aware:
         parsed = parsed.dt.tz_convert("UTC") if parsed.dt.tz is not None else parsed.dt.tz_localize("UTC")
         zone = target if target is not None else _fixed(offsets.most_common(1)[0][0])
         parsed = parsed.dt.tz_convert(zone).dt.tz_localize(None)
     return parsed.astype("datetime64[ns]")
+
+
+def _refuse_ambiguous(text: pd.Series, col: str, fail: _Reporter) -> None:
+    """Numeric dates (03/02/2026) are read only with --dayfirst or --date-format: never guessed row by row."""
+    parts = text.str.extract(_NUMERIC_DATE).dropna()
+    if parts.empty:
+        return
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    ambiguous = parts[(first <= 12) & (second <= 12)]
+    shown = list((ambiguous if len(ambiguous) >= 2 else parts).index[:2])
+    examples = " and ".join(f"{text[i]!r} ({fail.label} {fail.rows[i]})" for i in shown)
+    if (first > 12).any() and not (second > 12).any():
+        fits = "; every one of them fits day first only: add --dayfirst"
+    elif (second > 12).any() and not (first > 12).any():
+        fits = "; every one of them fits month first only: add --date-format '%m/%d/%Y %H:%M' (as they are written)"
+    else:
+        fits = "; add --dayfirst (day/month/year) or --date-format '%m/%d/%Y %H:%M' (month/day/year)"
+    raise LogError(f"{fail.path}: column {col}: numeric dates such as {examples} can be read day first or month "
+                   f"first{fits}")
 
 
 def _fixed(offset: str):
@@ -264,6 +318,26 @@ def _check(frame: pd.DataFrame, fail: _Reporter) -> None:
         early = frame["query_answered_at"] < frame["query_sent_at"]
         fail.where(early, f"{int(early.sum())} queries answered before they were sent",
                    "chart " + frame["chart_id"].astype(str))
+
+
+def _check_chart_ids(frame: pd.DataFrame, path: Path) -> None:
+    """One chart_id is one encounter: one chart type and one discharge time (a patient number has several)."""
+    cols = [c for c in ("chart_type", "discharged_at") if c in frame.columns]
+    by_id = frame.groupby("chart_id", sort=False)[cols].nunique()
+    bad = by_id[(by_id > 1).any(axis=1)]
+    if bad.empty:
+        return
+    shown = []
+    for chart_id in bad.index[:SHOWN]:
+        rows = frame[frame["chart_id"] == chart_id]
+        what = [f"types {', '.join(sorted(rows['chart_type'].dropna().unique()))}"] if bad.at[chart_id, "chart_type"] > 1 else []
+        if "discharged_at" in cols and bad.at[chart_id, "discharged_at"] > 1:
+            what.append(f"{bad.at[chart_id, 'discharged_at']} discharge times")
+        shown.append(f"{chart_id} ({'; '.join(what)})")
+    more = f", … {len(bad) - len(shown)} more" if len(bad) > len(shown) else ""
+    raise LogError(f"{path}: {len(bad)} chart_ids have more than one chart type or discharge time: "
+                   f"{', '.join(shown)}{more}; chart_id must be the encounter or account number, never the "
+                   "patient's MRN")
 
 
 def _check_overlaps(frame: pd.DataFrame, fail: _Reporter) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.fit.department import DepartmentFit
-from sim.stats import t_interval
+from sim.stats.summary import t_interval
 
 DAYS_PER_BATCH = 7
 

@@ -46,7 +46,7 @@ over weekly means for the log.</p>
 {{ backtest_table }}{% else %}<p class="note">Not run (--reps 0).</p>{% endif %}
 
 <h2>Coding times</h2>
-<p class="note">First reviews without a query, in minutes at the department's speed. Candidates fitted by maximum
+<p class="note">First reviews without a query, in minutes at the reference level's speed. Candidates fitted by maximum
 likelihood (location 0; triangular on the sample's range); the lowest AIC among the parametric ones is chosen.</p>
 <div class="plots">{% for img in qq %}<img alt="QQ plot" src="data:image/png;base64,{{ img }}">{% endfor %}</div>
 {% for kind, choice in coding %}<h3>{{ kind }} (n={{ choice.n }})</h3>
@@ -68,6 +68,8 @@ likelihood (location 0; triangular on the sample's range); the lowest AIC among 
 <p>Backlog at the start: {{ backlog }}</p>
 
 <h2>Coders and the working day</h2>
+<ul>{% for p in speed_phrases %}<li>{{ p }}</li>{% endfor %}</ul>
+<p class="note">Speeds from one model of log(minutes) on chart type, level and coder: {{ speed_method }}.</p>
 {{ levels }}
 {{ day }}
 </body></html>
@@ -90,15 +92,20 @@ def write_report(path: Path, fit: DepartmentFit, scenario_path: Path, backtest: 
         answer=_choice(fit.answer) if fit.answer else None, answer_n=fit.answer_n,
         volumes=_html(pd.DataFrame([{"chart type": v.kind, "days": v.days, "mean per day": v.mean,
                                      **(v.factors or {}), "dispersion index": v.dispersion, "verdict": v.verdict,
+                                     "written as": f"negative binomial, k={v.k[0]:.3g}" if v.k else "Poisson",
                                      "from": "discharged_at" if v.from_discharges else "charts finished"}
                                     for v in fit.volumes.values()])),
         backlog=(f"{fit.backlog.count} charts (discharged before the first day, first reviewed in the log); "
                  f"{fit.backlog.on_hold} on query hold, not modelled" if fit.backlog.inferred
                  else "unknown without discharged_at (assumption: one day's volume)"),
         levels=_html(pd.DataFrame([{"level": lf.level, "coders (names)": lf.names, "at work per day": lf.present,
-                                    "count written": lf.count, "charts": lf.charts, "raw speed": lf.raw_speed,
-                                    "speed (shrunk)": lf.speed, "skills": ", ".join(lf.skills or ["all"])}
+                                    "count written": lf.count, "charts": lf.charts,
+                                    f"speed vs {fit.speed_fit.reference}": lf.speed,
+                                    f"{lf.pace.confidence * 100:g} % low": lf.pace.low,
+                                    f"{lf.pace.confidence * 100:g} % high": lf.pace.high,
+                                    "skills": ", ".join(lf.skills or ["all"])}
                                    for lf in fit.levels])),
+        speed_phrases=[lf.pace.phrase() for lf in fit.levels], speed_method=fit.speed_fit.method,
         day=_html(pd.DataFrame([{"shift start": fit.day.start, "shift end": fit.day.end,
                                  "workdays": ", ".join(fit.day.workdays), "coder-days": fit.day.coder_days,
                                  "productive h per coder-day": fit.day.productive_minutes / 60,

@@ -18,7 +18,7 @@ from sim.fit.department import DepartmentFit
 from sim.fit.fitted import Fitted, assumed, fitted
 from sim.fit.log import MAX_SESSION_HOURS
 
-DEFAULT_SALARY = {"entry": 36_000, "mid": 48_780, "experienced": 64_000}  # BLS 2024 bands, as scenario.py
+DEFAULT_SALARY = {"entry": 36_000, "mid": 48_780, "experienced": 64_000}  # BLS 2024 bands, as sim/scenario/config.py
 DEFAULT_WRITING = {"dist": "uniform", "low": 3, "high": 7}
 DEFAULT_COMPLETION = {"dist": "uniform", "low": 3, "high": 6}
 DEFAULT_ANSWER = {"dist": "exponential", "mean": 24, "unit": "hours"}
@@ -63,7 +63,10 @@ def scenario_text(fit: DepartmentFit, name: str | None = None) -> str:
     out.text(f"# Sessions over {MAX_SESSION_HOURS:g} hours left out on purpose: {log.long_sessions}.")
     out.text("# Every value is FITTED (from the log: sample size, fit statistics, date range)")
     out.text("# or an ASSUMPTION (a default the log cannot inform). Times are minutes at the")
-    out.text("# department's speed (levels below scale them). Check the fit with --report (back-test).")
+    out.text(f"# speed of {fit.speed_fit.reference}-level coders (levels below scale them). Check the fit with --report.")
+    for lf in fit.levels:
+        if lf.level != fit.speed_fit.reference:
+            out.text(f"# Speeds: {lf.pace.phrase()}.")
     out.text()
     out.text(f"name: {flow(name or 'fitted_' + re.sub(r'[^A-Za-z0-9_]+', '_', log.path.stem))}")
     out.text(f"description: {flow(f'Fitted from {log.path.name}, {log.date_range}: the department as its log shows it.')}")
@@ -130,8 +133,10 @@ def _arrivals(out: _Lines, fit: DepartmentFit) -> None:
         out.text(f"    {_key(kind)}:")
         if v.from_discharges:
             what = "Mon–Fri mean" if v.factors else "mean"
-            item = fitted({"dist": "poisson", "mean": round(v.mean, 2)},
-                          f"n={v.days} days of discharges, {what}; {v.verdict}")
+            dist = {"dist": "poisson", "mean": round(v.mean, 2)}
+            if v.k is not None:
+                dist = {"dist": "negative_binomial", "mean": round(v.mean, 2), "dispersion": float(f"{v.k[0]:.4g}")}
+            item = fitted(dist, f"n={v.days} days of discharges, {what}; {v.verdict}")
         else:
             item = assumed({"dist": "poisson", "mean": round(v.mean, 2)},
                            f"no discharged_at: the charts finished per calendar day over {v.days} days "
@@ -173,9 +178,14 @@ def _coders(out: _Lines, fit: DepartmentFit) -> None:
     for lf in fit.levels:
         salary = DEFAULT_SALARY.get(lf.level, DEFAULT_SALARY["mid"])
         out.text(f"  {_key(lf.level)}:")
-        out.value(2, "speed", fitted(round(lf.speed, 3), f"n={lf.charts} first reviews without a query, raw "
-                                                          f"{lf.raw_speed:.3f} shrunk toward 1 (relative to the department)"),
-                  f"levels.{lf.level}.speed")
+        if lf.level == fit.speed_fit.reference:
+            item = fitted(1.0, f"n={lf.charts} first reviews without a query; {lf.pace.phrase()}")
+        elif not lf.pace.identified:
+            item = assumed(1.0, lf.pace.phrase())
+        else:
+            item = fitted(round(lf.speed, 3), f"n={lf.charts} first reviews without a query; {lf.pace.phrase()}; "
+                                              f"log(minutes) on chart type and coder, {fit.speed_fit.method}")
+        out.value(2, "speed", item, f"levels.{lf.level}.speed")
         out.value(2, "salary", assumed(salary, "BLS 2024 band for the level (or the median); not in the log"))
 
 

@@ -1,5 +1,8 @@
-"""The SimPy model: charts, work queues, coders and physicians. No I/O here."""
+"""The SimPy model: charts, work queues, coders, physicians and absence. No I/O here.
 
-from sim.model.department import Department, coder_specs, simulate
-
-__all__ = ["Department", "coder_specs", "simulate"]
+``department`` builds one replication's department and runs it
+(:func:`~sim.model.department.simulate`); ``charts`` draws the charts,
+``worklist`` queues them, ``coder`` and ``physician`` are the processes,
+``absence`` the days away. ``streams`` names every random stream and
+``records`` holds the plain arrays the model fills for the tables.
+"""

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario import Absence
-from sim.streams import Streams
+from sim.model.streams import Streams
+from sim.scenario.config import Absence
 
 
 def expected_share(absence: Absence, working_days_per_year: int) -> float:

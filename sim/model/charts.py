@@ -21,10 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.calendar import DAY, Calendar
+from sim.model.streams import Streams
 from sim.model.vendor import send_to_vendor
-from sim.scenario import Scenario
-from sim.streams import Streams
+from sim.scenario.calendar import DAY, Calendar
+from sim.scenario.config import Scenario
 
 # Columns of a chart's row of uniforms; a new draw gets a new column at the end.
 U_CODING, U_QUERY, U_WRITING, U_COMPLETION, U_ANSWER, U_ORDER, U_TYPE = range(7)

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import simpy
 
-from sim.calendar import Shift
+from sim.model.records import BILLING_QUESTION, BREAK, Activity, CoderDay
 from sim.model.worklist import AUDIT, Worklist
-from sim.records import BILLING_QUESTION, BREAK, Activity, CoderDay
+from sim.scenario.calendar import Shift
 
 _NEVER = float("inf")
 _NO_BREAK = (_NEVER, 0.0)  # (run minute, minutes) once the day's breaks are taken

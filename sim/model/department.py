@@ -14,16 +14,16 @@ from collections.abc import Generator, Iterator, Sequence
 import numpy as np
 import simpy
 
-from sim.calendar import DAY, Calendar
 from sim.model.absence import absent_days
 from sim.model.charts import Chart, ChartDraws
 from sim.model.coder import CoderSpec, Desk, code_charts
 from sim.model.physician import answered_at
+from sim.model.records import Activity, CoderDay, Records
+from sim.model.streams import Streams
 from sim.model.vendor import in_house
 from sim.model.worklist import Worklist
-from sim.records import Activity, CoderDay, Records
-from sim.scenario import Overtime, Scenario
-from sim.streams import Streams
+from sim.scenario.calendar import DAY, Calendar
+from sim.scenario.config import Overtime, Scenario
 
 _CHARTS_PER_BATCH = 20_000  # charts drawn at once: big enough to amortise numpy, small in memory
 

@@ -8,8 +8,8 @@ daily window on the physician's weekdays: a query sent Friday evening with an
 
 from __future__ import annotations
 
-from sim.calendar import Calendar
-from sim.scenario import Window
+from sim.scenario.calendar import Calendar
+from sim.scenario.config import Window
 
 
 def answered_at(sent_at: float, delay: float, hours: Window | None, calendar: Calendar) -> float:

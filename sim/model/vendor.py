@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economics import Outsourcing
+from sim.scenario.economics import Outsourcing
 
 if TYPE_CHECKING:
     from sim.model.charts import Chart

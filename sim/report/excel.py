@@ -23,8 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sim.registry import lookup
 from sim.report.load import RunFolder
+from sim.runs.registry import lookup
 
 MAX_ROWS = 50_000  # coder-day rows written (all are in coder_days.csv); keeps the workbook quick to write and open
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")

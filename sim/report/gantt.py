@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from sim.calendar import DAY, clock_minutes, clock_text, day_of
 from sim.report.figures import TYPE_COLOURS, Plot, new_figure, omitted, text, to_png
+from sim.scenario.calendar import DAY, clock_minutes, clock_text, day_of
 
 FIRST, COMPLETION = "first_review", "completion"
 BREAK, QUESTION = "break", "billing_question"

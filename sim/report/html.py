@@ -13,12 +13,12 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from sim.console import NOTES, interval
 from sim.report.figures import Plot
 from sim.report.inputs import inputs_table
 from sim.report.labels import doc, fmt, headline_names, outcome_names, unit
 from sim.report.load import RunFolder
 from sim.report.story import experimentation, model_logic, staffing_headcount
+from sim.runs.registry import NOTES, interval
 
 TEMPLATES = Path(__file__).parent / "templates"
 PER_TABLE = 4  # variants side by side in one results table
@@ -49,7 +49,7 @@ def _kinds(run: RunFolder) -> list[str]:
 
 
 def _cell(row: pd.Series, metric: str, marks: set[str] | None = None) -> str:
-    """'mean [low – high]'; a bound beyond what the metric can be is clipped and marked (see sim.console)."""
+    """'mean [low – high]'; a bound beyond what the metric can be is clipped and marked (see sim.cli.console)."""
     mean = fmt(float(row["mean"]), metric)
     low, high = float(row["ci_low"]), float(row["ci_high"])
     if math.isnan(low):
@@ -153,7 +153,7 @@ def _staffing(run: RunFolder) -> dict[str, Any] | None:
 
 
 def _headcount(n: int, teams: dict[str, int]) -> str:
-    from sim.staffing import headcount_text
+    from sim.analysis.staffing import headcount_text
 
     return headcount_text(n, teams)
 

@@ -85,6 +85,8 @@ def describe_distribution(d: dict[str, Any]) -> str:
         text = f"Weibull, mean {_num(d.get('mean'))}, shape {_num(d.get('shape'))}"
     elif kind == "poisson":
         text = f"Poisson, mean {_num(d.get('mean'))}"
+    elif kind == "negative_binomial":
+        text = f"negative binomial, mean {_num(d.get('mean'))}, dispersion {_num(d.get('dispersion'))}"
     elif kind == "empirical":
         values = d.get("values") or []
         text = f"empirical, {len(values)} observed values" + (", weighted" if d.get("weights") else "")

@@ -1,4 +1,4 @@
-"""Metric names, units and number formats for the report: a thin view of :mod:`sim.registry`.
+"""Metric names, units and number formats for the report: a thin view of :mod:`sim.runs.registry`.
 
 The registry is the one list of metrics; nothing here keeps its own.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sim.registry import fmt, headline_names, lookup, metrics_for, type_metric
+from sim.runs.registry import fmt, headline_names, lookup, metrics_for, type_metric
 
 __all__ = ["doc", "fmt", "headline_names", "outcome_names", "unit"]
 

@@ -239,7 +239,8 @@ def _read_scenario(path: Path) -> dict[str, Any]:
     reading it with the scenario reader keeps a hostile file (a YAML alias
     bomb, a huge or nested file, a pipe) from hanging the report.
     """
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.scenario.config import load_scenario
+    from sim.scenario.errors import ScenarioError
 
     try:
         scenario = load_scenario(path)

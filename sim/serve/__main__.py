@@ -2,7 +2,7 @@
 
 import typer
 
-from sim.serve.command import serve_cmd
+from sim.cli.serve import serve_cmd
 
 if __name__ == "__main__":
     typer.run(serve_cmd)

@@ -3,7 +3,9 @@
 ``create_app`` builds a FastAPI application around a :class:`Catalog` of
 scenarios and a :class:`Jobs` pool. Every answer about a run is keyed by the
 run's id, so two tabs never mix their results; every refusal is the loader's
-one-line error text, shown beside the field it concerns.
+one-line error text, shown beside the field it concerns. Only the page itself
+may change anything, and only under the names it was started for
+(:mod:`sim.serve.guard`).
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ from typing import Any
 
 import yaml
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from sim.registry import scenario_metrics
-from sim.scenario import Scenario, ScenarioError
+from sim.runs.registry import lookup, scenario_metrics
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 from sim.serve.catalog import Catalog, default_folders
 from sim.serve.controls import changed_scenario, changes, controls, describe, form_number, in_words
 from sim.serve.experiments import WhatIf, run_staffing, run_what_if
+from sim.serve.guard import STALE, TOKEN_FIELD, Tokens, allowed_hosts, guard, refused
 from sim.serve.jobs import Job, Jobs
+from sim.serve.views import meaning, unit_words
 
 HERE = Path(__file__).parent
 DEFAULT_REPS = 20  # replications per run: an answer in seconds, intervals still honest
@@ -53,6 +59,25 @@ def _int(form: Mapping[str, Any], key: str, default: int, low: int, high: int, l
     return value
 
 
+async def _fields(request: Request) -> Mapping[str, Any]:
+    """The form's fields by name as the page wrote them.
+
+    A browser's multipart body writes a ``"`` in a field name as ``%22`` (and
+    CR, LF as ``%0D``, ``%0A``): decoded here, so a team called ``night "B"``
+    keeps its fields. The page itself posts urlencoded forms, which need no such step.
+    """
+    form = await request.form()
+    if not request.headers.get("content-type", "").startswith("multipart/"):
+        return form
+    names = {"%22": '"', "%0D": "\r", "%0A": "\n"}
+    out: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        for code, char in names.items():
+            key = key.replace(code, char)
+        out[key] = value
+    return out
+
+
 def _yaml(scenario: Scenario) -> str:
     """The changed scenario as a file the loader reads back (defaults filled in, no what-ifs)."""
     data = scenario.model_dump(mode="json", exclude={"variants", "sweeps"})
@@ -60,8 +85,12 @@ def _yaml(scenario: Scenario) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Path | None = None) -> FastAPI:
-    """The page's application; ``folders`` hold the bundled and fitted scenarios offered."""
+def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Path | None = None,
+               host: str | None = None) -> FastAPI:
+    """The page's application; ``folders`` hold the bundled and fitted scenarios offered.
+
+    Only requests for the loopback names and ``host`` (the address it listens on) are served.
+    """
     own = work_dir is None
     root = Path(tempfile.mkdtemp(prefix="chartsim-serve-")) if own else work_dir
     assert root is not None
@@ -77,7 +106,10 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             shutil.rmtree(root, ignore_errors=True)
 
     app = FastAPI(title="chartsim what-if", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.catalog, app.state.jobs = catalog, jobs
+    tokens = Tokens()
+    app.state.catalog, app.state.jobs, app.state.tokens = catalog, jobs, tokens
+    app.middleware("http")(guard)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     def refuse(message: str, field: str = "form", status: int = 400) -> JSONResponse:
@@ -102,8 +134,16 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             raise HTTPException(409, f"run {job_id} has no results ({job.status})")
         return job.result
 
+    def stale(request: Request, form: Mapping[str, Any] | None = None, field: str = "form") -> JSONResponse | None:
+        """The 403 answer when a POST lacks this session's token; None when it carries it."""
+        return None if tokens.valid(request, form) else refused(STALE, field)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/", response_class=HTMLResponse)
-    def page(scenario: str | None = None) -> HTMLResponse:
+    def page(request: Request, scenario: str | None = None) -> HTMLResponse:
         entries = catalog.entries()
         key = scenario or next((e.id for e in entries if e.label == "baseline"), entries[0].id if entries else "")
         error, config, fields = "", None, []
@@ -115,15 +155,21 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
         groups: dict[str, list] = {}
         for c in fields:
             groups.setdefault(c.group, []).append(c)
-        metrics = [m for m in scenario_metrics(config) if m.better] if config is not None else []
+        metrics = [{"name": m.name, "meaning": meaning(m.name), "unit": unit_words(m.name)}
+                   for m in scenario_metrics(config) if m.better] if config is not None else []
         html = env.get_template("page.html.j2").render(
             entries=entries, key=key, scenario=config, groups=groups, error=error, reps=DEFAULT_REPS,
-            staff_reps=STAFF_REPS, metrics=metrics, main=config.coders.count if config else 1)
-        return HTMLResponse(html)
+            staff_reps=STAFF_REPS, metrics=metrics, main=config.coders.count if config else 1,
+            token=(token := tokens.session(request)), token_field=TOKEN_FIELD)
+        response = HTMLResponse(html)
+        tokens.set_cookie(request, response, token)
+        return response
 
     @app.post("/scenarios")
     async def upload(request: Request) -> JSONResponse:
         form = await request.form()
+        if (no := stale(request, form, "upload")) is not None:
+            return no
         file = form.get("file")
         if file is None or not hasattr(file, "read"):
             return refuse("upload: choose a scenario file (.yaml) first", "upload")
@@ -136,7 +182,9 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
 
     @app.post("/runs")
     async def start_run(request: Request) -> JSONResponse:
-        form = await request.form()
+        form = await _fields(request)
+        if (no := stale(request, form)) is not None:
+            return no
         try:
             key, scenario, overrides, changed = picked(form)
             reps = _int(form, "reps", DEFAULT_REPS, 2, MAX_REPS, "Replications")
@@ -151,16 +199,23 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
 
     @app.post("/staff")
     async def start_staff(request: Request) -> JSONResponse:
-        form = await request.form()
+        form = await _fields(request)
+        if (no := stale(request, form, "staff")) is not None:
+            return no
         try:
             key, scenario, _, changed = picked(form)
-            target = f"{form.get('target_metric', '')} {form.get('target_op', '<=')} {form.get('target_value', '')}"
+            metric = str(form.get("target_metric", ""))
+            value = str(form.get("target_value", "")).strip()
+            if lookup(metric).unit == "share":  # a share is entered in %, as the page shows it
+                percent = form_number(form, "target_value", "Threshold", "%")
+                value = "" if percent is None else repr(percent / 100)
+            target = f"{metric} {form.get('target_op', '<=')} {value}"
             confidence = _number(form, "confidence", 90.0, "Confidence") / 100
             if not 0 < confidence < 1:
                 raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
             reps = _int(form, "staff_reps", STAFF_REPS, 2, MAX_REPS, "Replications per team size")
             seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
-            from sim.staffing import known_metrics, parse_coders, parse_target
+            from sim.analysis.targets import known_metrics, parse_coders, parse_target
 
             parse_target(target, known_metrics(changed))
             coders = str(form.get("coders_range", "") or f"1..{max(2, 3 * changed.coders.count)}")
@@ -176,7 +231,9 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
         return JSONResponse(job_or_404(job_id).state())
 
     @app.post("/runs/{job_id}/cancel")
-    def cancel(job_id: str) -> JSONResponse:
+    def cancel(request: Request, job_id: str) -> JSONResponse:
+        if (no := stale(request)) is not None:
+            return no
         job_or_404(job_id)
         return JSONResponse(jobs.cancel(job_id).state())  # type: ignore[union-attr]
 
@@ -204,7 +261,9 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
 
     @app.post("/scenario.yaml")
     async def changed_yaml(request: Request) -> Response:
-        form = await request.form()
+        form = await _fields(request)
+        if not tokens.valid(request, form):
+            return Response(f"error: {STALE}\n", status_code=403, media_type="text/plain")
         try:
             changed = picked(form)[3]
         except ScenarioError as exc:

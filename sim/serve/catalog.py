@@ -6,6 +6,9 @@ started with (by default the repository's ``scenarios/``); a file written by
 fitted. An upload is written to the server's own folder and read by
 ``load_scenario`` like any file, so it is refused with the same one-line
 error as ``chartsim check`` — only the server's folder is left out of it.
+An upload's ``extends:`` may name only a scenario the page offers (bundled
+or given with ``--scenarios``), by its file name: never a path, so an upload
+cannot make the server read, or echo, any other file on its disk.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.scenario_yaml import MAX_BYTES
+from sim.scenario import bundled
+from sim.scenario.config import Scenario, load_scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import MAX_BYTES, YamlRefused
 
 FITTED_MARK = "# FITTED:"
 MAX_UPLOADS = 50  # uploads kept; the oldest is forgotten first
@@ -34,9 +39,8 @@ class Entry:
 
 
 def default_folders() -> list[Path]:
-    """The repository's scenarios/ folder (beside the package), else ./scenarios."""
-    here = Path(__file__).resolve().parents[2] / "scenarios"
-    return [here if here.is_dir() else Path("scenarios")]
+    """The bundled scenarios, wherever chartsim is installed (a wheel ships them as package data)."""
+    return [bundled.folder()]
 
 
 def _safe_name(name: str) -> str:
@@ -81,14 +85,35 @@ class Catalog:
             raise ScenarioError(f"scenario: no scenario called {key!r} here; pick one from the list or upload a file")
         return self._read(entry)
 
+    def _offered(self) -> dict[str, Path]:
+        """The files an upload may extend, by file name and by name without .yaml (never uploads)."""
+        out: dict[str, Path] = {}
+        for e in self.entries():
+            if e.group != "uploaded":
+                out.setdefault(e.path.name, e.path)
+                out.setdefault(e.path.stem, e.path)
+        return out
+
+    def _parent(self, name: str) -> Path:
+        """The offered scenario an upload's ``extends:`` names; anything else refused without echoing it."""
+        offered = self._offered()
+        if name in offered:
+            return offered[name]
+        names = sorted({p.name for p in offered.values()})
+        shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+        raise YamlRefused(f"an uploaded scenario may extend only a scenario offered on this page, by its file name "
+                          f"({shown or 'none offered'}); not a path or any other file")
+
     def _read(self, entry: Entry) -> Scenario:
-        try:
+        if entry.group != "uploaded":
             return load_scenario(entry.path)
-        except ScenarioError as exc:
-            if entry.group == "uploaded":  # the user's file name, not the server's folder
-                text = str(exc).replace(str(entry.path), entry.label).replace(f"{entry.path.parent}/", "")
-                raise ScenarioError(text) from None
-            raise
+        try:
+            return load_scenario(entry.path, extends=self._parent)
+        except ScenarioError as exc:  # the user's file name, not the server's folders
+            text = str(exc).replace(str(entry.path), entry.label).replace(f"{entry.path.parent}/", "")
+            for path in set(self._offered().values()):
+                text = text.replace(str(path), path.name)
+            raise ScenarioError(text) from None
 
     def upload(self, filename: str, data: bytes) -> tuple[Entry, Scenario]:
         """Check an uploaded file as the loader checks any file; kept and listed only when valid."""

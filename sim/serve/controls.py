@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario.config import Scenario
+from sim.scenario.errors import ScenarioError
 
 WHAT_IF = "what-if"  # the variant's name in the run: the changed scenario
 
@@ -61,7 +62,7 @@ def _mean_count(count: Any) -> float:
 def _count_changes(path: str, count: Any, mean: float) -> dict[str, Any]:
     """Overrides that give a count distribution the new ``mean`` (its shape kept)."""
     kind = count.dist
-    if kind == "poisson":
+    if kind in ("poisson", "negative_binomial"):  # the dispersion is kept
         return {f"{path}.mean": mean}
     if kind == "fixed":
         return {f"{path}.value": int(round(mean))}

@@ -4,7 +4,7 @@ A what-if run is the unchanged scenario with one variant, ``what-if``, whose
 ``set:`` holds the page's overrides: ``sim.run`` simulates both with the same
 seed (common random numbers) and compares them by paired-t, exactly as
 ``chartsim run`` compares a scenario's variants. A staffing question is
-``sim.staffing.search`` on the changed scenario, as ``chartsim staff``.
+``sim.analysis.staffing.search`` on the changed scenario, as ``chartsim staff``.
 The run folder and the HTML report are written only when downloaded.
 """
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import Scenario, Variant
+from sim.scenario.config import Scenario
+from sim.scenario.whatifs import Variant
 from sim.serve.controls import WHAT_IF, changed_scenario, describe, in_words
 from sim.serve.jobs import Job, Steps
 
@@ -32,7 +33,7 @@ class WhatIf:
     base: Scenario  # as picked, without its own variants
     changed: Scenario
     overrides: dict[str, Any]
-    results: Any  # sim.runner.Results: variants 'base' and 'what-if'
+    results: Any  # sim.runs.runner.Results: variants 'base' and 'what-if'
     folder: Path  # where the run folder and report are written when asked for
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -43,8 +44,8 @@ class WhatIf:
 
     def run_folder(self) -> Path:
         """The run folder (as ``chartsim run --out``) with its report.html, written once on first use."""
-        from sim.output import write_run
         from sim.report import build_report
+        from sim.runs.write import write_run
 
         out = self.folder / "run"
         with self._lock:
@@ -76,7 +77,7 @@ def what_if_scenario(base: Scenario, overrides: dict[str, Any]) -> Scenario:
 
 def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, seed: int, folder: Path) -> WhatIf:
     """Simulate the scenario and its changed copy with common random numbers, reporting progress to ``job``."""
-    from sim.runner import run
+    from sim.runs.runner import run
 
     changed = changed_scenario(base, overrides)  # a refusal is the loader's one line, before anything runs
     scenario = what_if_scenario(base, overrides)
@@ -92,7 +93,8 @@ def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, 
 def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confidence: float, reps: int,
                  seed: int) -> Any:
     """``chartsim staff`` on the (changed) scenario: the smallest main team meeting the target."""
-    from sim.staffing import known_metrics, parse_coders, parse_target, search
+    from sim.analysis.staffing import search
+    from sim.analysis.targets import known_metrics, parse_coders, parse_target
 
     goal = parse_target(target, known_metrics(scenario))
     span = parse_coders(coders)

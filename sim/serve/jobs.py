@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.executor import Inline
+from sim.runs.executor import Inline
 
 MAX_KEPT = 40  # finished runs kept (with their results); the oldest finished is forgotten first
 TASKS_PER_RUN = 4  # workers Steps reports: the runner makes a few tasks per worker (4 ran fastest)

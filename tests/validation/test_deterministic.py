@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim import validation
+from sim.analysis import validation
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,8 @@ def test_deterministic_days(observed: dict[str, list[float]], quantity: str) -> 
 
 def test_deterministic_days_obey_littles_law_exactly() -> None:
     """Charts present integrated over the run = Σ time in the department (all charts leave)."""
-    from sim.model import simulate
-    from sim.scenario import parse_scenario
+    from sim.model.department import simulate
+    from sim.scenario.config import parse_scenario
 
     rec = simulate(parse_scenario(validation.DETERMINISTIC, "deterministic"), 0, 0)
     stays = [c.coded_at - c.arrived_at for c in rec.charts]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim import validation
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.analysis import validation
+from sim.analysis.theory import erlang_c, mmc_mean_wait
 
 CASES = {c.name: c for c in validation.CASES}
 # Each case is simulated once per test process: its checks run together on one xdist worker.

@@ -1,16 +1,23 @@
 // The what-if page: start a run, poll its progress by id, show its results, cancel it.
-// Plain JavaScript, no library: the page works offline.
+// Plain JavaScript, no library: the page works offline. Every POST carries the page's session token.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
   const form = $("what-if");
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const token = meta ? meta.content : "";
+  const guarded = { "X-CSRF-Token": token };
 
   function show(id, text) { const el = $(id); if (el) { el.textContent = text || ""; } }
   function showError(id, text) {  // an error beside its field, scrolled into view
     show(id, text);
     const el = $(id);
     if (el && text) { (el.closest(".pick") || el).scrollIntoView({ block: "nearest" }); }
+  }
+  async function answerOf(response) {  // JSON, or the plain text of a refusal made before the routes
+    const text = await response.text();
+    try { return JSON.parse(text); } catch (e) { return { error: text || response.statusText }; }
   }
 
   // ---- picking and uploading a scenario
@@ -25,8 +32,9 @@
       if (!upload.files.length) { return; }
       const data = new FormData();
       data.append("file", upload.files[0]);
-      const answer = await fetch("/scenarios", { method: "POST", body: data });
-      const body = await answer.json();
+      data.append("csrf_token", token);
+      const answer = await fetch("/scenarios", { method: "POST", body: data, headers: guarded });
+      const body = await answerOf(answer);
       if (!answer.ok) { showError("upload-error", body.error); upload.value = ""; return; }
       window.location.search = "?scenario=" + encodeURIComponent(body.id);
     });
@@ -40,46 +48,84 @@
     });
   });
 
+  // ---- the staffing threshold is in the chosen metric's unit (a share in %)
+  const metric = $("f-target_metric");
+  function targetUnit() {
+    const option = metric.options[metric.selectedIndex];
+    show("target-unit", option ? option.dataset.unit : "");
+  }
+  if (metric) { metric.addEventListener("change", targetUnit); targetUnit(); }
+
   // ---- one background run: start, poll, show, cancel
   function runner(opts) {
     let current = null;  // this tab's run id: results are fetched by it, never mixed with another tab's
+    const target = $(opts.results);
+    function status(text, kind) {  // the results side says what is going on: running, cancelled, failed
+      const el = $(opts.status);
+      el.textContent = text || "";
+      el.className = "status" + (kind ? " " + kind : "");
+      el.hidden = !text;
+    }
+    function markOld(old) {
+      const shown = target.querySelector("article");
+      if (shown) { shown.classList.toggle("old", old); }
+      return !!shown;
+    }
     async function start() {
       show(opts.error, "");
-      const answer = await fetch(opts.url, { method: "POST", body: new FormData(form) });
-      const body = await answer.json();
+      // urlencoded, not multipart: a field name with a quote (a team called "B") arrives as written
+      const answer = await fetch(opts.url, { method: "POST", body: new URLSearchParams(new FormData(form)),
+                                             headers: guarded });
+      const body = await answerOf(answer);
       if (!answer.ok) { showError(opts.error, body.error); return; }
       current = body.id;
       $(opts.button).disabled = true;
       $(opts.cancel).disabled = false;
       $(opts.progress).hidden = false;
+      const placeholder = target.querySelector(".placeholder");
+      if (placeholder) { placeholder.remove(); }
+      const old = markOld(true);
+      status("Running… " + (old ? "The results below are from the previous run." : ""), "running");
       poll(body.id);
     }
     async function poll(id) {
       if (id !== current) { return; }
       const answer = await fetch("/runs/" + id);
-      if (!answer.ok) { finish("the server forgot this run; run it again"); return; }
+      if (!answer.ok) { finish("the server forgot this run; run it again"); status(""); return; }
       const s = await answer.json();
       const bar = $(opts.bar);
       if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute("value"); }
       const count = s.total > 0 ? s.done + " of " + s.total + " replications" : "";
       show(opts.text, [s.status, count, s.note, s.seconds + " s"].filter(Boolean).join(" · "));
-      if (s.status === "queued" || s.status === "running") { setTimeout(() => poll(id), 300); return; }
+      if (s.status === "queued" || s.status === "running") {
+        const old = !!target.querySelector("article.old");
+        status((s.status === "queued" ? "Waiting for a free worker: " : "Running: ") + s.title +
+               (count ? " — " + count : "") + (s.note && !count ? " — " + s.note : "") + "…" +
+               (old ? " The results below are from the previous run." : ""), "running");
+        setTimeout(() => poll(id), 300);
+        return;
+      }
       if (s.status === "done") {
         show(opts.text, "drawing the results…");
         const page = await fetch("/runs/" + id + "/results");
         if (id !== current) { return; }
-        const target = $(opts.results);
         target.innerHTML = await page.text();
         target.dataset.run = id;
+        status("");
         bar.max = 1;
         bar.value = 1;
         finish("");
         show(opts.text, "done in " + s.seconds + " s");
+        target.scrollIntoView({ block: "start" });  // the answer's first line, in its column
       } else if (s.status === "failed") {
         finish(s.error);
+        status("The run failed: " + s.error + (markOld(true) ? " The results below are from the previous run." : ""),
+               "failed");
       } else {
         finish("");
         show(opts.text, "cancelled");
+        status(markOld(true) ? "Cancelled. The results below are from the previous run, not from the settings now " +
+                               "on the left." : "Cancelled: no results. Press Run to start again.", "cancelled");
       }
     }
     function finish(error) {
@@ -89,12 +135,12 @@
     }
     $(opts.button).addEventListener("click", start);
     $(opts.cancel).addEventListener("click", async () => {
-      if (current) { await fetch("/runs/" + current + "/cancel", { method: "POST" }); }
+      if (current) { await fetch("/runs/" + current + "/cancel", { method: "POST", headers: guarded }); }
     });
   }
 
   runner({ url: "/runs", button: "run", cancel: "cancel", progress: "progress", bar: "progress-bar",
-           text: "progress-text", error: "form-error", results: "results" });
+           text: "progress-text", error: "form-error", results: "results", status: "results-status" });
   runner({ url: "/staff", button: "staff", cancel: "staff-cancel", progress: "staff-progress", bar: "staff-bar",
-           text: "staff-text", error: "staff-error", results: "staffing" });
+           text: "staff-text", error: "staff-error", results: "staffing", status: "staffing-status" });
 })();

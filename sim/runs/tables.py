@@ -1,0 +1,362 @@
+"""Raw records → tidy tables, built once for all replications.
+
+The model fills plain Python objects; here they become columns (lists), the
+columns of many replications are concatenated, and pandas sees them once.
+Times are minutes from the start of the run; NaN means "did not happen".
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from operator import attrgetter
+
+import numpy as np
+import pandas as pd
+
+from sim.model.records import ACTIVITY_NAMES, Records
+from sim.scenario.calendar import DAY
+from sim.scenario.config import Scenario
+
+CHART_COLUMNS = (
+    "replication", "chart_id", "chart_type", "arrived_at", "started_at",
+    "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
+)
+TURNAROUND_BIN_MINUTES = 5  # turnaround.csv: coded charts counted by arrival-to-coded time in 5-minute bins
+_TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime", "after_shift")
+
+
+_CHART_FIELDS = (
+    "id", "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
+    "started_by",
+)
+_ACCURACY_FIELDS = ("error_u", "error_found_at", "reworked_at")  # added when the scenario models errors
+_AUDIT_FIELDS = ("to_audit", "audited_at", "caught")  # added when the scenario audits
+_VENDOR_FIELDS = ("outsourced", "vendor_error")  # added when the scenario outsources
+_DAY_FIELDS = (
+    "day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "rework", "reworked", "errors",
+    "auditing", "audits", "coded",
+)
+
+
+class Columns:
+    """Accumulates the rows of the charts, coder-days and activities tables of one task's replications.
+
+    Rows are plain tuples taken with one ``attrgetter`` per record (C speed);
+    they become columns once, in :func:`charts_frame` and :func:`coder_days_frame`.
+    Records of a scenario that audits (``Records.audits``) add the audit columns.
+    """
+
+    def __init__(self, kinds: list[str], error_probability: list[list[float]] | None = None) -> None:
+        self.kinds = kinds
+        # Each coder's error probability by type (Department.errors), when the scenario models errors.
+        self.error_probability = error_probability
+        self._chart_fields = (*_CHART_FIELDS, *_ACCURACY_FIELDS) if error_probability is not None else _CHART_FIELDS
+        self.chart_rows: list[tuple] = []
+        self.chart_reps: list[tuple[int, int]] = []  # (replication, rows)
+        self.day_rows: list[tuple] = []
+        self.day_reps: list[tuple[int, int]] = []
+        self.activity_rows: list[tuple] = []
+        self.activity_reps: list[tuple[int, int]] = []
+        self.audits = False
+        self.outsourcing = False
+
+    def add(self, rec: Records) -> None:
+        if rec.audits and not self.audits:  # every record of a task comes from one scenario
+            self.audits = True
+            self._chart_fields = (*self._chart_fields, *_AUDIT_FIELDS)
+        if rec.outsourcing and not self.outsourcing:
+            self.outsourcing = True
+            self._chart_fields = (*self._chart_fields, *_VENDOR_FIELDS)
+        self.chart_rows.extend(map(attrgetter(*self._chart_fields), rec.charts))
+        self.chart_reps.append((rec.replication, len(rec.charts)))
+        self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
+        self.day_reps.append((rec.replication, len(rec.coder_days)))
+        self.activity_rows.extend(rec.activities)
+        self.activity_reps.append((rec.replication, len(rec.activities)))
+
+    @staticmethod
+    def _replications(reps: list[tuple[int, int]]) -> np.ndarray:
+        return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
+
+    def chart_columns(self) -> dict[str, np.ndarray]:
+        fields = self._chart_fields
+        flat = np.fromiter(chain.from_iterable(self.chart_rows), float, len(self.chart_rows) * len(fields))
+        cols = flat.reshape(-1, len(fields))
+        out = dict(zip(fields, cols.T))
+        out["replication"] = self._replications(self.chart_reps)
+        return out
+
+    def day_columns(self) -> dict[str, np.ndarray]:
+        n = len(self.day_rows)
+        out: dict[str, np.ndarray] = {"replication": self._replications(self.day_reps)}
+        flat = [row[:-1] for row in self.day_rows]
+        cols = np.array(flat, dtype=float).reshape(n, len(_DAY_FIELDS) - 1)
+        out.update(zip(_DAY_FIELDS[:-1], cols.T))
+        coded = np.array([row[-1] for row in self.day_rows], dtype=int).reshape(n, len(self.kinds))
+        for k in range(len(self.kinds)):
+            out[f"kind{k}"] = coded[:, k]
+        return out
+
+
+def charts_frame(cols: Columns, billable: bool = False) -> pd.DataFrame:
+    """One row per chart per replication (the ``charts.csv`` table).
+
+    When the scenario models errors it ends with ``error`` (empty while the
+    chart is not coded), ``error_found_at`` and ``reworked_at``; with audits,
+    with the audit's columns. ``billable`` (the scenario counts revenue) adds
+    ``billable_at`` without audits too: a chart is billable once coded.
+    """
+    c = cols.chart_columns()
+    def who(column: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.array(np.where(column >= 0, column, np.nan), dtype="Int64")
+
+    frame = pd.DataFrame(
+        {
+            "replication": c["replication"],
+            "chart_id": c["id"].astype(int),
+            "chart_type": pd.Categorical.from_codes(c["kind"].astype(int), categories=cols.kinds),
+            "arrived_at": c["arrived_at"],
+            "started_at": c["started_at"],
+            "query_sent_at": c["query_sent_at"],
+            "query_answered_at": c["query_answered_at"],
+            "resumed_at": c["resumed_at"],
+            "coded_at": c["coded_at"],
+            "coder": who(c["coder"]),
+            "started_by": who(c["started_by"]),
+        }
+    )
+    if cols.error_probability is not None:
+        _accuracy_columns(frame, c, np.array(cols.error_probability, dtype=float).reshape(-1, len(cols.kinds)))
+    if cols.audits:
+        _audit_columns(frame, c)
+    elif billable:
+        frame["billable_at"] = c["coded_at"]
+    if cols.outsourcing:
+        _vendor_columns(frame, c)
+    return frame
+
+
+def _vendor_columns(frame: pd.DataFrame, c: dict[str, np.ndarray]) -> None:
+    """``outsourced``: sent to the vendor at arrival; ``vendor_error``: returned by it with an error.
+
+    With accuracy modelled, a vendor chart's ``error`` is its vendor error
+    (empty until returned), so error rates count every coded chart.
+    """
+    sent = c["outsourced"] > 0
+    frame["outsourced"] = sent
+    frame["vendor_error"] = c["vendor_error"] > 0
+    if "error" in frame.columns and sent.any():
+        returned = sent & ~np.isnan(c["coded_at"])
+        frame.loc[returned, "error"] = frame["vendor_error"][returned]
+        frame.loc[sent & ~returned, "error"] = pd.NA
+
+
+def _audit_columns(frame: pd.DataFrame, c: dict[str, np.ndarray]) -> None:
+    """``to_audit``: sampled for a pre-bill audit; ``audited_at``; ``caught_by_audit`` (empty until audited);
+    ``billable_at``: when the chart could be billed — coded, or when sampled its audit done (its
+    rework, when the audit caught an error); empty while it cannot be."""
+    to_audit, audited, caught = c["to_audit"] > 0, c["audited_at"], c["caught"] > 0
+    frame["to_audit"] = to_audit
+    frame["audited_at"] = audited
+    frame["caught_by_audit"] = pd.array(np.where(np.isnan(audited), False, caught), dtype="boolean")
+    frame.loc[np.isnan(audited), "caught_by_audit"] = pd.NA
+    reworked = c.get("reworked_at", np.full(len(frame), np.nan))  # only a chart with an error is caught
+    frame["billable_at"] = np.where(to_audit, np.where(caught, reworked, audited), c["coded_at"])
+
+
+def _accuracy_columns(frame: pd.DataFrame, c: dict[str, np.ndarray], error_probability: np.ndarray) -> None:
+    """``error``: coded with an error (by the coder's probability and the chart's draw); when it was found and reworked."""
+    coded = c["coder"] >= 0
+    p = np.zeros(len(frame))
+    p[coded] = error_probability[c["coder"][coded].astype(int), c["kind"][coded].astype(int)]
+    frame["error"] = pd.array(np.where(coded, c["error_u"] < p, False), dtype="boolean")
+    frame.loc[~coded, "error"] = pd.NA
+    frame["error_found_at"] = c["error_found_at"]
+    frame["reworked_at"] = c["reworked_at"]
+
+
+def coder_days_frame(
+    cols: Columns, charts: pd.DataFrame, teams: list[str], levels: list[str], absence: bool = False
+) -> pd.DataFrame:
+    """One row per replication × day × coder (the ``coder_days.csv`` table).
+
+    With ``absence`` (the scenario models it) the table ends with
+    ``absent_minutes``: the shift's minutes on a day the coder was away, else 0.
+    When the scenario models errors, ``errors`` (charts coded with an error),
+    ``charts_reworked`` and ``rework_minutes`` (part of ``coding_minutes``) follow;
+    when it audits, ``charts_audited`` and ``audit_minutes`` (a time-use column
+    of its own: with it the time use adds up to ``paid_minutes``).
+    """
+    d = cols.day_columns()
+    frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
+    frame["team"] = [teams[i] for i in frame["coder"]]
+    frame["level"] = [levels[i] for i in frame["coder"]]
+    coded = np.zeros(len(frame), dtype=int)
+    for k, kind in enumerate(cols.kinds):
+        frame[f"coded_{kind}"] = d[f"kind{k}"]
+        coded += d[f"kind{k}"]
+    frame.insert(5, "charts_coded", coded)
+    frame["queries_sent"] = d["queries_sent"].astype(int)
+    frame["queries_answered"] = _answered_per_coder_day(charts, frame)
+    frame["interruptions"] = d["interruptions"].astype(int)
+    frame["paid_minutes"] = d["paid"]
+    frame["overtime_minutes"] = d["overtime"]
+    frame["after_shift_minutes"] = d["after_shift"]
+    frame["coding_minutes"] = d["coding"]
+    frame["query_minutes"] = d["query_writing"]
+    frame["interrupted_minutes"] = d["interrupted"]
+    frame["break_minutes"] = d["on_break"]
+    frame["idle_minutes"] = d["idle"]
+    if absence:
+        frame["absent_minutes"] = d["absent"]
+    if cols.error_probability is not None:
+        frame["errors"] = d["errors"].astype(int)
+        frame["charts_reworked"] = d["reworked"].astype(int)
+        frame["rework_minutes"] = d["rework"]
+    if cols.audits:
+        frame["charts_audited"] = d["audits"].astype(int)
+        frame["audit_minutes"] = d["auditing"]
+    return frame
+
+
+def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Queries of each coder answered since the coder's previous working day.
+
+    An answer that lands on a day the coder does not work (a weekend) counts
+    on the coder's next working day; answers after the coder's last working
+    day appear in no coder-day (the replication total, ``queries_answered``
+    in replications.csv, counts every answer).
+    """
+    answered = charts.loc[charts["query_answered_at"].notna()]
+    if answered.empty or frame.empty:
+        return np.zeros(len(frame), dtype=int)
+    worked = np.unique(frame["day"].to_numpy())
+    answer_day = (answered["query_answered_at"].to_numpy() // DAY).astype(int)
+    slot = np.searchsorted(worked, answer_day)
+    keep = slot < len(worked)
+    key = pd.DataFrame(
+        {
+            "replication": answered["replication"].to_numpy()[keep],
+            "day": worked[slot[keep]],
+            "coder": answered["started_by"].to_numpy(dtype=int)[keep],  # who sent the query
+        }
+    )
+    counts = key.value_counts().rename("n")
+    joined = frame[["replication", "day", "coder"]].join(counts, on=["replication", "day", "coder"])
+    return joined["n"].fillna(0).to_numpy(dtype=int)
+
+
+def activities_frame(cols: Columns) -> pd.DataFrame:
+    """One row per break taken and billing question answered (the ``activities.csv`` table).
+
+    ``start`` is when the coder dealt with it, ``arrived_at`` when the
+    question came (for a break, its set time), both in run minutes.
+    """
+    rows = np.array(cols.activity_rows, dtype=float).reshape(-1, 6)
+    return pd.DataFrame(
+        {
+            "replication": Columns._replications(cols.activity_reps),
+            "coder": rows[:, 0].astype(int),
+            "day": rows[:, 1].astype(int),
+            "activity": pd.Categorical.from_codes(rows[:, 2].astype(int), categories=list(ACTIVITY_NAMES)),
+            "start": rows[:, 3],
+            "minutes": rows[:, 4],
+            "arrived_at": rows[:, 5],
+        }
+    )
+
+
+def revenue_per_chart(scenario: Scenario) -> list[float] | None:
+    """Reimbursement of a chart of each type, in chart-type order ($0 for a type not listed); None when off."""
+    if scenario.revenue is None:
+        return None
+    return [scenario.revenue.per_chart.get(kind, 0.0) for kind in scenario.chart_types]
+
+
+def days_frame(
+    charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: int, revenue: list[float] | None = None
+) -> pd.DataFrame:
+    """One row per replication × day: arrivals, charts coded, backlog at the end of the day.
+
+    Backlog is every chart that has arrived and is not yet coded (waiting, in
+    hand, or on query hold); ``on_hold`` is the part waiting for a physician.
+    Work finished after midnight of the last day (the last shift is never
+    cut) counts on the last day. With ``revenue`` (dollars per chart by type)
+    the table adds ``arrived_dollars`` (the day's arrivals at their
+    reimbursement) and ``dnfb_dollars``: the backlog at its reimbursement,
+    the revenue discharged and not final-billed for want of coding. When the
+    charts have ``billable_at`` (pre-bill audits), a coded chart waiting for
+    its audit (or for the rework its audit asked for) is still in DNFB.
+    """
+    rep_index = {r: i for i, r in enumerate(reps)}
+    n_reps, n_kinds = len(reps), len(kinds)
+    r = charts["replication"].map(rep_index).to_numpy()
+    k = charts["chart_type"].cat.codes.to_numpy()
+
+    def per_day(times: np.ndarray) -> np.ndarray:
+        day = np.where(np.isnan(times), n_days, np.minimum(times // DAY, n_days - 1)).astype(int)
+        cell = (r * (n_days + 1) + day) * n_kinds + k
+        grid = np.bincount(cell, minlength=n_reps * (n_days + 1) * n_kinds).reshape(n_reps, n_days + 1, n_kinds)
+        return grid[:, :n_days, :]
+
+    arrived = per_day(charts["arrived_at"].to_numpy())
+    coded = per_day(charts["coded_at"].to_numpy())
+    sent = per_day(charts["query_sent_at"].to_numpy())
+    answered = per_day(charts["query_answered_at"].to_numpy())
+    backlog = np.cumsum(arrived, axis=1) - np.cumsum(coded, axis=1)
+    on_hold = (np.cumsum(sent, axis=1) - np.cumsum(answered, axis=1)).sum(axis=2)
+    out = {
+        "replication": np.repeat(reps, n_days),
+        "day": np.tile(np.arange(n_days), n_reps),
+        "arrived": arrived.sum(axis=2).ravel().astype(int),
+        "coded": coded.sum(axis=2).ravel().astype(int),
+        "backlog": backlog.sum(axis=2).ravel().astype(int),
+        "on_hold": on_hold.ravel().astype(int),
+    }
+    for i, kind in enumerate(kinds):
+        out[f"backlog_{kind}"] = backlog[:, :, i].ravel().astype(int)
+    if revenue is not None:
+        dollars = np.asarray(revenue, dtype=float)
+        out["arrived_dollars"] = (arrived @ dollars).ravel()
+        unbilled = backlog
+        if "billable_at" in charts.columns:
+            unbilled = np.cumsum(arrived, axis=1) - np.cumsum(per_day(charts["billable_at"].to_numpy()), axis=1)
+        out["dnfb_dollars"] = (unbilled @ dollars).ravel()
+    return pd.DataFrame(out)
+
+
+def turnaround_counts(charts: pd.DataFrame, warmup: int) -> pd.DataFrame:
+    """Charts arrived after the warm-up, counted by arrival-to-coded time in fixed bins (``bin`` -1: still open).
+
+    Reduced where the replications ran, so the turnaround figure needs no
+    per-chart table; fixed bins add up exactly across tasks, so the sum is the
+    same whatever the number of workers or the size of the tasks.
+    """
+    ch = charts.loc[charts["arrived_at"].to_numpy() >= warmup * DAY]
+    minutes = (ch["coded_at"] - ch["arrived_at"]).to_numpy(dtype=float)
+    coded = ~np.isnan(minutes)
+    bins = np.floor(minutes[coded] / TURNAROUND_BIN_MINUTES).astype(np.int64)
+    index, counts = np.unique(bins, return_counts=True)
+    return pd.DataFrame({"bin": np.append(index, -1), "charts": np.append(counts, int((~coded).sum()))})
+
+
+def turnaround_table(parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The tasks' turnaround counts summed per variant: the ``turnaround.csv`` table.
+
+    One row per variant and bin with coded charts (``status`` coded,
+    ``from_minutes`` ≤ arrival to coded < ``to_minutes``) and one row of the
+    charts still open at the end (``status`` open, no bin); charts that
+    arrived during the warm-up are left out, as in the turnaround metrics.
+    """
+    frames = []
+    for variant in dict.fromkeys(name for name, _ in parts):
+        counts = pd.concat([part for name, part in parts if name == variant]).groupby("bin")["charts"].sum()
+        coded = counts.drop(-1, errors="ignore")
+        coded = coded[coded > 0]
+        edges = coded.index.to_numpy(dtype=float) * TURNAROUND_BIN_MINUTES
+        frames.append(pd.DataFrame({
+            "variant": variant, "status": ["coded"] * len(coded) + ["open"],
+            "from_minutes": np.append(edges, np.nan), "to_minutes": np.append(edges + TURNAROUND_BIN_MINUTES, np.nan),
+            "charts": np.append(coded.to_numpy(dtype=np.int64), int(counts.get(-1, 0))),
+        }))
+    return pd.concat(frames, ignore_index=True)

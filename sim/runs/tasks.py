@@ -1,0 +1,117 @@
+"""One task of a run: replications simulated and reduced where they ran.
+
+A worker simulates a range of replications of one scenario and sends back
+small tables: each replication's metrics, its days and its coder-days, and
+the per-chart tables (charts, breaks and billing questions) only when they
+were asked for. The parent never holds every chart, so memory stays flat in
+the number of replications and more workers mean more speed.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.model.department import Department
+from sim.runs import chart_files
+from sim.runs.metrics import replication_metrics
+from sim.runs.tables import (
+    Columns,
+    activities_frame,
+    charts_frame,
+    coder_days_frame,
+    days_frame,
+    revenue_per_chart,
+    turnaround_counts,
+)
+from sim.scenario.config import Scenario
+from sim.stats.quantiles import coder_day_quantiles
+
+CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
+MAX_REPS_PER_CHUNK = 500  # tables and metrics cost a fixed ~0.1 s a task: amortise it
+
+
+@dataclass
+class Chunk:
+    """What one task sends back: per-replication tables of one variant, in replication order."""
+
+    variant: str
+    reps: range
+    replications: pd.DataFrame  # metrics, one row per replication
+    days: pd.DataFrame
+    coder_days: pd.DataFrame | None  # None when rendered into files instead
+    charts: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    files: dict[str, tuple[list[str], bytes]] | None = None  # table → (columns, rows rendered by sim.runs.chart_files)
+    warmup: int = 0  # the cut the metrics were computed with
+    quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (sim.stats.quantiles.coder_day_quantiles)
+    turnaround: pd.DataFrame | None = None  # charts by turnaround bin, these replications together (tables)
+
+
+def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
+    """Replications per task: enough tasks for every worker, each small enough in memory."""
+    charts = max(1.0, sum(scenario.expected_charts().values()))
+    by_memory = max(1, int(CHARTS_PER_CHUNK // charts))
+    by_spread = max(1, -(-reps // max(1, tasks_wanted)))
+    return max(1, min(MAX_REPS_PER_CHUNK, by_memory, by_spread))
+
+
+def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, Columns]:
+    department = Department(scenario)
+    cols = Columns(list(scenario.chart_types), department.errors if scenario.accuracy is not None else None)
+    paused = gc.isenabled()
+    gc.disable()  # the model makes many small objects and no cycles worth collecting mid-run
+    try:
+        for records in department.replications(seed, reps):
+            cols.add(records)
+    finally:
+        if paused:
+            gc.enable()
+    return department, cols
+
+
+def simulate_chunk(
+    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool,
+    render: dict[str, str] | None = None,
+) -> Chunk:
+    """Simulate replications ``reps`` and reduce them to their tables and metrics.
+
+    ``keep_charts`` returns the per-chart tables as frames. ``render`` maps
+    tables (``charts``, ``activities``, ``coder_days``) to a format (``csv``,
+    ``parquet``): those come back as file contents (see sim.runs.chart_files), and
+    a rendered ``coder_days`` is not sent as a frame too.
+    """
+    department, cols = _simulate(scenario, seed, reps)
+    render = render or {}
+    kinds = list(scenario.chart_types)
+    charts = charts_frame(cols, billable=scenario.revenue is not None)
+    coder_days = coder_days_frame(
+        cols, charts, [c.team for c in department.coders], [c.level for c in department.coders],
+        absence=scenario.absence is not None,
+    )
+    days = days_frame(charts, kinds, list(reps), scenario.days, revenue_per_chart(scenario))
+    salaries = [c.salary for c in department.coders]
+    metrics = replication_metrics(scenario, charts, coder_days, days, warmup, salaries)
+    activities = activities_frame(cols) if keep_charts or "activities" in render else None
+    tables = {"charts": charts, "activities": activities, "coder_days": coder_days.assign(warmup=coder_days["day"] < warmup)}
+    files = {table: (["variant", *tables[table].columns], chart_files.render(tables[table], variant, fmt))
+             for table, fmt in render.items()}
+    return Chunk(
+        variant, reps, metrics, days,
+        None if "coder_days" in render else coder_days,
+        charts if keep_charts else None,
+        activities if keep_charts else None,
+        files or None,
+        warmup,
+        coder_day_quantiles(coder_days, warmup=warmup),
+        turnaround_counts(charts, warmup),
+    )
+
+
+def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
+    """The days table of replications ``reps`` only (for choosing the warm-up)."""
+    _, cols = _simulate(scenario, seed, reps)
+    charts = charts_frame(cols, billable=scenario.revenue is not None)
+    return days_frame(charts, list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))
