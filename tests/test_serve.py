@@ -9,6 +9,7 @@ Firefox ESR over WebDriver BiDi; screenshots of each step are saved under
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import io
 import json
 import os
@@ -571,3 +572,36 @@ def test_a_share_target_is_entered_in_percent(client):
     assert "at least 90.0%" in client.get(f"/runs/{job.id}/results").text
     page = client.get("/?scenario=bundled:baseline").text
     assert 'value="share_within_target" data-unit="%"' in page
+
+
+PLAN_FORM = {"scenario": "bundled:baseline", "target_metric": "charts_per_coder_day", "target_op": ">=",
+             "target_value": "15", "confidence": "90", "levers": "coders.count=1..3\n", "plan_reps": "10"}
+
+
+def test_the_cheapest_plan_is_the_one_chartsim_plan_finds(client):
+    from sim.analysis.plan import find_plan
+    from sim.analysis.plan_output import sentence
+    from sim.analysis.targets import Target
+    from sim.scenario.levers import Lever
+
+    answer = client.post("/plan", data=PLAN_FORM)
+    assert answer.status_code == 200, answer.text
+    assert _wait(client, answer.json()["id"], timeout=120)["status"] == "done"
+    html = client.get(f"/runs/{answer.json()['id']}/results").text
+    expected = find_plan(load_scenario(ROOT / "scenarios" / "baseline.yaml"), [Lever("coders.count", (1, 2, 3))],
+                         [Target("charts_per_coder_day", ">=", 15.0)], confidence=0.9, reps=10, seed=0)
+    assert expected.chosen is not None
+    assert html_lib.escape(sentence(expected)) in html
+    assert 'class="answer"' in html and "data:image/png;base64," in html
+
+
+def test_a_bad_lever_is_one_line(client):
+    answer = client.post("/plan", data={**PLAN_FORM, "levers": "coders.count=6..2"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "--lever: coders.count: the range 6..2 is empty (LO must not exceed HI)",
+                             "field": "plan"}
+
+
+def test_the_plan_form_offers_the_scenarios_levers(client):
+    page = client.get("/", params={"scenario": "bundled:department_plan"}).text
+    assert "coders.teams.outpatient.count=1..3" in page and "outsourcing.share.outpatient=[0, 0.25, 0.5]" in page

@@ -59,7 +59,7 @@ def render_html(search: PlanSearch, table: pd.DataFrame) -> str:
     front = frontier(table, target.metric, target.op)
     shown = [c for c in table.columns]
     rows = "".join(
-        "<tr>" + "".join(f"<td>{e(_cell(row[c], c, search))}</td>" for c in shown) + "</tr>"
+        "<tr>" + "".join(f"<td>{e(cell(row[c], c, search))}</td>" for c in shown) + "</tr>"
         for _, row in front.iterrows())
     head = "".join(f"<th>{e(c)}</th>" for c in shown)
     runner = (f"<p><b>Runner-up:</b> {e(', '.join(f'{p} = {v}' for p, v in search.runner_up.levers.items()))} — "
@@ -88,7 +88,8 @@ plans.csv; the answer: plan.json.</p>
 """
 
 
-def _cell(x: Any, column: str, search: PlanSearch) -> str:
+def cell(x: Any, column: str, search: PlanSearch) -> str:
+    """A plans.csv value as the page and plan.html show it (objective and targets in their units)."""
     if isinstance(x, float):
         if column.startswith("objective_"):
             return fmt(x, search.objective)
