@@ -280,8 +280,8 @@ def _on_screen(page, selector: str, height: int = 800) -> None:
 
 def test_the_page_in_chromium(server: str, tmp_path: Path):
     """A manager's afternoon at 1280 × 800: load, change the coders, run (the results side says it is running),
-    read the answer, run again, cancel (the old answer is marked old), find the staffing, use a team whose name
-    has a quote, and upload a bad file. A screenshot after each step; no request fails, nothing breaks the CSP."""
+    read the answer, run again, cancel (the old answer is marked old), find the staffing and the cheapest plan,
+    use a team whose name has a quote, and upload a bad file. A screenshot after each step; no request fails, nothing breaks the CSP."""
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
@@ -374,6 +374,13 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             assert "main-team coders" in answer and "95th percentile arrival to coded" in answer
             _on_screen(page, "#staff-answer")  # the answer scrolled into view in its column
             page.screenshot(path=str(ARTIFACTS / "8-staffing.png"))
+            page.fill("#f-levers", "coders.count=2..4")
+            page.click("#plan")
+            page.wait_for_selector("#plan-results #plan-answer", timeout=60_000)
+            assert page.inner_text("#plan-answer").startswith("cheapest plan: coders.count = ")
+            assert page.locator("#figure-plan img").count() == 1 and page.locator("#plan-results tr.answer").count() == 1
+            _on_screen(page, "#plan-answer")
+            page.screenshot(path=str(ARTIFACTS / "8-plan.png"))
 
             level = load_scenario(ROOT / "scenarios" / "baseline.yaml").coders.level
             quoted = tmp_path / "quoted.yaml"

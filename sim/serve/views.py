@@ -288,7 +288,8 @@ def plan_view(search: Any) -> dict[str, Any]:
         "answer": sentence(search) + ".", "met": search.chosen is not None, "png": png,
         "runner_up": (f"{', '.join(f'{k} = {v}' for k, v in runner.levers.items())} — {search.runner_up_reason}"
                       if runner is not None else ""),
-        "method": answer(search)["method"], "plans": len(search.plans), "reps": f"{search.total_reps:,}",
+        "method": (m := answer(search)["method"])[:1].upper() + m[1:], "plans": len(search.plans),
+        "reps": f"{search.total_reps:,}",
         "notes": search.notes, "objective": search.objective, "metric": target.metric,
         "columns": list(table.columns),
         "rows": [{"cells": [cell(row[c], c, search) for c in table.columns], "chosen": i == chosen}

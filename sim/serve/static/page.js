@@ -144,5 +144,5 @@
   runner({ url: "/staff", button: "staff", cancel: "staff-cancel", progress: "staff-progress", bar: "staff-bar",
            text: "staff-text", error: "staff-error", results: "staffing", status: "staffing-status" });
   runner({ url: "/plan", button: "plan", cancel: "plan-cancel", progress: "plan-progress", bar: "plan-bar",
-           text: "plan-text", error: "plan-error", results: "plan", status: "plan-status" });
+           text: "plan-text", error: "plan-error", results: "plan-results", status: "plan-status" });
 })();
