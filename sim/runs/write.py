@@ -67,8 +67,10 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_scenario(scenario: Scenario, path: Path) -> None:
-    """The scenario as resolved, so a folder describes itself."""
-    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
+    """The scenario as resolved, so a folder describes itself (sections added later and left off are not written)."""
+    unset = {k for k in ("outsourcing", "costs", "levers") if not getattr(scenario, k)}
+    data = scenario.model_dump(mode="json", exclude=unset)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def write_tables(results: Results, folder: Path) -> None:

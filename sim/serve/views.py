@@ -49,7 +49,9 @@ def unit_words(metric: str) -> str:
 
 SETTING_WORDS = {"start_target_hours of arrival": "the start target (hours from arrival)",
                  "target_days of arrival": "the turnaround target (days from arrival)",
-                 "coding_minutes": "coding time"}  # scenario and column names in the registry's meanings
+                 "coding_minutes": "coding time", "see total_cost": "see the total cost",
+                 "costs.hire_horizon_years": "the hiring horizon",
+                 "costs.dnfb_annual_rate": "the annual carrying rate"}  # scenario and column names in the meanings
 
 
 def meaning(metric: str) -> str:
@@ -268,3 +270,28 @@ def target_words(target: Any) -> str:
     value = fmt(target.value, target.metric) if u in ("share", "$") else f"{target.value:g} {unit_words(target.metric)}"
     what = re.split(r"[,;]", meaning(target.metric))[0]  # '95th percentile arrival to coded', without its unit
     return f"{what} {'at most' if target.op == '<=' else 'at least'} {value}"
+
+
+def plan_view(search: Any) -> dict[str, Any]:
+    """A finished cheapest-plan search: its answer in one sentence, the frontier as a figure and a table."""
+    from sim.analysis.plan_output import answer, frontier, sentence
+    from sim.report.plan import cell, figure_png
+
+    table = search.table()
+    target = search.targets[0]
+    front = frontier(table, target.metric, target.op)
+    chosen = search.plans.index(search.chosen) if search.chosen is not None else None
+    with _DRAWING:
+        png = figure_png(search, table)
+    runner = search.runner_up
+    return {
+        "answer": sentence(search) + ".", "met": search.chosen is not None, "png": png,
+        "runner_up": (f"{', '.join(f'{k} = {v}' for k, v in runner.levers.items())} — {search.runner_up_reason}"
+                      if runner is not None else ""),
+        "method": (m := answer(search)["method"])[:1].upper() + m[1:], "plans": len(search.plans),
+        "reps": f"{search.total_reps:,}",
+        "notes": search.notes, "objective": search.objective, "metric": target.metric,
+        "columns": list(table.columns),
+        "rows": [{"cells": [cell(row[c], c, search) for c in table.columns], "chosen": i == chosen}
+                 for i, row in front.iterrows()],
+    }
