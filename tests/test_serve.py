@@ -9,6 +9,7 @@ Firefox ESR over WebDriver BiDi; screenshots of each step are saved under
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import io
 import json
 import os
@@ -280,8 +281,8 @@ def _on_screen(page, selector: str, height: int = 800) -> None:
 
 def test_the_page_in_chromium(server: str, tmp_path: Path):
     """A manager's afternoon at 1280 × 800: load, change the coders, run (the results side says it is running),
-    read the answer, run again, cancel (the old answer is marked old), find the staffing, use a team whose name
-    has a quote, and upload a bad file. A screenshot after each step; no request fails, nothing breaks the CSP."""
+    read the answer, run again, cancel (the old answer is marked old), find the staffing and the cheapest plan,
+    use a team whose name has a quote, and upload a bad file. A screenshot after each step; no request fails, nothing breaks the CSP."""
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)")
@@ -374,6 +375,13 @@ def test_the_page_in_chromium(server: str, tmp_path: Path):
             assert "main-team coders" in answer and "95th percentile arrival to coded" in answer
             _on_screen(page, "#staff-answer")  # the answer scrolled into view in its column
             page.screenshot(path=str(ARTIFACTS / "8-staffing.png"))
+            page.fill("#f-levers", "coders.count=2..4")
+            page.click("#plan")
+            page.wait_for_selector("#plan-results #plan-answer", timeout=60_000)
+            assert page.inner_text("#plan-answer").startswith("cheapest plan: coders.count = ")
+            assert page.locator("#figure-plan img").count() == 1 and page.locator("#plan-results tr.answer").count() == 1
+            _on_screen(page, "#plan-answer")
+            page.screenshot(path=str(ARTIFACTS / "8-plan.png"))
 
             level = load_scenario(ROOT / "scenarios" / "baseline.yaml").coders.level
             quoted = tmp_path / "quoted.yaml"
@@ -574,6 +582,37 @@ def test_a_share_target_is_entered_in_percent(client):
     assert 'value="share_within_target" data-unit="%"' in page
 
 
+PLAN_FORM = {"scenario": "bundled:baseline", "target_metric": "charts_per_coder_day", "target_op": ">=",
+             "target_value": "15", "confidence": "90", "levers": "coders.count=1..3\n", "plan_reps": "10"}
+
+
+def test_the_cheapest_plan_is_the_one_chartsim_plan_finds(client):
+    from sim.analysis.plan import find_plan
+    from sim.analysis.plan_output import sentence
+    from sim.analysis.targets import Target
+    from sim.scenario.levers import Lever
+
+    answer = client.post("/plan", data=PLAN_FORM)
+    assert answer.status_code == 200, answer.text
+    assert _wait(client, answer.json()["id"], timeout=120)["status"] == "done"
+    html = client.get(f"/runs/{answer.json()['id']}/results").text
+    expected = find_plan(load_scenario(ROOT / "scenarios" / "baseline.yaml"), [Lever("coders.count", (1, 2, 3))],
+                         [Target("charts_per_coder_day", ">=", 15.0)], confidence=0.9, reps=10, seed=0)
+    assert expected.chosen is not None
+    assert html_lib.escape(sentence(expected)) in html
+    assert 'class="answer"' in html and "data:image/png;base64," in html
+
+
+def test_a_bad_lever_is_one_line(client):
+    answer = client.post("/plan", data={**PLAN_FORM, "levers": "coders.count=6..2"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "--lever: coders.count: the range 6..2 is empty (LO must not exceed HI)",
+                             "field": "plan"}
+
+
+def test_the_plan_form_offers_the_scenarios_levers(client):
+    page = client.get("/", params={"scenario": "bundled:department_plan"}).text
+    assert "coders.teams.outpatient.count=1..3" in page and "outsourcing.share.outpatient=[0, 0.25, 0.5]" in page
 # ---------------------------------------------------------------- from this morning (issue 21)
 
 AS_OF = "2026-03-02 07:30"  # a Monday

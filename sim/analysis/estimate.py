@@ -78,13 +78,17 @@ def expected_charts(scenario: Scenario) -> dict[str, float]:
 def workload(scenario: Scenario) -> Workload:
     """Work arriving per working day and what one scheduled coder-day can do (skills are pooled).
 
-    Shrinkage: with ``absence`` a coder is away a share ``a`` of working days
+    Charts a vendor codes (``outsourcing``) are left out. Shrinkage: with
+    ``absence`` a coder is away a share ``a`` of working days
     (planned leave, then unplanned absence on the days left), so a scheduled
     coder-day yields ``1 − a`` of a worked day's productive minutes and the
     coders needed rise by ``1 / (1 − a)``.
     """
     n_workdays = len(Calendar(scenario.days, scenario.start_weekday).days_on(scenario.shift.workdays))
     total = sum(n * _work_per_chart(scenario, k) for k, n in expected_charts(scenario).items())
+    if (vendor := scenario.outsourcing) is not None:  # charts sent to the vendor never reach a coder
+        total = sum(n * (1 - vendor.share.get(k, 0.0)) * _work_per_chart(scenario, k)
+                    for k, n in expected_charts(scenario).items())
     shift = scenario.shift.end_min - scenario.shift.start_min
     questions = scenario.interruptions.per_day * scenario.interruptions.duration.mean_minutes()
     away = absent_share(scenario)

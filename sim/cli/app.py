@@ -410,6 +410,10 @@ from sim.cli.serve import serve_cmd  # noqa: E402  (typer only: FastAPI and uvic
 
 app.command("serve")(serve_cmd)
 
+from sim.cli.plan import plan_cmd  # noqa: E402  (typer only: the search loads when it runs)
+
+app.command("plan")(plan_cmd)
+
 from sim.cli.scenarios import scenarios_app  # noqa: E402  (typer only: YAML loads when it runs)
 
 app.add_typer(scenarios_app)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.streams import Streams
+from sim.model.vendor import send_to_vendor
 from sim.scenario.calendar import DAY, Calendar
 from sim.scenario.config import Scenario
 from sim.scenario.realism import iso_date
@@ -44,7 +45,7 @@ class Chart:
         "completion_time", "answer_delay", "started_at", "query_sent_at",
         "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
         "error_u", "detection_delay", "rework_time", "error_found_at", "reworked_at",
-        "to_audit", "audit_time", "audited_at", "caught",
+        "to_audit", "audit_time", "audited_at", "caught", "outsourced", "vendor_error",
     )
 
     def __init__(
@@ -75,6 +76,7 @@ class Chart:
         self.reworked_at = nan
         # Audits: to_audit, audit_time, audited_at and caught are set by ChartDraws only when the
         # scenario audits (and read only then), so charts cost nothing more when it does not.
+        # Likewise outsourced and vendor_error, set only when the scenario outsources (sim.model.vendor).
 
     def __lt__(self, other: Chart) -> bool:
         """Queue order: a chart that arrived earlier (or earlier in its batch) comes first."""
@@ -202,7 +204,15 @@ class ChartDraws:
                 self._accuracy(r, out[-1])
             if self.scenario.audits is not None:
                 self._audits(r, out[-1])
+            if self.scenario.outsourcing is not None:
+                self._vendor(r, out[-1])
         return out
+
+    def _vendor(self, rep: int, charts: list[Chart]) -> None:
+        """Which charts go to the vendor and when they come back, from the stream ``charts.vendor`` (sim.model.vendor)."""
+        u = self.streams.get(rep, "charts.vendor").random((len(charts), 3))
+        send_to_vendor(self.scenario.outsourcing, self.kinds, charts, u, self.calendar.horizon,
+                       self.scenario.audits is not None)
 
     def _accuracy(self, rep: int, charts: list[Chart]) -> None:
         """Each chart's error draw, detection delay and rework time, from a stream of their own.

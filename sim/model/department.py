@@ -21,6 +21,7 @@ from sim.model.opening import Opening
 from sim.model.physician import answered_at
 from sim.model.records import Activity, CoderDay, Records
 from sim.model.streams import Streams
+from sim.model.vendor import in_house
 from sim.model.worklist import Worklist
 from sim.scenario.calendar import DAY, Calendar
 from sim.scenario.config import Overtime, Scenario
@@ -207,12 +208,14 @@ class Department:
         env = simpy.Environment(initial_time=self.login)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
         first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
-        waiting = first
-        while waiting < len(charts) and charts[waiting].arrived_at <= self.login:
+        rest = charts[first:]  # the open charts of a state are placed by the opening
+        queued = in_house(rest) if self.scenario.outsourcing is not None else rest
+        waiting = 0
+        while waiting < len(queued) and queued[waiting].arrived_at <= self.login:
             waiting += 1
-        worklist.stock(charts[first:waiting])  # waiting at the first login: no event needed
-        if waiting < len(charts):
-            env.process(_release(env, charts[waiting:], worklist))
+        worklist.stock(queued[:waiting])  # waiting at the first login: no event needed
+        if waiting < len(queued):
+            env.process(_release(env, queued[waiting:], worklist))
         log: list[CoderDay] = []
         activities: list[Activity] = []
         overtime = OvertimeDecision(self.scenario.overtime, worklist)
@@ -228,7 +231,8 @@ class Department:
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         log.sort(key=lambda d: (d.day, d.coder))
         activities.sort()
-        return Records(replication, self.horizon, charts, log, activities, self.scenario.audits is not None)
+        return Records(replication, self.horizon, charts, log, activities, self.scenario.audits is not None,
+                       self.scenario.outsourcing is not None)
 
 
 def _leave_days(scenario: Scenario, coders: list[CoderSpec]) -> dict[int, set[int]]:

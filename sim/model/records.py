@@ -73,3 +73,4 @@ class Records:
     coder_days: list[CoderDay] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     audits: bool = False  # the scenario audits: charts carry their audit fields
+    outsourcing: bool = False  # the scenario outsources: charts carry outsourced and vendor_error

@@ -43,7 +43,7 @@ NEEDED_COLUMNS = {
 }
 TEXT_COLUMNS = read.TEXT
 # Yes/no columns that may be empty (not decided yet): read as pandas booleans with NA, never as mixed text.
-FLAG_COLUMNS = {"error", "to_audit", "caught_by_audit"}
+FLAG_COLUMNS = {"error", "to_audit", "caught_by_audit", "outsourced", "vendor_error"}
 # Columns the report computes with, besides the needed ones, where a table has them.
 NUMBER_COLUMNS = {
     "summary": {"sd", "p5", "p25", "p50", "p75", "p95"},

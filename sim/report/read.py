@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 TEXT = {"variant", "metric", "chart_type", "team", "level", "activity", "method", "status"}
-FLAGS = {"error", "to_audit", "caught_by_audit", "warmup"}
+FLAGS = {"error", "to_audit", "caught_by_audit", "warmup", "outsourced", "vendor_error"}
 INTEGERS = {"replication", "day", "coder", "chart_id", "started_by", "charts_coded", "queries_sent",
             "queries_answered", "interruptions", "n"}
 MISSING = ["", "nan", "NaN", "-nan", "NA", "<NA>", "N/A", "n/a", "#N/A", "None", "null", "NULL"]  # in a number column

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.runs.cost_metrics import cost_metrics, outsourcing_metrics
 from sim.runs.registry import METRICS, OPTIONAL_METRICS
 from sim.runs.registry import metric_names as registry_names
 from sim.runs.registry import sections_on as registry_sections_on
@@ -90,13 +91,21 @@ def replication_metrics(
         _accuracy_metrics(out, charts, by_rep, cut)
     if "audited_at" in charts.columns:
         _audit_metrics(out, charts, by_rep, cut)
+    if scenario.outsourcing is not None:
+        outsourcing_metrics(out, scenario, charts, warmup)
+    if scenario.costs is not None:
+        cost_metrics(out, scenario, warmup)
     return out.reset_index()
 
 
 def _audit_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
-    """Pre-bill audits of the charts coded after warm-up: coverage, errors caught before billing, audit time."""
+    """Pre-bill audits of the charts coded after warm-up: coverage, errors caught before billing, audit time.
+
+    Charts a vendor coded (``outsourcing``) are not the department's to audit and are left out."""
     rep = charts["replication"]
     coded = charts["coded_at"] >= cut
+    if "outsourced" in charts.columns:
+        coded &= ~charts["outsourced"]
     audited = charts["audited_at"].notna()
 
     def count(mask: pd.Series) -> pd.Series:

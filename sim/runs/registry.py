@@ -73,7 +73,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("p_wait", "share", "share of charts that waited before a coder opened them", False, "lower"),
     Metric("overtime_hours", "hours", "overtime hours worked in the run", True, "lower"),
     Metric("labour_cost", "$", "pay for the paid hours of the run, $", False, "lower"),
-    Metric("cost_per_chart", "$", "labour cost per coded chart, $", True, "lower"),
+    Metric("cost_per_chart", "$", "labour cost per coded chart, $: coder pay only (no vendor fees, licences or hires; "
+           "see total_cost), over the charts the coders coded", True, "lower"),
 )
 # Reported only when the scenario turns on the section that produces them (section → its metrics).
 OPTIONAL_METRICS: dict[str, tuple[Metric, ...]] = {
@@ -112,6 +113,28 @@ OPTIONAL_METRICS: dict[str, tuple[Metric, ...]] = {
         Metric("audit_minutes", "min", "minutes auditing charts per coder-day (a time-use column of its own)", True),
         Metric("audit_backlog_end", "charts", "coded charts waiting for their pre-bill audit at the end of the run",
                False, "lower"),
+    ),
+    "outsourcing": (
+        Metric("outsourced_share", "share", "share of the charts arrived after warm-up sent to the coding vendor"),
+        Metric("vendor_charts", "charts", "charts sent to the coding vendor after warm-up"),
+        Metric("vendor_turnaround_mean_days", "days",
+               "arrival to returned coded by the vendor, days, over the charts sent after warm-up; charts not back "
+               "by the end count at their age", False, "lower"),
+        Metric("vendor_fees", "$", "vendor fees per working day after warm-up, $ (charts sent × fee per chart)",
+               True, "lower"),
+        Metric("vendor_error_rate", "share", "share of the vendor's charts returned after warm-up with an error",
+               False, "lower"),
+    ),
+    "costs": (
+        Metric("total_cost", "$",
+               "what the department costs per working day after warm-up, $: coder pay (overtime included), "
+               "vendor fees, CAC licences, hires spread over their horizon and the DNFB carrying cost",
+               True, "lower"),
+        Metric("labour_cost_per_day", "$", "coder pay per working day after warm-up, $ (overtime included)"),
+        Metric("licence_cost_per_day", "$", "CAC licences per working day, $ (every coder on staff)"),
+        Metric("hire_cost_per_day", "$", "one-off hiring costs spread over costs.hire_horizon_years, per working day, $"),
+        Metric("dnfb_carrying_per_day", "$",
+               "carrying cost of the mean DNFB dollars at costs.dnfb_annual_rate, per working day, $ (0 without it)"),
     ),
 }
 BY_NAME: dict[str, Metric] = {m.name: m for m in (*METRICS, *(m for ms in OPTIONAL_METRICS.values() for m in ms))}

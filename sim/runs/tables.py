@@ -35,6 +35,7 @@ _CHART_FIELDS = (
 )
 _ACCURACY_FIELDS = ("error_u", "error_found_at", "reworked_at")  # added when the scenario models errors
 _AUDIT_FIELDS = ("to_audit", "audited_at", "caught")  # added when the scenario audits
+_VENDOR_FIELDS = ("outsourced", "vendor_error")  # added when the scenario outsources
 _DAY_FIELDS = (
     "day", "coder", "queries_sent", "interruptions", *_TIME_COLUMNS, "absent", "rework", "reworked", "errors",
     "auditing", "audits", "coded",
@@ -61,11 +62,15 @@ class Columns:
         self.activity_rows: list[tuple] = []
         self.activity_reps: list[tuple[int, int]] = []
         self.audits = False
+        self.outsourcing = False
 
     def add(self, rec: Records) -> None:
         if rec.audits and not self.audits:  # every record of a task comes from one scenario
             self.audits = True
             self._chart_fields = (*self._chart_fields, *_AUDIT_FIELDS)
+        if rec.outsourcing and not self.outsourcing:
+            self.outsourcing = True
+            self._chart_fields = (*self._chart_fields, *_VENDOR_FIELDS)
         self.chart_rows.extend(map(attrgetter(*self._chart_fields), rec.charts))
         self.chart_reps.append((rec.replication, len(rec.charts)))
         self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
@@ -135,6 +140,8 @@ def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None 
         _audit_columns(frame, c)
     elif billable:
         frame["billable_at"] = c["coded_at"]
+    if cols.outsourcing:
+        _vendor_columns(frame, c)
     return frame
 
 
@@ -146,6 +153,21 @@ def _source_columns(frame: pd.DataFrame, opening: Opening) -> None:
     frame["source_id"] = np.where(mine, np.array(opening.source_ids or [""], dtype=object)[at], None)
     if n and not np.isnan(opening.dollars).all():
         frame["expected_reimbursement"] = np.where(mine, opening.dollars[at], np.nan)
+
+
+def _vendor_columns(frame: pd.DataFrame, c: dict[str, np.ndarray]) -> None:
+    """``outsourced``: sent to the vendor at arrival; ``vendor_error``: returned by it with an error.
+
+    With accuracy modelled, a vendor chart's ``error`` is its vendor error
+    (empty until returned), so error rates count every coded chart.
+    """
+    sent = c["outsourced"] > 0
+    frame["outsourced"] = sent
+    frame["vendor_error"] = c["vendor_error"] > 0
+    if "error" in frame.columns and sent.any():
+        returned = sent & ~np.isnan(c["coded_at"])
+        frame.loc[returned, "error"] = frame["vendor_error"][returned]
+        frame.loc[sent & ~returned, "error"] = pd.NA
 
 
 def _audit_columns(frame: pd.DataFrame, c: dict[str, np.ndarray]) -> None:

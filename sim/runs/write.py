@@ -67,10 +67,11 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_scenario(scenario: Scenario, path: Path) -> None:
-    """The scenario as resolved, so a folder describes itself."""
+    """The scenario as resolved, so a folder describes itself (sections added later and left off are not written)."""
     from sim.scenario.state import unused_start_settings
 
-    data = scenario.model_dump(mode="json", exclude=unused_start_settings(scenario))
+    unset = {k: True for k in ("outsourcing", "costs", "levers") if not getattr(scenario, k)}
+    data = scenario.model_dump(mode="json", exclude={**unset, **(unused_start_settings(scenario) or {})})
     if unused_start_settings(scenario) is None:  # the starting state's rows go to CSV files beside it
         from sim.scenario.state_files import externalise
 

@@ -35,8 +35,10 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sim.scenario.bundled import resolve
 from sim.scenario.calendar import WEEKDAYS, Calendar, clock_minutes
 from sim.scenario.distributions import CountDistribution, FixedCount, TimeDistribution
+from sim.scenario.economics import Costs, Outsourcing, check_sections
 from sim.scenario.errors import ScenarioError, first_error
 from sim.scenario.files import YamlRefused, read_scenario_file
+from sim.scenario.levers import check_levers
 from sim.scenario.realism import Absence, Accuracy, Audits, Revenue, Season, iso_date, iso_text
 from sim.scenario.schema import MAX_NAME
 from sim.scenario.schema import FrozenModel as _Frozen
@@ -287,7 +289,7 @@ class Overtime(_Frozen):
     """Extra minutes per coder on days that start with a backlog above the threshold."""
 
     backlog_threshold: int = Field(ge=0, le=MAX_CHARTS)
-    minutes: float = Field(gt=0, le=600)
+    minutes: float = Field(ge=0, le=600, description="0: none granted (so a plan's lever can turn overtime off)")
     pay_factor: float = Field(1.5, ge=0, le=5, description="assumption: time and a half")
 
 
@@ -338,6 +340,8 @@ class Scenario(_Frozen):
     accuracy: Accuracy | None = Field(None, description="coding errors found later and reworked; off when null")
     season: Season | None = Field(None, description="days when coding takes longer (a code-set update); off when null")
     audits: Audits | None = Field(None, description="pre-bill audits of a share of coded charts; off when null")
+    outsourcing: Outsourcing | None = Field(None, description="a share of charts sent to a coding vendor; off when null")
+    costs: Costs | None = Field(None, description="vendor fees, CAC licences, hires, DNFB carrying: total_cost; off when null")
     state: State | None = Field(None, description="the department this morning: the run starts at as_of from its "
                                 "open charts; off when null")
     sources: dict[str, str] = Field(
@@ -345,6 +349,9 @@ class Scenario(_Frozen):
     )
     variants: dict[str, Variant] = Field(default_factory=dict)
     sweeps: dict[str, Sweep] = Field(default_factory=dict)
+    levers: dict[str, str | list[Any]] = Field(
+        default_factory=dict, description="chartsim plan: dotted path → range 'LO..HI' or list of values"
+    )
 
     _start_date_text = field_validator("start_date", mode="before")(iso_text)
 
@@ -430,6 +437,8 @@ class Scenario(_Frozen):
                 f"coders: no coder can code chart type {uncoded[0]!r} (no team with coders has it in its skills); "
                 "add it to a team's skills, or set coders.allow_uncoded_types: true to let those charts wait"
             )
+        check_sections(self)
+        check_levers(self.levers)
         self._check_load()
         self._check_what_ifs()
         return self
@@ -538,7 +547,7 @@ class Scenario(_Frozen):
 
         ``where`` names the source of the changes in error messages (e.g. ``variants.cac``).
         """
-        data = self.model_dump(mode="json", exclude={"variants", "sweeps"})
+        data = self.model_dump(mode="json", exclude={"variants", "sweeps", "levers"})
         for path, value in changes.items():
             set_path(data, path, value, where)
         if name is not None:

@@ -29,7 +29,7 @@ from sim.scenario.config import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.serve.catalog import Catalog, default_folders
 from sim.serve.controls import changed_scenario, changes, controls, describe, form_number, in_words
-from sim.serve.experiments import WhatIf, run_staffing, run_what_if
+from sim.serve.experiments import WhatIf, plan_levers, read_plan, run_plan, run_staffing, run_what_if
 from sim.serve.guard import STALE, TOKEN_FIELD, Tokens, allowed_hosts, guard, refused
 from sim.serve.jobs import Job, Jobs
 from sim.serve.views import meaning, unit_words
@@ -38,6 +38,7 @@ HERE = Path(__file__).parent
 DEFAULT_REPS = 20  # replications per run: an answer in seconds, intervals still honest
 MAX_REPS = 1000
 STAFF_REPS = 10
+PLAN_REPS = 10  # screening replications per plan (chartsim plan's --reps default, a multiple of 10)
 
 
 def _environment() -> Environment:
@@ -166,6 +167,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
         html = env.get_template("page.html.j2").render(
             entries=entries, key=key, scenario=config, groups=groups, error=error, reps=DEFAULT_REPS,
             staff_reps=STAFF_REPS, metrics=metrics, main=config.coders.count if config else 1,
+            plan_reps=PLAN_REPS, levers=plan_levers(config) if config else "",
             token=(token := tokens.session(request)), token_field=TOKEN_FIELD)
         response = HTMLResponse(html)
         tokens.set_cookie(request, response, token)
@@ -229,15 +231,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             return no
         try:
             key, scenario, _, changed = picked(form)
-            metric = str(form.get("target_metric", ""))
-            value = str(form.get("target_value", "")).strip()
-            if lookup(metric).unit == "share":  # a share is entered in %, as the page shows it
-                percent = form_number(form, "target_value", "Threshold", "%")
-                value = "" if percent is None else repr(percent / 100)
-            target = f"{metric} {form.get('target_op', '<=')} {value}"
-            confidence = _number(form, "confidence", 90.0, "Confidence") / 100
-            if not 0 < confidence < 1:
-                raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
+            target, confidence = _target(form)
             reps = _int(form, "staff_reps", STAFF_REPS, 2, MAX_REPS, "Replications per team size")
             seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
             from sim.analysis.targets import known_metrics, parse_coders, parse_target
@@ -249,6 +243,28 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             return refuse(str(exc), "staff")
         job = jobs.submit("staff", f"{scenario.name}: staffing for {target}",
                           lambda job: run_staffing(job, changed, target, coders, confidence, reps, seed))
+        return JSONResponse({"id": job.id, "scenario": key})
+
+    @app.post("/plan")
+    async def start_plan(request: Request) -> JSONResponse:
+        from sim.scenario.levers import LeverError
+
+        form = await _fields(request)
+        if (no := stale(request, form, "plan")) is not None:
+            return no
+        try:
+            key, scenario, _, changed = picked(form)
+            target, confidence = _target(form)
+            reps = _int(form, "plan_reps", PLAN_REPS, 10, MAX_REPS, "Replications per plan")
+            if reps % 10:
+                raise ScenarioError(f"Replications per plan: a multiple of 10 (got {reps})")
+            seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
+            levers = str(form.get("levers", ""))
+            read_plan(changed, target, levers)  # refused now, with the CLI's one line, not in the run
+        except (ScenarioError, LeverError) as exc:
+            return refuse(str(exc), "plan")
+        job = jobs.submit("plan", f"{scenario.name}: cheapest plan for {target}",
+                          lambda job: run_plan(job, changed, target, levers, confidence, reps, seed))
         return JSONResponse({"id": job.id, "scenario": key})
 
     @app.get("/runs/{job_id}")
@@ -298,6 +314,19 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
     return app
 
 
+def _target(form: Mapping[str, Any]) -> tuple[str, float]:
+    """The target ('METRIC OP VALUE', a share entered in %) and the confidence (0–1) of the staffing and plan forms."""
+    metric = str(form.get("target_metric", ""))
+    value = str(form.get("target_value", "")).strip()
+    if lookup(metric).unit == "share":  # a share is entered in %, as the page shows it
+        percent = form_number(form, "target_value", "Threshold", "%")
+        value = "" if percent is None else repr(percent / 100)
+    confidence = _number(form, "confidence", 90.0, "Confidence") / 100
+    if not 0 < confidence < 1:
+        raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
+    return f"{metric} {form.get('target_op', '<=')} {value}", confidence
+
+
 def _number(form: Mapping[str, Any], key: str, default: float, label: str) -> float:
     value = form_number(form, key, label)
     return default if value is None else value
@@ -308,11 +337,13 @@ def _attachment(body: str | bytes, name: str, media: str) -> Response:
 
 
 def _render_results(env: Environment, job: Job) -> str:
-    """The results fragment of a finished run or staffing search."""
-    from sim.serve.views import answers, figures, sentences, staffing_view, table
+    """The results fragment of a finished run, staffing search or plan search."""
+    from sim.serve.views import answers, figures, plan_view, sentences, staffing_view, table
 
     if job.kind == "staff":
         return env.get_template("staffing.html.j2").render(job=job, s=staffing_view(job.result))
+    if job.kind == "plan":
+        return env.get_template("plan.html.j2").render(job=job, p=plan_view(job.result))
     w: WhatIf = job.result
     r = w.results
     return env.get_template("results.html.j2").render(

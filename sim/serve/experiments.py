@@ -4,7 +4,8 @@ A what-if run is the unchanged scenario with one variant, ``what-if``, whose
 ``set:`` holds the page's overrides: ``sim.run`` simulates both with the same
 seed (common random numbers) and compares them by paired-t, exactly as
 ``chartsim run`` compares a scenario's variants. A staffing question is
-``sim.analysis.staffing.search`` on the changed scenario, as ``chartsim staff``.
+``sim.analysis.staffing.search`` on the changed scenario, as ``chartsim staff``;
+a cheapest-plan question is ``sim.analysis.plan.find_plan``, as ``chartsim plan``.
 The run folder and the HTML report are written only when downloaded.
 """
 
@@ -107,3 +108,30 @@ def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confide
     job.step(0, 0, "simulating team sizes")
     return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=Steps(job),
                   progress=progress)
+
+
+def plan_levers(scenario: Scenario) -> str:
+    """The scenario's ``levers:`` section as the page's lines, one ``PATH=VALUES`` a line (as ``--lever``)."""
+    return "\n".join(f"{path}={spec}" if isinstance(spec, str) else f"{path}=[{', '.join(map(str, spec))}]"
+                     for path, spec in (scenario.levers or {}).items())
+
+
+def read_plan(scenario: Scenario, target: str, levers: str) -> tuple[Any, list[Any]]:
+    """The page's target and lever lines, read as ``chartsim plan`` reads them (ScenarioError or LeverError)."""
+    from sim.analysis.plan import plan_base
+    from sim.analysis.targets import known_metrics, parse_target
+    from sim.scenario.levers import levers_of
+
+    lines = [line.strip() for line in levers.splitlines() if line.strip()]
+    return parse_target(target, known_metrics(plan_base(scenario))), levers_of({}, lines)
+
+
+def run_plan(job: Job, scenario: Scenario, target: str, levers: str, confidence: float, reps: int, seed: int) -> Any:
+    """``chartsim plan`` on the (changed) scenario: the cheapest levers meeting the target (minimising total_cost)."""
+    from sim.analysis.plan import find_plan
+
+    goal, chosen = read_plan(scenario, target, levers)
+    job.step(0, 0, "screening plans")
+    return find_plan(scenario, chosen, [goal], confidence=confidence, reps=reps, seed=seed, executor=Steps(job),
+                     progress=lambda stage, done, total: job.step(0, 0, f"{stage}: {done} of {total} tasks"
+                                                                  if total else stage))

@@ -49,7 +49,9 @@ def unit_words(metric: str) -> str:
 
 SETTING_WORDS = {"start_target_hours of arrival": "the start target (hours from arrival)",
                  "target_days of arrival": "the turnaround target (days from arrival)",
-                 "coding_minutes": "coding time"}  # scenario and column names in the registry's meanings
+                 "coding_minutes": "coding time", "see total_cost": "see the total cost",
+                 "costs.hire_horizon_years": "the hiring horizon",
+                 "costs.dnfb_annual_rate": "the annual carrying rate"}  # scenario and column names in the meanings
 
 
 def meaning(metric: str) -> str:
@@ -286,3 +288,28 @@ def answers(results: Any) -> list[dict[str, Any]]:
         said = dict(zip(rows["variant"], rows["answer"], strict=True))
         out.append({"question": question, "base": said.get(BASE, ""), "changed": said.get(WHAT_IF, "")})
     return out
+
+
+def plan_view(search: Any) -> dict[str, Any]:
+    """A finished cheapest-plan search: its answer in one sentence, the frontier as a figure and a table."""
+    from sim.analysis.plan_output import answer, frontier, sentence
+    from sim.report.plan import cell, figure_png
+
+    table = search.table()
+    target = search.targets[0]
+    front = frontier(table, target.metric, target.op)
+    chosen = search.plans.index(search.chosen) if search.chosen is not None else None
+    with _DRAWING:
+        png = figure_png(search, table)
+    runner = search.runner_up
+    return {
+        "answer": sentence(search) + ".", "met": search.chosen is not None, "png": png,
+        "runner_up": (f"{', '.join(f'{k} = {v}' for k, v in runner.levers.items())} — {search.runner_up_reason}"
+                      if runner is not None else ""),
+        "method": (m := answer(search)["method"])[:1].upper() + m[1:], "plans": len(search.plans),
+        "reps": f"{search.total_reps:,}",
+        "notes": search.notes, "objective": search.objective, "metric": target.metric,
+        "columns": list(table.columns),
+        "rows": [{"cells": [cell(row[c], c, search) for c in table.columns], "chosen": i == chosen}
+                 for i, row in front.iterrows()],
+    }

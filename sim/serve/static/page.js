@@ -162,4 +162,6 @@
            text: "progress-text", error: "form-error", results: "results", status: "results-status" });
   runner({ url: "/staff", button: "staff", cancel: "staff-cancel", progress: "staff-progress", bar: "staff-bar",
            text: "staff-text", error: "staff-error", results: "staffing", status: "staffing-status" });
+  runner({ url: "/plan", button: "plan", cancel: "plan-cancel", progress: "plan-progress", bar: "plan-bar",
+           text: "plan-text", error: "plan-error", results: "plan-results", status: "plan-status" });
 })();
