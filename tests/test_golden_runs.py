@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "run_digests.json"
 VOLATILE = ("wall_seconds", "versions", "machine")
 REPS = {"baseline": 2, "inpatient_heavy": 2, "production": 2, "slow_queries": 1, "department": 1, "department_year": 1,
-        "monday": 1}
+        "monday": 1, "department_plan": 1}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -46,6 +46,12 @@ def run_folder(name: str, folder: Path) -> dict[str, str]:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return digests(folder)
+
+
+def test_every_bundled_scenario_has_a_golden_run() -> None:
+    """A scenario added to scenarios/ is guarded too: it needs its replications here and its digests."""
+    bundled = {p.stem for p in (ROOT / "scenarios").glob("*.yaml")}
+    assert bundled == set(REPS) == set(json.loads(GOLDEN.read_text()))
 
 
 @pytest.mark.parametrize("name", sorted(REPS))
