@@ -726,3 +726,22 @@ def test_the_page_starts_from_this_morning_in_chromium(server: str, tmp_path: Pa
             page.screenshot(path=str(ARTIFACTS / "state-2-answers.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_the_page_writes_the_run_folder_chartsim_run_writes(client, tmp_path: Path):
+    """The page runs through sim.run_to_folder: its folder (the zip) has the same tables, byte for byte."""
+    import sim
+    from sim.serve.experiments import what_if_scenario
+
+    job_id = _run(client, **{"coders.count": "2"})
+    assert _wait(client, job_id)["status"] == "done"
+    what_if = client.app.state.jobs.get(job_id).result
+    page_folder = what_if.folder / "run"
+    assert (page_folder / "summary.csv").is_file() and not (page_folder / "report.html").exists()  # report on demand
+    scenario = what_if_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), what_if.overrides)
+    sim.run_to_folder(scenario, tmp_path / "run", reps=6, seed=0, charts=True, charts_format="csv")
+    for table in ("summary.csv", "comparison.csv", "replications.csv", "days.csv", "coder_days.csv", "charts.csv",
+                  "turnaround.csv", "scenario.yaml"):
+        assert (page_folder / table).read_bytes() == (tmp_path / "run" / table).read_bytes(), table
+    names = zipfile.ZipFile(io.BytesIO(client.get(f"/runs/{job_id}/run.zip").content)).namelist()
+    assert "run/summary.csv" in names and "run/report.html" in names

@@ -12,7 +12,6 @@ The run folder and the HTML report are written only when downloaded.
 from __future__ import annotations
 
 import io
-import shutil
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from sim.scenario.whatifs import Variant
 from sim.serve.controls import WHAT_IF, changed_scenario, describe, in_words
 from sim.serve.jobs import Job, Steps
 
-KEEP_CHARTS_ROWS = 400_000  # per-chart tables kept (turnaround figure, charts.csv) up to this many expected rows
+KEEP_CHARTS_ROWS = 400_000  # charts.csv and activities.csv written up to this many expected chart rows
 
 
 @dataclass
@@ -44,16 +43,12 @@ class WhatIf:
         return in_words(self.base, self.changed) or describe(self.overrides)
 
     def run_folder(self) -> Path:
-        """The run folder (as ``chartsim run --out``) with its report.html, written once on first use."""
+        """The run folder the run wrote (as ``chartsim run --out``), with its report.html made on first use."""
         from sim.report import build_report
-        from sim.runs.write import write_run
 
         out = self.folder / "run"
         with self._lock:
             if not (out / "report.html").exists():
-                if out.exists():
-                    shutil.rmtree(out)
-                write_run(self.results, out)
                 build_report(out, excel=True)
         return out
 
@@ -77,15 +72,25 @@ def what_if_scenario(base: Scenario, overrides: dict[str, Any]) -> Scenario:
 
 
 def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, seed: int, folder: Path) -> WhatIf:
-    """Simulate the scenario and its changed copy with common random numbers, reporting progress to ``job``."""
-    from sim.runs.runner import run
+    """Simulate the scenario and its changed copy with common random numbers into ``folder/run``.
+
+    The run folder is written as ``chartsim run`` writes it (:func:`sim.runs.folder.run_to_folder`): the zip and
+    the report offered on the page are that folder. Progress goes to ``job``.
+    """
+    from sim.runs.folder import run_to_folder
 
     changed = changed_scenario(base, overrides)  # a refusal is the loader's one line, before anything runs
     scenario = what_if_scenario(base, overrides)
     rows = (sum(base.expected_charts().values()) + sum(changed.expected_charts().values())) * reps
     job.step(0, reps * 2, "simulating")
-    results = run(scenario, reps=reps, seed=seed, executor=Steps(job), keep_charts=rows <= KEEP_CHARTS_ROWS,
-                  progress=lambda done, total: job.step(done, total, "simulating"))
+    folder.mkdir(parents=True, exist_ok=True)
+    results = run_to_folder(scenario, folder / "run", reps=reps, seed=seed, charts=rows <= KEEP_CHARTS_ROWS,
+                            charts_format="csv", executor=Steps(job),
+                            progress=lambda done, total: job.step(done, total, "simulating"))
+    if results.coder_days is None:  # streamed to coder_days.csv task by task: the page's figure reads it as the report
+        from sim.report.load import load_run
+
+        results.coder_days = load_run(folder / "run").coder_days
     job.step(note="drawing the figures")
     return WhatIf(base=scenario.model_copy(update={"variants": {}}), changed=changed, overrides=overrides,
                   results=results, folder=folder)
