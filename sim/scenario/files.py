@@ -200,39 +200,44 @@ _NOT_REGULAR = (
 )
 
 
-def _regular(p: Path, mode: int, size: int) -> None:
-    kind = next((name for test, name in _NOT_REGULAR if test(mode)), None if stat.S_ISREG(mode) else "not a plain file")
-    if kind is not None:
-        raise YamlRefused(f"{p}: is {kind}, not a regular file; a scenario is a YAML file")
+# What a refusal says a file must be: a scenario file, or a CSV file a scenario names (sim.scenario.state_files).
+_KINDS = {"scenario": ("a scenario is a YAML file", "a scenario is UTF-8 YAML", "utf-8", "a scenario"),
+          "csv": ("give the path of a CSV file", "a UTF-8 CSV is expected", "utf-8-sig", "a CSV file")}
+
+
+def _regular(p: Path, mode: int, size: int, kind: str) -> None:
+    what = next((name for test, name in _NOT_REGULAR if test(mode)), None if stat.S_ISREG(mode) else "not a plain file")
+    if what is not None:
+        raise YamlRefused(f"{p}: is {what}, not a regular file; {_KINDS[kind][0]}")
     if size > MAX_BYTES:
-        raise YamlRefused(f"{p}: the file is {size:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
+        raise YamlRefused(f"{p}: the file is {size:,} bytes; {_KINDS[kind][3]} must be at most {MAX_BYTES:,} bytes")
 
 
-def _read_text(p: Path) -> str:
-    """A scenario file's text: a regular file, refused unread above MAX_BYTES.
+def read_text(p: Path, kind: str = "scenario") -> str:
+    """A file's text: a regular file, refused unread above MAX_BYTES (a scenario, or a CSV file it names).
 
     The path is checked before it is opened (opening a pipe would wait for a
     writer, reading a device would never end) and the open file again, and
-    no more than MAX_BYTES + 1 bytes are ever read.
+    no more than MAX_BYTES + 1 bytes are ever read. Raises YamlRefused, one line.
     """
     try:
         info = os.stat(p)
-        _regular(p, info.st_mode, info.st_size)
+        _regular(p, info.st_mode, info.st_size, kind)
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as f:
             info = os.fstat(f.fileno())
-            _regular(p, info.st_mode, info.st_size)
+            _regular(p, info.st_mode, info.st_size, kind)
             raw = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise YamlRefused(f"{p}: cannot read the file ({exc.strerror or exc})") from None
     if len(raw) > MAX_BYTES:
-        raise YamlRefused(f"{p}: the file is over {MAX_BYTES:,} bytes; a scenario must be at most {MAX_BYTES:,} bytes")
+        raise YamlRefused(f"{p}: the file is over {MAX_BYTES:,} bytes; {_KINDS[kind][3]} must be at most {MAX_BYTES:,} bytes")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(_KINDS[kind][2])
     except UnicodeDecodeError:
-        raise YamlRefused(f"{p}: not a text file (a scenario is UTF-8 YAML)") from None
+        raise YamlRefused(f"{p}: not a text file ({_KINDS[kind][1]})") from None
     if "\x00" in text:
-        raise YamlRefused(f"{p}: not a text file (a scenario is UTF-8 YAML)")
+        raise YamlRefused(f"{p}: not a text file ({_KINDS[kind][1]})")
     return text
 
 
@@ -251,7 +256,7 @@ def read_scenario_file(
     the file it may read, or raises YamlRefused: the page's uploads may name
     only the files the page itself wrote beside them. Raises YamlRefused, one line.
     """
-    data = parse_yaml(_read_text(p), p, surprises)
+    data = parse_yaml(read_text(p), p, surprises)
     from sim.scenario.state import anchor
 
     try:

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.scenario.files import MAX_BYTES
+from sim.scenario.files import YamlRefused, read_text
 from sim.scenario.realism import iso_date
 from sim.scenario.state import parse_stamp, seats, stamp_text
 
@@ -42,31 +40,11 @@ class StateFileError(ValueError):
 
 
 def _text(path: Path) -> str:
-    """A regular file's UTF-8 text, refused unread above MAX_BYTES (never a pipe or a device)."""
+    """A CSV file's text, read with the scenario files' own bounds (sim.scenario.files.read_text)."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise StateFileError(f"{path}: not a regular file; give the path of a CSV file")
-        if info.st_size > MAX_BYTES:
-            raise StateFileError(f"{path}: the file is {info.st_size:,} bytes; at most {MAX_BYTES:,}")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise StateFileError(f"{path}: not a regular file; give the path of a CSV file")
-            raw = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise StateFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise StateFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise StateFileError(f"{path}: the file is over {MAX_BYTES:,} bytes; at most {MAX_BYTES:,}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise StateFileError(f"{path}: not a text file (a UTF-8 CSV is expected)") from None
-    if "\x00" in text:
-        raise StateFileError(f"{path}: not a text file (a UTF-8 CSV is expected)")
-    return text
+        return read_text(path, "csv")
+    except YamlRefused as exc:
+        raise StateFileError(str(exc)) from None
 
 
 def _table(path: Path, required: tuple[str, ...], columns: dict[str, str]) -> pd.DataFrame:
