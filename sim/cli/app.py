@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -23,7 +22,7 @@ from sim.cli.console import (
     precision_table,
     summary_table,
 )
-from sim.cli.shell import console, err, fail
+from sim.cli.shell import claimed, console, dask_client, err, fail, load, said_stopped, stopped
 from sim.cli.staffing import staffing_report
 from sim.runs.registry import fmt, sections_on
 
@@ -33,17 +32,6 @@ from sim.runs.registry import fmt, sections_on
 CHART_ROWS = 2_000_000  # sim.runs.folder.CHART_ROWS, here so that --help loads no pandas (a test keeps them equal)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Simulate medical-coding work.")
-T = TypeVar("T")
-
-
-def _load(path: Path, changes: dict | None = None):
-    from sim.scenario.config import load_scenario
-    from sim.scenario.errors import ScenarioError
-
-    try:
-        return load_scenario(path, changes=changes)
-    except ScenarioError as exc:
-        fail(str(exc))
 
 
 @app.command()
@@ -132,7 +120,7 @@ def run(
                                  max_reps=max_reps if max_reps is not None else max(PrecisionPlan.max_reps, first))
         except ValueError as exc:
             fail(str(exc))
-    config = _load(scenario, _state_changes(open_charts, as_of, columns, leave, volume_forecast, backlog_below,
+    config = load(scenario, _state_changes(open_charts, as_of, columns, leave, volume_forecast, backlog_below,
                                             dnfb_days_above))
     _warn_uncoded(config)
     from sim.runs.checkpoint import RunInterrupted
@@ -152,7 +140,7 @@ def run(
             TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
             RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
             console=err, transient=True, disable=not err.is_terminal,
-        ) as bar, _cluster(dask) as cluster:
+        ) as bar, dask_client(dask) as cluster:
             if job.charts_dropped:
                 err.print(f"note: per-chart tables not written (about {job.rows:,.0f} chart rows expected); "
                           "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
@@ -163,9 +151,9 @@ def run(
         fail(str(exc))
     except KeyboardInterrupt as exc:
         if job.folder.exists():
-            _stopped(exc, f"finished replications are kept in {job.folder}/; continue with "
+            stopped(exc, f"finished replications are kept in {job.folder}/; continue with "
                           f"chartsim run {scenario} --resume {job.folder}")
-        _stopped(exc, "nothing was written")
+        stopped(exc, "nothing was written")
     console.print(summary_table(results))
     if results.outlook is not None:
         from sim.runs.answers import answers_table
@@ -215,52 +203,10 @@ def _state_changes(open_charts: Path | None, as_of: str | None, columns: str | N
         fail(str(exc))
 
 
-def _claimed(take: Callable[..., T], *args: object) -> T:
-    """The output folder, claimed by ``take`` before anything is simulated; a refusal is one line, exit status 2."""
-    from sim.runs.folders import OutputError
-
-    try:
-        return take(*args)
-    except OutputError as exc:
-        fail(str(exc))
-        raise  # not reached: fail exits
-
-
-def _stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
-    """One line for Ctrl-C or SIGTERM, exit status 130."""
-    from sim.runs.executor import Terminated
-
-    word = "terminated" if isinstance(exc, Terminated) else "interrupted"
-    err.print(f"{word}: {markup_safe(what)}", highlight=False, soft_wrap=True)
-    _said_stopped.append(word)
-    raise typer.Exit(130) from None
-
-
-_said_stopped: list[str] = []  # the line _stopped printed, so main() does not print another
-
-
-@contextmanager
-def _cluster(address: str | None) -> Iterator[object | None]:
-    """A client of the Dask scheduler at ``address`` (None: run locally)."""
-    if not address:
-        yield None
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        fail("--dask: needs the distributed package (pip install 'chartsim[dask]')")
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        fail(f"--dask: cannot reach a Dask scheduler at {address!r} ({exc})")
-    with client:
-        yield client
-
-
 @app.command()
 def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML file, or a bundled scenario's name (chartsim scenarios)")]) -> None:
     """Validate a scenario file without running it."""
-    config = _load(scenario)
+    config = load(scenario)
     extra = f", {len(config.expanded())} variants" if config.variants or config.sweeps else ""
     console.print(markup_safe(f"{scenario}: ok — {config.name}: {config.n_coders} coders, {config.days} days{extra}"))
     _warn_uncoded(config)
@@ -281,7 +227,7 @@ def metrics(
     if scenario is None:
         console.print(metrics_table())
         return
-    config = _load(scenario)
+    config = load(scenario)
     console.print(metrics_table(list(config.chart_types), sections_on(config)))
 
 
@@ -307,7 +253,7 @@ def staff(
     from sim.runs.folders import OutputError, claim
     from sim.scenario.errors import ScenarioError
 
-    config = _load(scenario)
+    config = load(scenario)
     try:
         goal = parse_target(target, known_metrics(config))
         span = parse_coders(coders)
@@ -316,7 +262,7 @@ def staff(
     if out is None:
         out = Path("runs") / f"{scenario.stem}-staff-{datetime.now():%Y%m%d-%H%M%S}"
     try:
-        with _claimed(claim, out) as folder, _cluster(dask) as cluster:
+        with claimed(claim, out) as folder, dask_client(dask) as cluster:
             result = staff_search(
                 config, goal, span, confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
                 workers=workers, executor=cluster,
@@ -327,7 +273,7 @@ def staff(
     except (ScenarioError, OutputError) as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
-        _stopped(exc, "nothing was written")
+        stopped(exc, "nothing was written")
     console.print(f"wrote {markup_safe(out)}/staffing.csv and staffing.json", soft_wrap=True)
     if result.answer is None:
         raise typer.Exit(1)
@@ -354,11 +300,11 @@ def select(
     from sim.runs.write import write_table
     from sim.scenario.errors import ScenarioError
 
-    config = _load(scenario)
+    config = load(scenario)
     if goal not in ("min", "max"):
         fail(f"--goal must be min or max (got {goal!r})")
     try:
-        with _claimed(claim, out) if out is not None else nullcontext(None) as folder, _cluster(dask) as cluster:
+        with claimed(claim, out) if out is not None else nullcontext(None) as folder, dask_client(dask) as cluster:
             choice = choose_plan(config, metric, delta, maximise=goal == "max", alpha=alpha, n0=n0,
                                  max_reps=max_reps, seed=seed, workers=workers, executor=cluster)
             frame = choice.table()
@@ -367,7 +313,7 @@ def select(
     except (ScenarioError, OutputError) as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
-        _stopped(exc, "nothing was written")
+        stopped(exc, "nothing was written")
     from pandas import isna
 
     rows = [[str(r["plan"]), str(r["replications"]), fmt(r["mean"], metric),
@@ -462,6 +408,6 @@ def main() -> None:
         word = "terminated" if isinstance(cause, Terminated) else "interrupted"
         err.print(word, highlight=False)
         sys.exit(130)
-    if code == 130 and not _said_stopped:  # typer turns a KeyboardInterrupt outside _stopped into exit status 130
+    if code == 130 and not said_stopped:  # typer turns a KeyboardInterrupt outside stopped into exit status 130
         err.print("interrupted", highlight=False)
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,6 +1,6 @@
 """``chartsim plan SCENARIO --target ...``: the command, a thin shell over sim.analysis.plan.
 
-Registered in sim/cli/app.py as ``app.command("plan")(plan_cmd)``. It shares
+Registered in sim/cli/app.py as ``app.command("plan")(plan_cmd)``. It shares (sim/cli/shell.py)
 the run command's folder claiming, Dask cluster and Ctrl-C handling (``--resume``).
 """
 
@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.cli.console import markup_safe
-from sim.cli.shell import console, err, fail
+from sim.cli.shell import claimed, console, dask_client, err, fail, load, stopped
 
 
 def plan_cmd(
@@ -60,16 +60,15 @@ def plan_cmd(
     from sim.analysis.plan_output import sentence, write_plan_files
     from sim.analysis.plan_resume import CHECKPOINT, PlanInterrupted, PlanJournal, load_journal
     from sim.analysis.targets import known_metrics, parse_target
-    from sim.cli.app import _claimed, _cluster, _load, _stopped  # the run command's folder, cluster and Ctrl-C handling
     from sim.report.plan import write_plan_html
     from sim.runs.folders import OutputError, claim, reclaim
     from sim.scenario.errors import ScenarioError
     from sim.scenario.levers import LeverError, levers_of
 
-    config = _load(scenario)
+    config = load(scenario)
     replay = None
     if resume is not None:
-        taken = _claimed(reclaim, resume)
+        taken = claimed(reclaim, resume)
         try:
             settings, replay = load_journal(resume)
             if settings["scenario"] != config:
@@ -98,10 +97,10 @@ def plan_cmd(
                     "options": dict(objective=minimize, confidence=confidence, reps=reps, max_reps=max_reps,
                                     candidates=candidates, delta=delta, alpha=alpha, seed=seed,
                                     enumerate_max=enumerate_max, trials=trials)}
-        taken = _claimed(claim, out, True)
+        taken = claimed(claim, out, True)
     partial = taken.folder
     try:
-        with taken as folder, _cluster(dask) as cluster, Progress(
+        with taken as folder, dask_client(dask) as cluster, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} tasks"),
             TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
         ) as bar:
@@ -118,9 +117,9 @@ def plan_cmd(
         fail(str(exc))
     except KeyboardInterrupt as exc:
         if partial.exists():
-            _stopped(exc, f"the replications simulated are kept in {partial}/; continue with "
+            stopped(exc, f"the replications simulated are kept in {partial}/; continue with "
                           f"chartsim plan {scenario} --resume {partial}")
-        _stopped(exc, "nothing was written")
+        stopped(exc, "nothing was written")
     console.print(markup_safe(sentence(result)), soft_wrap=True)
     if result.runner_up is not None:
         console.print(markup_safe(f"runner-up: {result.runner_up.name} — {result.runner_up_reason}"), soft_wrap=True)

@@ -1,6 +1,12 @@
-"""What every command shares: the terminal consoles and the one-line error exit."""
+"""What every command shares: the terminal consoles, the one-line error exit, loading a scenario, claiming an output
+folder, a Dask cluster and the one line for Ctrl-C."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import typer
 
@@ -8,9 +14,63 @@ from sim.cli.console import make_console, markup_safe
 
 console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
 err = make_console(stderr=True)
+T = TypeVar("T")
 
 
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line error and exit without a traceback."""
     err.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def load(path: Path, changes: dict | None = None):
+    """The scenario at ``path`` (a file or a bundled name), or its one-line refusal and exit status 2."""
+    from sim.scenario.config import load_scenario
+    from sim.scenario.errors import ScenarioError
+
+    try:
+        return load_scenario(path, changes=changes)
+    except ScenarioError as exc:
+        fail(str(exc))
+
+
+def claimed(take: Callable[..., T], *args: object) -> T:
+    """The output folder, claimed by ``take`` before anything is simulated; a refusal is one line, exit status 2."""
+    from sim.runs.folders import OutputError
+
+    try:
+        return take(*args)
+    except OutputError as exc:
+        fail(str(exc))
+        raise  # not reached: fail exits
+
+
+def stopped(exc: KeyboardInterrupt, what: str) -> NoReturn:
+    """One line for Ctrl-C or SIGTERM, exit status 130."""
+    from sim.runs.executor import Terminated
+
+    word = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    err.print(f"{word}: {markup_safe(what)}", highlight=False, soft_wrap=True)
+    said_stopped.append(word)
+    raise typer.Exit(130) from None
+
+
+said_stopped: list[str] = []  # the line stopped() printed, so main() does not print another
+
+
+@contextmanager
+def dask_client(address: str | None) -> Iterator[object | None]:
+    """A client of the Dask scheduler at ``address`` (None: run locally)."""
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        fail("--dask: needs the distributed package (pip install 'chartsim[dask]')")
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        fail(f"--dask: cannot reach a Dask scheduler at {address!r} ({exc})")
+    with client:
+        yield client
