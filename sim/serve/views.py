@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sim.runs.registry import fmt, lookup, scenario_metrics
+from sim.runs.registry import fmt, interval, lookup, notes_for, scenario_metrics
 from sim.scenario.config import BASE
 from sim.serve.controls import WHAT_IF
 
@@ -183,7 +183,8 @@ def table(results: Any) -> list[dict[str, str]]:
         for v in (BASE, WHAT_IF):
             r = s.loc[(v, m.name)]
             row[v] = fmt(r["mean"], m.name)
-            row[f"{v}_ci"] = _span(fmt(r["ci_low"], m.name), fmt(r["ci_high"], m.name))
+            text, marks = interval(r["ci_low"], r["ci_high"], m.name)  # a share's bounds kept in 0–100 %, marked
+            row[f"{v}_ci"] = " ".join([text, *notes_for(marks)])
         if c is not None and m.name in c.index:
             r = c.loc[m.name]
             row["difference"] = fmt(r["difference"], m.name, signed=True)
