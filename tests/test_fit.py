@@ -298,6 +298,46 @@ def test_level_speeds_are_recovered_when_levels_code_different_types(mix):
     assert "experienced coders code" in text and "faster than mid-level (99.9 % CI" in text
 
 
+def _world_log(path: Path, seed: int = 3) -> dict[str, float]:
+    """A log made without chartsim's model, the way a department differs from it: every coder has a speed of their
+    own around their level's (between-coder sd 0.12 on the log scale), entry coders code only outpatient charts and
+    experienced ones only inpatient and surgical, and coding times are lognormal with a type-specific spread. Each
+    coder works 08:00–16:00, chart after chart, for 20 weekdays. Returns each level's true (population) speed."""
+    rng = np.random.default_rng(seed)
+    level_speed = {"entry": 0.8, "mid": 1.0, "experienced": 1.25}
+    skills = {"entry": ["outpatient"], "mid": ["inpatient", "outpatient", "surgical"],
+              "experienced": ["inpatient", "surgical"]}
+    minutes = {"inpatient": (18.0, 0.35), "outpatient": (7.0, 0.30), "surgical": (25.0, 0.40)}  # median, log-sd
+    rows, n = [], 0
+    days = [d for d in pd.date_range("2026-03-02", periods=28, freq="D") if d.weekday() < 5]
+    for level, speed in level_speed.items():
+        for c in range(4):
+            coder = f"{level[:3].upper()}{c}"
+            own = speed * math.exp(rng.normal(0.0, 0.12))
+            for day in days:
+                clock = day + pd.Timedelta(hours=8)
+                while clock < day + pd.Timedelta(hours=16):
+                    kind = skills[level][rng.integers(len(skills[level]))]
+                    median, sd = minutes[kind]
+                    took = pd.Timedelta(minutes=median * math.exp(rng.normal(0.0, sd)) / own)
+                    rows.append((f"E{n:06d}", kind, coder, level, clock, clock + took,
+                                 day.normalize() - pd.Timedelta(days=int(rng.integers(0, 3)))))
+                    clock, n = clock + took, n + 1
+    columns = ["chart_id", "chart_type", "coder", "coder_level", "started_at", "ended_at", "discharged_at"]
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+    return level_speed
+
+
+def test_level_speeds_from_a_log_not_made_by_the_model(tmp_path):
+    """Coders who each have their own speed (the mixed model's coder effect is not 0 here, unlike in logs made by
+    chartsim) and levels that code different types: each level's speed relative to mid within its 99.9 % interval."""
+    truth = _world_log(tmp_path / "log.csv")
+    fit = fit_department(read_log(tmp_path / "log.csv"), confidence=LEVEL)
+    assert "random coder effect" in fit.speed_fit.method and fit.speed_fit.coder_sd > 0
+    for lf in fit.levels:
+        assert lf.pace.low <= truth[lf.level] <= lf.pace.high, (lf.level, lf.pace)
+
+
 def _team_count(scenario, level: str) -> tuple[str, int]:
     path, team = next((p, t) for p, t in scenario.all_teams() if t.level == level)
     return f"{path}.count", team.count

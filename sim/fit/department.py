@@ -63,10 +63,11 @@ def fit_department(log: SessionLog, confidence: float = 0.95) -> DepartmentFit:
     levels = level_fits(sessions, charts, speeds)
     speed = pd.Series({lf.level: lf.speed for lf in levels})
     reviewed = charts[charts["has_first_review"]]
-    at_speed = reviewed["first_minutes"] * reviewed["first_level"].map(speed)
+    at_speed = reviewed["first_minutes"] * reviewed["first_level"].map(speed).astype(float)
     coding, completion, completion_n, writing_extra = {}, {}, {}, {}
     done = charts[charts["completion_minutes"].notna() & (charts["completion_minutes"] > 0)]
-    done_at_speed = done["completion_minutes"] * done["completion_level"].map(speed)
+    # astype: with no completions (a log without queries) the mapped column is empty text, not numbers
+    done_at_speed = done["completion_minutes"] * done["completion_level"].map(speed).astype(float)
     for kind in sorted(charts["chart_type"].unique()):
         mine = reviewed["chart_type"] == kind
         clean, queried = at_speed[mine & ~reviewed["queried"]], at_speed[mine & reviewed["queried"]]
