@@ -27,6 +27,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
+from sim.runs.tables import day_counter
 from sim.scenario.calendar import DAY
 
 METRICS = ("backlog", "on_hold", "coded", "dnfb_dollars", "dnfb_days", "turnaround_p95_days")
@@ -44,16 +45,13 @@ def daily_outlook(
     Work finished after midnight of the last day counts on the last day;
     charts that arrived before day 0 (the open charts) count from day 0.
     """
-    rep_index = {r: i for i, r in enumerate(reps)}
     n_reps, n_kinds = len(reps), len(kinds)
-    r = charts["replication"].map(rep_index).to_numpy()
+    r = charts["replication"].map({rep: i for i, rep in enumerate(reps)}).to_numpy()
     k = charts["chart_type"].cat.codes.to_numpy()
+    count = day_counter(charts, reps, n_days, n_kinds)
 
     def per_day(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        day = np.where(np.isnan(times), n_days, np.clip(times // DAY, 0, n_days - 1)).astype(int)
-        cell = (r * (n_days + 1) + day) * n_kinds + k
-        grid = np.bincount(cell, weights, minlength=n_reps * (n_days + 1) * n_kinds)
-        grid = grid.reshape(n_reps, n_days + 1, n_kinds)[:, :n_days, :]
+        grid = count(times, weights)
         return np.concatenate([grid.sum(axis=2, keepdims=True), grid], axis=2)  # "all" first
 
     arrived_at, coded_at = charts["arrived_at"].to_numpy(), charts["coded_at"].to_numpy()

@@ -7,6 +7,7 @@ Times are minutes from the start of the run; NaN means "did not happen".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -292,6 +293,27 @@ def revenue_per_chart(scenario: Scenario) -> list[float] | None:
     return [scenario.revenue.per_chart.get(kind, 0.0) for kind in scenario.chart_types]
 
 
+def day_counter(charts: pd.DataFrame, reps: list[int], n_days: int, n_kinds: int) -> Callable[..., np.ndarray]:
+    """A counter of chart events by replication × day × chart type, for the charts of one task.
+
+    ``count(times, weights=None)`` bins each chart's time (minutes; NaN: never) by its day: an array of shape
+    (replications, days, chart types), summing ``weights`` when given. Charts open at a starting state's as_of
+    arrived before day 0 and count on day 0; work finished after midnight of the last day counts on the last day.
+    """
+    rep_index = {r: i for i, r in enumerate(reps)}
+    n_reps = len(reps)
+    r = charts["replication"].map(rep_index).to_numpy()
+    k = charts["chart_type"].cat.codes.to_numpy()
+
+    def count(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        day = np.where(np.isnan(times), n_days, np.clip(times // DAY, 0, n_days - 1)).astype(int)
+        cell = (r * (n_days + 1) + day) * n_kinds + k
+        grid = np.bincount(cell, weights, minlength=n_reps * (n_days + 1) * n_kinds)
+        return grid.reshape(n_reps, n_days + 1, n_kinds)[:, :n_days, :]
+
+    return count
+
+
 def days_frame(
     charts: pd.DataFrame, kinds: list[str], reps: list[int], n_days: int, revenue: list[float] | None = None
 ) -> pd.DataFrame:
@@ -307,19 +329,8 @@ def days_frame(
     charts have ``billable_at`` (pre-bill audits), a coded chart waiting for
     its audit (or for the rework its audit asked for) is still in DNFB.
     """
-    rep_index = {r: i for i, r in enumerate(reps)}
     n_reps, n_kinds = len(reps), len(kinds)
-    r = charts["replication"].map(rep_index).to_numpy()
-    k = charts["chart_type"].cat.codes.to_numpy()
-
-    def per_day(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        # Charts open at a starting state's as_of arrived before day 0: they count on day 0.
-        day = np.where(np.isnan(times), n_days, np.clip(times // DAY, 0, n_days - 1)).astype(int)
-        cell = (r * (n_days + 1) + day) * n_kinds + k
-        grid = np.bincount(cell, weights, minlength=n_reps * (n_days + 1) * n_kinds).reshape(
-            n_reps, n_days + 1, n_kinds)
-        return grid[:, :n_days, :]
-
+    per_day = day_counter(charts, reps, n_days, n_kinds)
     arrived = per_day(charts["arrived_at"].to_numpy())
     coded = per_day(charts["coded_at"].to_numpy())
     sent = per_day(charts["query_sent_at"].to_numpy())
@@ -345,7 +356,7 @@ def days_frame(
         out["dnfb_dollars"] = (unbilled @ dollars).ravel()
         if "expected_reimbursement" in charts.columns:  # open charts of a state may carry their own dollars
             own = charts["expected_reimbursement"].to_numpy(dtype=float)
-            w = np.where(np.isnan(own), dollars[k], own)
+            w = np.where(np.isnan(own), dollars[charts["chart_type"].cat.codes.to_numpy()], own)
             billed = charts["billable_at" if "billable_at" in charts.columns else "coded_at"].to_numpy()
             came = per_day(charts["arrived_at"].to_numpy(), w)
             out["arrived_dollars"] = came.sum(axis=2).ravel()
