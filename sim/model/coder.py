@@ -18,7 +18,9 @@ team, whose coders take waiting audits before charts: an error is caught
 there, before billing, and the chart comes straight back to be reworked.
 
 Breaks and interruptions are computed, not simulated as events: a chart costs
-one timeout, which keeps a coder-day to a few dozen events.
+at most one timeout, and none when nothing else is due before the coder is
+done with it (the clock skips ahead, sim.model.clock), which keeps a
+coder-day to a few dozen events, and a lone coder's day to a handful.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from sim.model.clock import Clock
 from sim.model.records import BILLING_QUESTION, BREAK, Activity, CoderDay
 from sim.model.worklist import AUDIT, Worklist
 from sim.scenario.calendar import Shift
@@ -114,7 +117,7 @@ class Desk:
 
 
 def code_charts(
-    env: simpy.Environment,
+    env: Clock,
     me: CoderSpec,
     shifts: list[Shift],
     desks: list[Desk],
@@ -153,7 +156,7 @@ def code_charts(
     speed, kinds, me_index = me.speed, me.kinds, me.index
     skills = frozenset((*kinds, AUDIT)) if me.audits else frozenset(kinds)
     audits = worklist.audits if me.audits else None
-    take, timeout = worklist.taker(kinds, me_index), env.timeout
+    take, timeout, skip = worklist.taker(kinds, me_index), env.timeout, env.skip
     scale = 1.0
     for i, (shift, desk) in enumerate(zip(shifts, desks)):
         if shift.day < me.first_day or shift.day > me.last_day:
@@ -163,7 +166,8 @@ def code_charts(
         if coding_factor:
             scale = coding_factor[i]
         if env.now < shift.start:
-            yield timeout(shift.start - env.now)
+            if not skip(minutes := shift.start - env.now):
+                yield timeout(minutes)
         if absent and absent[i]:
             day = CoderDay(shift.day, me_index, env.now, 0.0, n_types)
             day.absent = shift.end - shift.start
@@ -180,13 +184,15 @@ def code_charts(
                 away = min(break_minutes, end - now)  # a break ends with the shift at the latest
                 activities.append((me_index, shift.day, BREAK, now, away, break_at))
                 day.on_break += away
-                yield timeout(away)
+                if not skip(minutes := away):
+                    yield timeout(minutes)
                 break_at, break_minutes = next(breaks, _NO_BREAK)
                 continue
             if audits and (audit := worklist.take_audit(me_index)):  # an auditor, and a chart waits for its audit
                 chart, wrong = audit
                 auditing = chart.audit_time / speed
-                yield timeout(desk.finish(now, auditing) - now)
+                if not skip(minutes := desk.finish(now, auditing) - now):
+                    yield timeout(minutes)
                 day.auditing += auditing
                 day.audits += 1
                 chart.audited_at = env.now
@@ -196,11 +202,14 @@ def code_charts(
                 continue
             chart = take()
             if chart is None:
-                yield worklist.wait(skills, min(end, break_at), me_index)
+                until = min(end, break_at)
+                if not skip(until - now):  # nothing can come before then: idle until then
+                    yield worklist.wait(skills, until, me_index)
                 answered = desk.minutes
                 free = desk.answer_until(now, env.now)
                 if free > env.now:
-                    yield timeout(free - env.now)
+                    if not skip(minutes := free - env.now):
+                        yield timeout(minutes)
                 day.idle += (env.now - now) - (desk.minutes - answered)
                 continue
             if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
@@ -209,7 +218,8 @@ def code_charts(
                 coding = chart.coding_time * scale / speed
                 if chart.needs_query:
                     writing = chart.writing_time / speed
-                    yield timeout(desk.finish(now, coding + writing) - now)
+                    if not skip(minutes := desk.finish(now, coding + writing) - now):
+                        yield timeout(minutes)
                     day.coding += coding
                     day.query_writing += writing
                     day.queries_sent += 1
@@ -219,7 +229,8 @@ def code_charts(
                     continue
             elif chart.coded_at == chart.coded_at:  # coded before: back because an error was found
                 rework = chart.rework_time / speed
-                yield timeout(desk.finish(now, rework) - now)
+                if not skip(minutes := desk.finish(now, rework) - now):
+                    yield timeout(minutes)
                 day.coding += rework
                 day.rework += rework
                 day.reworked += 1
@@ -228,7 +239,8 @@ def code_charts(
             else:
                 chart.resumed_at = now
                 coding = chart.completion_time / speed
-            yield timeout(desk.finish(now, coding) - now)
+            if not skip(minutes := desk.finish(now, coding) - now):
+                yield timeout(minutes)
             day.coding += coding
             chart.coded_at = env.now
             chart.coder = me_index
@@ -244,7 +256,8 @@ def code_charts(
         # Questions still waiting (they came during the last break or the last chart).
         free = desk.answer_until(env.now, _NEVER)
         if free > env.now:
-            yield timeout(free - env.now)
+            if not skip(minutes := free - env.now):
+                yield timeout(minutes)
         day.logout = env.now
         day.paid = day.logout - day.login
         day.after_shift = max(0.0, day.logout - end)

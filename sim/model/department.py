@@ -16,6 +16,7 @@ import simpy
 
 from sim.model.absence import absent_days
 from sim.model.charts import Chart, ChartDraws
+from sim.model.clock import Clock
 from sim.model.coder import CoderSpec, Desk, code_charts
 from sim.model.opening import Opening
 from sim.model.physician import answered_at
@@ -80,8 +81,9 @@ def _release(env: simpy.Environment, charts: list[Chart], worklist: Worklist) ->
 class Department:
     """A scenario made ready to simulate: coders, their shifts and the rules of work."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, lookahead: bool = True) -> None:
         self.scenario = scenario
+        self.lookahead = lookahead  # coders skip timeouts nothing could come before (sim.model.clock)
         self.coders = coder_specs(scenario)
         self.n_types = len(scenario.chart_types)
         self.calendar = Calendar(scenario.days, scenario.start_weekday)
@@ -205,7 +207,7 @@ class Department:
     def _run(
         self, replication: int, charts: list[Chart], desks: list[list[Desk]], away: list[list[bool]]
     ) -> Records:
-        env = simpy.Environment(initial_time=self.login)
+        env = Clock(self.login, self.lookahead)
         worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
         first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
         rest = charts[first:]  # the open charts of a state are placed by the opening

@@ -132,13 +132,17 @@ class Experiment:
 
     def tasks(
         self, executor: Submitter, reps: int, keep_charts: bool, render: dict[str, str] | None = None, share: int = 1,
+        watched: bool = False,
     ) -> list[tuple]:
         """``simulate_chunk`` arguments for every replication below ``reps`` not simulated yet, variant by variant.
 
-        ``share``: how many experiments split the executor (sizes the tasks).
+        ``share``: how many experiments split the executor (sizes the tasks); ``watched``: progress is shown.
         """
         warmup = self.warmup(executor)
-        wanted = -(-4 * workers_of(executor) // (len(self.scenarios) * share))  # tasks per variant: a few per worker
+        # Tasks per variant: a few per worker to balance the load; in one process, as few as memory
+        # allows (each task's tables cost a fixed ~40 ms), or a few when someone watches the progress.
+        workers = workers_of(executor)
+        wanted = -(-4 * workers // (len(self.scenarios) * share)) if workers > 1 or watched else 1
         tasks = []
         for name, scenario in self.scenarios.items():
             todo = range(self.done[name], reps)
@@ -164,7 +168,8 @@ class Experiment:
         them in that order: a run interrupted and resumed hands it the same
         sequence as one that never stopped.
         """
-        tasks = self.tasks(executor, reps, keep_charts, sink.render if sink is not None else None)
+        tasks = self.tasks(executor, reps, keep_charts, sink.render if sink is not None else None,
+                           watched=progress is not None)
         total, done = sum(len(t[3]) for t in tasks), 0
         for chunk in in_order(executor, simulate_chunk, tasks, window=2 * workers_of(executor) + 2):
             if sink is not None:
