@@ -9,7 +9,9 @@ to the end of the horizon and returns the raw records.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Generator, Iterator, Sequence
+from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -28,6 +30,7 @@ from sim.scenario.calendar import DAY, Calendar
 from sim.scenario.config import Overtime, Scenario
 from sim.scenario.state import day_of_date, roster
 
+_ARRIVED = attrgetter("arrived_at")
 _CHARTS_PER_BATCH = 20_000  # charts drawn at once: big enough to amortise numpy, small in memory
 
 
@@ -212,9 +215,7 @@ class Department:
         first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
         rest = charts[first:]  # the open charts of a state are placed by the opening
         queued = in_house(rest) if self.scenario.outsourcing is not None else rest
-        waiting = 0
-        while waiting < len(queued) and queued[waiting].arrived_at <= self.login:
-            waiting += 1
+        waiting = bisect_right(queued, self.login, key=_ARRIVED)  # charts are in order of arrival
         worklist.stock(queued[:waiting])  # waiting at the first login: no event needed
         if waiting < len(queued):
             env.process(_release(env, queued[waiting:], worklist))

@@ -10,7 +10,8 @@ takes next is a named policy:
 - ``returns_first``: answered queries before new charts, oldest first;
 - ``type_priority``: by the coder's type order, answered before new within a type.
 
-A coder who finds nothing waits on the worklist; a new chart of a type the
+Queues hold ``(id, chart)`` pairs, so the heap and the choice compare plain
+numbers. A coder who finds nothing waits on the worklist; a new chart of a type the
 coder may code wakes the first such coder.
 
 With pre-bill audits, a coded chart sampled for audit waits in ``audits``
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from functools import partial
 from heapq import heappop, heappush
 
 import simpy
@@ -38,25 +38,23 @@ class Worklist:
     """Charts waiting to be coded, by type; wakes idle coders when work comes."""
 
     def __init__(self, env: simpy.Environment, n_types: int, policy: str) -> None:
+        if policy not in _POLICIES:
+            raise KeyError(policy)
         self.env = env
-        self.new: list[deque[Chart]] = [deque() for _ in range(n_types)]
-        self.returned: list[list[Chart]] = [[] for _ in range(n_types)]  # heaps by chart id
+        self.new: list[deque[tuple[int, Chart]]] = [deque() for _ in range(n_types)]
+        self.returned: list[list[tuple[int, Chart]]] = [[] for _ in range(n_types)]  # heaps by chart id
         self.waiting = 0  # charts in the queues (not those on query hold)
         self.audits: deque[tuple[Chart, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
         self._idle: list[tuple[simpy.Event, frozenset[int], int]] = []  # (wake-up, skills, coder)
         self.in_hand: dict[int, deque[Chart]] = {}  # coder → charts opened before the run started (sim.model.opening)
-        self.policy = {
-            "oldest_first": self._oldest_first,
-            "returns_first": self._returns_first,
-            "type_priority": self._type_priority,
-        }[policy]
+        self.policy = policy
 
     def taker(self, kinds: tuple[int, ...], coder: int = -1) -> Callable[[], Chart | None]:
         """A coder's way to take the next chart: the policy bound to the coder's queues.
 
         A coder with charts in hand (opened before the run started) finishes those first.
         """
-        take = partial(self.policy, self._queues(kinds))
+        take = _POLICIES[self.policy](self, self._queues(kinds))
         mine = self.in_hand.get(coder)
         if not mine:
             return take
@@ -71,7 +69,7 @@ class Worklist:
 
     def restock(self, chart: Chart) -> None:
         """A chart answered before the run started: waiting with its type's answered queries (no coder to wake)."""
-        heappush(self.returned[chart.kind], chart)
+        heappush(self.returned[chart.kind], (chart.id, chart))
         self.waiting += 1
 
     def hand(self, chart: Chart, coder: int) -> None:
@@ -81,19 +79,20 @@ class Worklist:
 
     # -- work coming in
     def add(self, chart: Chart) -> None:
-        self.new[chart.kind].append(chart)
+        self.new[chart.kind].append((chart.id, chart))
         self._arrived(chart.kind)
 
     def stock(self, charts: list[Chart]) -> None:
         """Charts already waiting before anyone logs in (no coder to wake)."""
+        new = self.new
         for chart in charts:
-            self.new[chart.kind].append(chart)
+            new[chart.kind].append((chart.id, chart))
         self.waiting += len(charts)
 
     def give_back(self, chart: Chart) -> None:
         """A physician answered this chart's query: it is ready to finish."""
         chart.query_answered_at = self.env.now
-        heappush(self.returned[chart.kind], chart)
+        heappush(self.returned[chart.kind], (chart.id, chart))
         self._arrived(chart.kind)
 
     def send_back(self, chart: Chart) -> None:
@@ -102,7 +101,7 @@ class Worklist:
         It waits with the answered queries of its type (in order of first arrival).
         """
         chart.error_found_at = self.env.now
-        heappush(self.returned[chart.kind], chart)
+        heappush(self.returned[chart.kind], (chart.id, chart))
         self._arrived(chart.kind)
 
     def take_audit(self, auditor: int) -> tuple[Chart, bool] | None:
@@ -147,30 +146,44 @@ class Worklist:
         self.env.timeout(until - self.env.now).callbacks.append(timeout)
         return wake
 
-    def _queues(self, kinds: tuple[int, ...]) -> tuple[list[Chart] | deque[Chart], ...]:
+    def _queues(self, kinds: tuple[int, ...]) -> tuple[Queue, ...]:
         """The queues of the coder's types in the coder's order: answered (even places), then new, per type."""
         return tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
 
-    # -- policies: each takes a coder's queues (see _queues) and returns a chart or None
-    def _pop(self, queue: list[Chart] | deque[Chart]) -> Chart:
-        self.waiting -= 1
-        return queue.popleft() if type(queue) is deque else heappop(queue)
 
-    def _oldest_first(self, queues: tuple[list[Chart] | deque[Chart], ...]) -> Chart | None:
-        best: list[Chart] | deque[Chart] | None = None
+Queue = list[tuple[int, Chart]] | deque[tuple[int, Chart]]  # a heap of answered charts, or new charts in order
+
+
+# -- policies: each binds a coder's queues (see Worklist._queues) into a function that takes a chart or None
+def _oldest_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], Chart | None]:
+    def take() -> Chart | None:
+        best: Queue | None = None
         oldest = _NEVER
         for queue in queues:
-            if queue:
-                head = queue[0].id
-                if head < oldest:
-                    best, oldest = queue, head
-        return self._pop(best) if best is not None else None
+            if queue and queue[0][0] < oldest:
+                best, oldest = queue, queue[0][0]
+        if best is None:
+            return None
+        worklist.waiting -= 1
+        return (best.popleft() if type(best) is deque else heappop(best))[1]
 
-    def _returns_first(self, queues: tuple[list[Chart] | deque[Chart], ...]) -> Chart | None:
-        return self._oldest_first(queues[0::2]) or self._oldest_first(queues[1::2])
+    return take
 
-    def _type_priority(self, queues: tuple[list[Chart] | deque[Chart], ...]) -> Chart | None:
+
+def _returns_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], Chart | None]:
+    answered, new = _oldest_first(worklist, queues[0::2]), _oldest_first(worklist, queues[1::2])
+    return lambda: answered() or new()
+
+
+def _type_priority(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], Chart | None]:
+    def take() -> Chart | None:
         for queue in queues:
             if queue:
-                return self._pop(queue)
+                worklist.waiting -= 1
+                return (queue.popleft() if type(queue) is deque else heappop(queue))[1]
         return None
+
+    return take
+
+
+_POLICIES = {"oldest_first": _oldest_first, "returns_first": _returns_first, "type_priority": _type_priority}

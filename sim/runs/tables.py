@@ -300,9 +300,11 @@ def day_counter(charts: pd.DataFrame, reps: list[int], n_days: int, n_kinds: int
     (replications, days, chart types), summing ``weights`` when given. Charts open at a starting state's as_of
     arrived before day 0 and count on day 0; work finished after midnight of the last day counts on the last day.
     """
-    rep_index = {r: i for i, r in enumerate(reps)}
+    order = np.asarray(reps)
+    if np.any(np.diff(order) <= 0):
+        raise ValueError("replications must be given in increasing order")
     n_reps = len(reps)
-    r = charts["replication"].map(rep_index).to_numpy()
+    r = np.searchsorted(order, charts["replication"].to_numpy())  # each chart's replication, numbered from 0
     k = charts["chart_type"].cat.codes.to_numpy()
 
     def count(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

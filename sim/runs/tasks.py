@@ -10,6 +10,8 @@ the number of replications and more workers mean more speed.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -62,15 +64,26 @@ def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
 def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, Columns]:
     department = Department(scenario)
     cols = Columns(list(scenario.chart_types), department.errors if scenario.accuracy is not None else None)
-    paused = gc.isenabled()
-    gc.disable()  # the model makes many small objects and no cycles worth collecting mid-run
-    try:
-        for records in department.replications(seed, reps):
-            cols.add(records)
-    finally:
-        if paused:
-            gc.enable()
+    for records in department.replications(seed, reps):
+        cols.add(records)
     return department, cols
+
+
+@contextmanager
+def _no_collector() -> Iterator[None]:
+    """The cyclic garbage collector off while a task runs (back on after, as it was).
+
+    The model and its tables make many small objects and few cycles (a
+    replication's clock and processes, a few dozen objects); collecting them
+    as they come would traverse every chart still held, again and again.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def simulate_chunk(
@@ -84,6 +97,14 @@ def simulate_chunk(
     ``parquet``): those come back as file contents (see sim.runs.chart_files), and
     a rendered ``coder_days`` is not sent as a frame too.
     """
+    with _no_collector():
+        return _reduce(variant, scenario, seed, reps, warmup, keep_charts, render)
+
+
+def _reduce(
+    variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool,
+    render: dict[str, str] | None,
+) -> Chunk:
     department, cols = _simulate(scenario, seed, reps)
     render = render or {}
     kinds = list(scenario.chart_types)
@@ -120,6 +141,7 @@ def simulate_chunk(
 
 def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
     """The days table of replications ``reps`` only (for choosing the warm-up)."""
-    _, cols = _simulate(scenario, seed, reps)
-    charts = charts_frame(cols, billable=scenario.revenue is not None)
+    with _no_collector():
+        _, cols = _simulate(scenario, seed, reps)
+        charts = charts_frame(cols, billable=scenario.revenue is not None)
     return days_frame(charts, list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))
