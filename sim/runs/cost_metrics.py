@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.runs.metric_columns import MetricColumns
 from sim.scenario.calendar import DAY, Calendar
 from sim.scenario.config import Scenario
 from sim.scenario.economics import hires
@@ -23,7 +24,7 @@ def working_days(scenario: Scenario, warmup: int) -> int:
     return sum(1 for d in calendar.days_on(scenario.shift.workdays) if d >= warmup)
 
 
-def outsourcing_metrics(out: pd.DataFrame, scenario: Scenario, charts: pd.DataFrame, warmup: int) -> None:
+def outsourcing_metrics(out: MetricColumns, scenario: Scenario, charts: pd.DataFrame, warmup: int) -> None:
     """Charts sent to the vendor after warm-up: their share, number, turnaround, fees per working day, errors."""
     vendor = scenario.outsourcing
     assert vendor is not None
@@ -51,7 +52,7 @@ def outsourcing_metrics(out: pd.DataFrame, scenario: Scenario, charts: pd.DataFr
         out.index, fill_value=0).replace(0, np.nan)
 
 
-def cost_metrics(out: pd.DataFrame, scenario: Scenario, warmup: int) -> None:
+def cost_metrics(out: MetricColumns, scenario: Scenario, warmup: int) -> None:
     """``total_cost`` per working day and its parts (after the labour, revenue and vendor metrics are in ``out``)."""
     costs = scenario.costs
     assert costs is not None

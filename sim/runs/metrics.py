@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.runs.cost_metrics import cost_metrics, outsourcing_metrics
+from sim.runs.metric_columns import MetricColumns
 from sim.runs.registry import METRICS, OPTIONAL_METRICS
 from sim.runs.registry import metric_names as registry_names
 from sim.runs.registry import sections_on as registry_sections_on
@@ -53,7 +54,7 @@ def replication_metrics(
     # Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage.
     cd = scheduled.loc[scheduled["absent_minutes"] == 0] if absence else scheduled
     by_rep = cd.groupby("replication")
-    out = pd.DataFrame(index=pd.Index(sorted(days["replication"].unique()), name="replication"))
+    out = MetricColumns(pd.Index(sorted(days["replication"].unique()), name="replication"))
     out["charts_per_coder_day"] = by_rep["charts_coded"].mean()
     for kind in scenario.chart_types:
         out[f"coded_{kind}_per_coder_day"] = by_rep[f"coded_{kind}"].mean()
@@ -95,10 +96,10 @@ def replication_metrics(
         outsourcing_metrics(out, scenario, charts, warmup)
     if scenario.costs is not None:
         cost_metrics(out, scenario, warmup)
-    return out.reset_index()
+    return out.frame().reset_index()
 
 
-def _audit_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
+def _audit_metrics(out: MetricColumns, charts: pd.DataFrame, by_rep, cut: float) -> None:
     """Pre-bill audits of the charts coded after warm-up: coverage, errors caught before billing, audit time.
 
     Charts a vendor coded (``outsourcing``) are not the department's to audit and are left out."""
@@ -123,7 +124,7 @@ def _audit_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) 
     out["audit_backlog_end"] = count(charts["to_audit"] & charts["coded_at"].notna() & ~audited)
 
 
-def _accuracy_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: float) -> None:
+def _accuracy_metrics(out: MetricColumns, charts: pd.DataFrame, by_rep, cut: float) -> None:
     """Errors among the charts coded after warm-up, the errors found (denials) and the rework they caused."""
     rep = charts["replication"]
     coded = charts["coded_at"] >= cut
@@ -139,7 +140,7 @@ def _accuracy_metrics(out: pd.DataFrame, charts: pd.DataFrame, by_rep, cut: floa
     out["denials_per_1000"] = 1000 * found / n_coded
 
 
-def _absence_metrics(out: pd.DataFrame, scenario: Scenario, scheduled: pd.DataFrame) -> None:
+def _absence_metrics(out: MetricColumns, scenario: Scenario, scheduled: pd.DataFrame) -> None:
     """Shrinkage: absent days and breaks over the scheduled shift minutes of every coder-day."""
     shift = scenario.shift.end_min - scenario.shift.start_min
     by_rep = scheduled.groupby("replication")
@@ -148,14 +149,14 @@ def _absence_metrics(out: pd.DataFrame, scenario: Scenario, scheduled: pd.DataFr
     out["absent_days"] = (scheduled["absent_minutes"] > 0).groupby(scheduled["replication"]).sum().reindex(out.index)
 
 
-def _revenue_metrics(out: pd.DataFrame, days: pd.DataFrame) -> None:
+def _revenue_metrics(out: MetricColumns, days: pd.DataFrame) -> None:
     """DNFB dollars at the end of each day, and in days of the revenue arriving (HFMA's DNFB days)."""
     by_rep = days.groupby("replication")
     out["dnfb_dollars_mean"] = by_rep["dnfb_dollars"].mean()
     out["dnfb_days"] = out["dnfb_dollars_mean"] / by_rep["arrived_dollars"].mean().replace(0, np.nan)
 
 
-def _chart_metrics(out: pd.DataFrame, scenario: Scenario, ch: pd.DataFrame) -> None:
+def _chart_metrics(out: MetricColumns, scenario: Scenario, ch: pd.DataFrame) -> None:
     """Turnaround, waits and service levels over every chart that arrived after warm-up.
 
     A chart still open at the end of the last day counts at its age then: its
@@ -191,7 +192,7 @@ def _chart_metrics(out: pd.DataFrame, scenario: Scenario, ch: pd.DataFrame) -> N
     out["p_wait"] = (wait > 1e-9).groupby(rep).mean()
 
 
-def _labour_metrics(out: pd.DataFrame, scenario: Scenario, cd: pd.DataFrame, by_rep, salaries: list[float]) -> None:
+def _labour_metrics(out: MetricColumns, scenario: Scenario, cd: pd.DataFrame, by_rep, salaries: list[float]) -> None:
     """Overtime and pay: straight time for the shift, the overtime rate for overtime, the
     scenario's after-shift rate for time spent finishing work after the shift."""
     rate = np.array([pay_per_minute(scenario, s) for s in salaries])

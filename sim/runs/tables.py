@@ -308,7 +308,9 @@ def day_counter(charts: pd.DataFrame, reps: list[int], n_days: int, n_kinds: int
     k = charts["chart_type"].cat.codes.to_numpy()
 
     def count(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        day = np.where(np.isnan(times), n_days, np.clip(times // DAY, 0, n_days - 1)).astype(int)
+        day = np.floor(times / DAY)  # numpy's // is several times slower; this is the same exact floor
+        day -= day * DAY > times  # where the quotient rounded up to the next whole day (whole days are exact)
+        day = np.where(np.isnan(times), n_days, np.clip(day, 0, n_days - 1)).astype(int)
         cell = (r * (n_days + 1) + day) * n_kinds + k
         grid = np.bincount(cell, weights, minlength=n_reps * (n_days + 1) * n_kinds)
         return grid.reshape(n_reps, n_days + 1, n_kinds)[:, :n_days, :]
