@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model.charts import Chart
+from sim.model.charts import Charts
 from sim.model.worklist import Worklist
 
+KINDS = [1, 0, 1, 1, 0, 1]  # chart i's type; chart 0 (type 1) is never queued
 
-def chart(i: int, kind: int) -> Chart:
-    return Chart(i, kind, float(i), 10.0, False, 0.0, 0.0, 0.0)
+
+def charts() -> Charts:
+    n = len(KINDS)
+    return Charts(KINDS, [float(i) for i in range(n)], [10.0] * n, [False] * n, [0.0] * n, [0.0] * n, [0.0] * n)
 
 
 def worklist(policy: str) -> Worklist:
     """Type 0 waits with charts 1 and 4, type 1 with 2 and 3; chart 5 of type 1 came back answered."""
-    w = Worklist(simpy.Environment(), 2, policy)
-    w.stock([chart(1, 0), chart(2, 1), chart(3, 1), chart(4, 0)])
-    w.give_back(chart(5, 1))
+    w = Worklist(simpy.Environment(), charts(), 2, policy)
+    w.stock([1, 2, 3, 4])
+    w.give_back(5)
     return w
 
 
@@ -24,7 +27,7 @@ def order(w: Worklist, kinds: tuple[int, ...]) -> list[int]:
     take = w.taker(kinds)
     out = []
     while (c := take()) is not None:
-        out.append(c.id)
+        out.append(c)
     return out
 
 
@@ -48,8 +51,16 @@ def test_skills_limit_what_a_coder_takes() -> None:
 
 def test_new_work_wakes_an_idle_coder_with_the_skill() -> None:
     env = simpy.Environment()
-    w = Worklist(env, 2, "oldest_first")
+    w = Worklist(env, charts(), 2, "oldest_first")
     inpatient_only = w.wait(frozenset({0}), until=100)
     anyone = w.wait(frozenset({0, 1}), until=100)
-    w.add(chart(1, 1))  # type 1: only the second coder can code it
+    w.add(2)  # type 1: only the second coder can code it
     assert anyone.triggered and not inpatient_only.triggered
+
+
+def test_chart_zero_is_taken_like_any_other() -> None:
+    """Chart ids are numbers from 0: the first chart of a replication is a chart, not "nothing"."""
+    for policy in ("oldest_first", "returns_first", "type_priority"):
+        w = Worklist(simpy.Environment(), charts(), 2, policy)
+        w.stock([0, 1])
+        assert order(w, (0, 1)) == ([0, 1] if policy != "type_priority" else [1, 0])

@@ -130,9 +130,9 @@ def replication_estimates(case: MMcCase, seed: int, rep: int) -> dict[str, float
     """Mean wait, P(wait), time-average L and the Little's-law gap of one replication."""
     rec = simulate(mmc_scenario(case), seed, rep)
     _check_coder_days(case, rec)
-    arrived = np.array([c.arrived_at for c in rec.charts])
-    started = np.array([c.started_at for c in rec.charts])
-    coded = np.array([c.coded_at for c in rec.charts])
+    arrived = np.array(rec.charts.arrived_at)
+    started = np.array(rec.charts.started_at)
+    coded = np.array(rec.charts.coded_at)
     lo, hi = case.warmup * DAY, (case.days - 1) * DAY
     counted = (arrived >= lo) & (arrived < hi)
     if np.isnan(coded[counted]).any():
@@ -159,7 +159,7 @@ def _check_coder_days(case: MMcCase, rec) -> None:
     """The coder-day records cover every day of every coder and agree with the chart records."""
     if len(rec.coder_days) != case.days * case.coders:
         raise AssertionError(f"{case.name}: {len(rec.coder_days)} coder-days recorded, {case.days * case.coders} worked")
-    coded = sum(1 for c in rec.charts if c.coded_at == c.coded_at)
+    coded = sum(1 for t in rec.charts.coded_at if t == t)
     if sum(sum(d.coded) for d in rec.coder_days) != coded:
         raise AssertionError(f"{case.name}: coder-days count other charts than the chart records ({coded} coded)")
 
@@ -241,9 +241,9 @@ def deterministic_observed() -> dict[str, list[float]]:
     """The same quantities from one simulated replication."""
     scenario = parse_scenario(DETERMINISTIC, "deterministic")
     rec = simulate(scenario, SEED, 0)
-    coded = sorted(c.coded_at for c in rec.charts if not math.isnan(c.coded_at))
+    coded = sorted(t for t in rec.charts.coded_at if not math.isnan(t))
     per_day = [sum(d.coded) for d in rec.coder_days]
-    arrived = [sum(1 for c in rec.charts if c.arrived_at < (d + 1) * DAY) for d in range(scenario.days)]
+    arrived = [sum(1 for t in rec.charts.arrived_at if t < (d + 1) * DAY) for d in range(scenario.days)]
     done = [sum(1 for t in coded if t < (d + 1) * DAY) for d in range(scenario.days)]
     return {
         "coded_at": coded,

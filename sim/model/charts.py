@@ -17,7 +17,7 @@ numbers depend only on its replication's streams, never on the batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,22 +37,30 @@ N_UNIFORMS = 7
 _INITIAL = -1  # the kind of a login-queue row until U_TYPE picks it
 
 
-class Chart:
-    """One chart: what it needs (drawn at creation) and what happened to it."""
+class Charts:
+    """The charts of one replication, as columns: chart ``i`` (its id) is item ``i`` of every column.
+
+    What a chart needs is drawn at creation (type, arrival, coding time,
+    query, …); what happened to it (opened, queried, answered, coded, by
+    whom) is filled by the model as it runs, NaN (or −1 for a coder) until
+    it happens. Ids follow queue order, so the worklist orders charts by id
+    alone. Columns rather than one object per chart: a replication's charts
+    are made in a few list operations, and its tables read whole columns.
+    ``charts[i]`` is a read-only view of one chart, for tests and checks.
+    """
 
     __slots__ = (
-        "id", "kind", "arrived_at", "coding_time", "needs_query", "writing_time",
-        "completion_time", "answer_delay", "started_at", "query_sent_at",
-        "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
+        "kind", "arrived_at", "coding_time", "needs_query", "writing_time", "completion_time", "answer_delay",
+        "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder", "started_by",
         "error_u", "detection_delay", "rework_time", "error_found_at", "reworked_at",
         "to_audit", "audit_time", "audited_at", "caught", "outsourced", "vendor_error",
     )
 
     def __init__(
-        self, id: int, kind: int, arrived_at: float, coding_time: float, needs_query: bool,
-        writing_time: float, completion_time: float, answer_delay: float,
+        self, kind: list[int], arrived_at: list[float], coding_time: list[float], needs_query: list[bool],
+        writing_time: list[float], completion_time: list[float], answer_delay: list[float],
     ) -> None:
-        self.id = id
+        n = len(kind)
         self.kind = kind
         self.arrived_at = arrived_at
         self.coding_time = coding_time
@@ -60,27 +68,62 @@ class Chart:
         self.writing_time = writing_time
         self.completion_time = completion_time
         self.answer_delay = answer_delay
-        nan = math.nan
-        self.started_at = nan
-        self.query_sent_at = nan
-        self.query_answered_at = nan
-        self.resumed_at = nan
-        self.coded_at = nan
-        self.coder = -1
-        self.started_by = -1
-        # Accuracy (see sim.model.rework): set by ChartDraws only when the scenario models errors.
-        self.error_u = 1.0  # compared with the coder's error probability when the chart is coded
-        self.detection_delay = nan
-        self.rework_time = nan
-        self.error_found_at = nan
-        self.reworked_at = nan
-        # Audits: to_audit, audit_time, audited_at and caught are set by ChartDraws only when the
-        # scenario audits (and read only then), so charts cost nothing more when it does not.
-        # Likewise outsourced and vendor_error, set only when the scenario outsources (sim.model.vendor).
+        never = [math.nan] * n
+        self.started_at = never.copy()
+        self.query_sent_at = never.copy()
+        self.query_answered_at = never.copy()
+        self.resumed_at = never.copy()
+        self.coded_at = never.copy()
+        self.coder = [-1] * n
+        self.started_by = [-1] * n
+        # Accuracy (see sim.model.rework): drawn by ChartDraws only when the scenario models errors.
+        self.error_u = [1.0] * n  # compared with the coder's error probability when the chart is coded
+        self.detection_delay = never  # read-only unless drawn: shares the list of NaNs
+        self.rework_time = never
+        self.error_found_at = never.copy()
+        self.reworked_at = never.copy()
+        # Audits: to_audit, audit_time, audited_at and caught are drawn by ChartDraws only when the
+        # scenario audits (and read only then); likewise outsourced and vendor_error, only when the
+        # scenario outsources (sim.model.vendor).
+        self.to_audit: list[bool] = []
+        self.audit_time: list[float] = []
+        self.audited_at: list[float] = []
+        self.caught: list[bool] = []
+        self.outsourced: list[bool] = []
+        self.vendor_error: list[bool] = []
 
-    def __lt__(self, other: Chart) -> bool:
-        """Queue order: a chart that arrived earlier (or earlier in its batch) comes first."""
-        return self.id < other.id
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def __getitem__(self, i: int) -> ChartView:
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return ChartView(self, i % len(self))
+
+    def __iter__(self) -> Iterator[ChartView]:
+        return (ChartView(self, i) for i in range(len(self)))
+
+    def __add__(self, other: Charts) -> Charts:
+        """These charts, then ``other``'s (ids continue): every column joined."""
+        out = Charts.__new__(Charts)
+        for name in Charts.__slots__:
+            setattr(out, name, getattr(self, name) + getattr(other, name))
+        return out
+
+
+class ChartView:
+    """One chart of a :class:`Charts`, read by attribute (``view.coded_at``); ``id`` is its place."""
+
+    __slots__ = ("charts", "id")
+
+    def __init__(self, charts: Charts, i: int) -> None:
+        self.charts = charts
+        self.id = i
+
+    def __getattr__(self, name: str) -> object:
+        if name not in Charts.__slots__:
+            raise AttributeError(name)
+        return getattr(self.charts, name)[self.id]
 
 
 class ChartDraws:
@@ -149,7 +192,7 @@ class ChartDraws:
             out = [(kind, times[times > cut], rows[times > cut]) for kind, times, rows in out]
         return out
 
-    def batch(self, reps: Sequence[int]) -> list[list[Chart]]:
+    def batch(self, reps: Sequence[int]) -> list[Charts]:
         """Every chart of each replication in ``reps``, in queue order (by arrival, ties in random order), ids 0, 1, …"""
         kind_parts, time_parts, row_parts, counts = [], [], [], []
         for rep in reps:
@@ -162,7 +205,7 @@ class ChartDraws:
             counts.append(n)
         n_open = len(self.opening) if self.opening is not None else 0
         if not row_parts:
-            return [self.opening.charts(self.streams, r) if n_open else [] for r in reps]
+            return [self.opening.charts(self.streams, r) if n_open else no_charts() for r in reps]
         u = np.concatenate(row_parts)
         kind = np.concatenate(kind_parts)
         arrived = np.concatenate(time_parts)
@@ -189,16 +232,12 @@ class ChartDraws:
         # Charts arriving together (a login queue, a day's discharges) stand in the
         # queue in a random order of their own, not grouped by type.
         order = np.lexsort((u[:, U_ORDER], arrived, rep))
-        starts = np.repeat(np.cumsum(counts) - counts, counts)
-        charts = list(map(
-            Chart,
-            (np.arange(len(u)) - starts + n_open).tolist(),
-            kind[order].tolist(), arrived[order].tolist(), coding[order].tolist(), needs[order].tolist(),
-            writing[order].tolist(), completion[order].tolist(), answer[order].tolist(),
-        ))
+        columns = [kind[order].tolist(), arrived[order].tolist(), coding[order].tolist(), needs[order].tolist(),
+                   writing[order].tolist(), completion[order].tolist(), answer[order].tolist()]
         out, i = [], 0
         for r, n in zip(reps, counts):
-            out.append(self.opening.charts(self.streams, r) + charts[i : i + n] if n_open else charts[i : i + n])
+            charts = Charts(*(column[i : i + n] for column in columns))
+            out.append(self.opening.charts(self.streams, r) + charts if n_open else charts)
             i += n
             if self.scenario.accuracy is not None:
                 self._accuracy(r, out[-1])
@@ -208,13 +247,13 @@ class ChartDraws:
                 self._vendor(r, out[-1])
         return out
 
-    def _vendor(self, rep: int, charts: list[Chart]) -> None:
+    def _vendor(self, rep: int, charts: Charts) -> None:
         """Which charts go to the vendor and when they come back, from the stream ``charts.vendor`` (sim.model.vendor)."""
         u = self.streams.get(rep, "charts.vendor").random((len(charts), 3))
         send_to_vendor(self.scenario.outsourcing, self.kinds, charts, u, self.calendar.horizon,
                        self.scenario.audits is not None)
 
-    def _accuracy(self, rep: int, charts: list[Chart]) -> None:
+    def _accuracy(self, rep: int, charts: Charts) -> None:
         """Each chart's error draw, detection delay and rework time, from a stream of their own.
 
         ``charts.rework`` is read only when the scenario models errors, so the
@@ -224,10 +263,9 @@ class ChartDraws:
         u = self.streams.get(rep, "charts.rework").random((len(charts), 3))
         delay = accuracy.detection_delay.minutes(u[:, 1]).tolist()
         rework = accuracy.rework_time.minutes(u[:, 2]).tolist()
-        for chart, error_u, d, w in zip(charts, u[:, 0].tolist(), delay, rework):
-            chart.error_u, chart.detection_delay, chart.rework_time = error_u, d, w
+        charts.error_u, charts.detection_delay, charts.rework_time = u[:, 0].tolist(), delay, rework
 
-    def _audits(self, rep: int, charts: list[Chart]) -> None:
+    def _audits(self, rep: int, charts: Charts) -> None:
         """Whether each chart is sampled for a pre-bill audit, and how long its audit takes.
 
         From a stream of its own (``charts.audit``), read only when the scenario
@@ -236,11 +274,10 @@ class ChartDraws:
         """
         audits = self.scenario.audits
         u = self.streams.get(rep, "charts.audit").random((len(charts), 2))
-        sampled = (u[:, 0] < audits.share).tolist()
-        minutes = audits.audit_time.minutes(u[:, 1]).tolist()
-        nan = math.nan
-        for chart, to_audit, m in zip(charts, sampled, minutes):
-            chart.to_audit, chart.audit_time, chart.audited_at, chart.caught = to_audit, m, nan, False
+        charts.to_audit = (u[:, 0] < audits.share).tolist()
+        charts.audit_time = audits.audit_time.minutes(u[:, 1]).tolist()
+        charts.audited_at = [math.nan] * len(charts)
+        charts.caught = [False] * len(charts)
 
 
 def _day_factors(scenario: Scenario) -> dict[str, dict[int, float]]:
@@ -254,6 +291,11 @@ def _day_factors(scenario: Scenario) -> dict[str, dict[int, float]]:
     return out
 
 
-def draw_charts(scenario: Scenario, seed: int, rep: int) -> list[Chart]:
+def no_charts() -> Charts:
+    """A replication without charts."""
+    return Charts([], [], [], [], [], [], [])
+
+
+def draw_charts(scenario: Scenario, seed: int, rep: int) -> Charts:
     """Every chart of one replication, in queue order (by arrival time, ties in random order), ids 0, 1, …"""
     return ChartDraws(scenario, seed).batch([rep])[0]

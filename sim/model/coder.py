@@ -157,6 +157,8 @@ def code_charts(
     skills = frozenset((*kinds, AUDIT)) if me.audits else frozenset(kinds)
     audits = worklist.audits if me.audits else None
     take, timeout, skip = worklist.taker(kinds, me_index), env.timeout, env.skip
+    ch = worklist.charts  # the replication's charts, as columns; a chart is its id
+    kind, started_at, coded_at, coder = ch.kind, ch.started_at, ch.coded_at, ch.coder
     scale = 1.0
     for i, (shift, desk) in enumerate(zip(shifts, desks)):
         if shift.day < me.first_day or shift.day > me.last_day:
@@ -190,14 +192,14 @@ def code_charts(
                 continue
             if audits and (audit := worklist.take_audit(me_index)):  # an auditor, and a chart waits for its audit
                 chart, wrong = audit
-                auditing = chart.audit_time / speed
+                auditing = ch.audit_time[chart] / speed
                 if not skip(minutes := desk.finish(now, auditing) - now):
                     yield timeout(minutes)
                 day.auditing += auditing
                 day.audits += 1
-                chart.audited_at = env.now
+                ch.audited_at[chart] = env.now
                 if wrong:  # caught before billing: back to be reworked now
-                    chart.caught = True
+                    ch.caught[chart] = True
                     worklist.send_back(chart)
                 continue
             chart = take()
@@ -212,46 +214,46 @@ def code_charts(
                         yield timeout(minutes)
                 day.idle += (env.now - now) - (desk.minutes - answered)
                 continue
-            if chart.started_at != chart.started_at:  # NaN: first time this chart is opened
-                chart.started_at = now
-                chart.started_by = me_index
-                coding = chart.coding_time * scale / speed
-                if chart.needs_query:
-                    writing = chart.writing_time / speed
+            if started_at[chart] != started_at[chart]:  # NaN: first time this chart is opened
+                started_at[chart] = now
+                ch.started_by[chart] = me_index
+                coding = ch.coding_time[chart] * scale / speed
+                if ch.needs_query[chart]:
+                    writing = ch.writing_time[chart] / speed
                     if not skip(minutes := desk.finish(now, coding + writing) - now):
                         yield timeout(minutes)
                     day.coding += coding
                     day.query_writing += writing
                     day.queries_sent += 1
-                    sent = chart.query_sent_at = env.now
-                    answer = timeout(answer_at(sent, chart.answer_delay) - sent)
+                    sent = ch.query_sent_at[chart] = env.now
+                    answer = timeout(answer_at(sent, ch.answer_delay[chart]) - sent)
                     answer.callbacks.append(lambda _, c=chart: worklist.give_back(c))
                     continue
-            elif chart.coded_at == chart.coded_at:  # coded before: back because an error was found
-                rework = chart.rework_time / speed
+            elif coded_at[chart] == coded_at[chart]:  # coded before: back because an error was found
+                rework = ch.rework_time[chart] / speed
                 if not skip(minutes := desk.finish(now, rework) - now):
                     yield timeout(minutes)
                 day.coding += rework
                 day.rework += rework
                 day.reworked += 1
-                chart.reworked_at = env.now
+                ch.reworked_at[chart] = env.now
                 continue
             else:
-                chart.resumed_at = now
-                coding = chart.completion_time / speed
+                ch.resumed_at[chart] = now
+                coding = ch.completion_time[chart] / speed
             if not skip(minutes := desk.finish(now, coding) - now):
                 yield timeout(minutes)
             day.coding += coding
-            chart.coded_at = env.now
-            chart.coder = me_index
-            day.coded[chart.kind] += 1
-            if audited and chart.to_audit:  # held for a pre-bill audit, which finds any error
-                wrong = bool(error_probability) and chart.error_u < error_probability[chart.kind]
+            coded_at[chart] = env.now
+            coder[chart] = me_index
+            day.coded[kind[chart]] += 1
+            if audited and ch.to_audit[chart]:  # held for a pre-bill audit, which finds any error
+                wrong = bool(error_probability) and ch.error_u[chart] < error_probability[kind[chart]]
                 day.errors += wrong
                 worklist.to_audit(chart, wrong)
-            elif error_probability and chart.error_u < error_probability[chart.kind]:
+            elif error_probability and ch.error_u[chart] < error_probability[kind[chart]]:
                 day.errors += 1
-                found = timeout(chart.detection_delay)
+                found = timeout(ch.detection_delay[chart])
                 found.callbacks.append(lambda _, c=chart: worklist.send_back(c))
         # Questions still waiting (they came during the last break or the last chart).
         free = desk.answer_until(env.now, _NEVER)

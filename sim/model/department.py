@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Generator, Iterator, Sequence
-from operator import attrgetter
 
 import numpy as np
 import simpy
 
 from sim.model.absence import absent_days
-from sim.model.charts import Chart, ChartDraws
+from sim.model.charts import ChartDraws, Charts
 from sim.model.clock import Clock
 from sim.model.coder import CoderSpec, Desk, code_charts
 from sim.model.opening import Opening
@@ -30,7 +29,6 @@ from sim.scenario.calendar import DAY, Calendar
 from sim.scenario.config import Overtime, Scenario
 from sim.scenario.state import day_of_date, roster
 
-_ARRIVED = attrgetter("arrived_at")
 _CHARTS_PER_BATCH = 20_000  # charts drawn at once: big enough to amortise numpy, small in memory
 
 
@@ -73,11 +71,12 @@ def _team_days(scenario: Scenario, team) -> tuple[int, int]:
     return first, last
 
 
-def _release(env: simpy.Environment, charts: list[Chart], worklist: Worklist) -> Generator:
+def _release(env: simpy.Environment, charts: Charts, queued: list[int], worklist: Worklist) -> Generator:
     """Put each chart in its queue at its arrival time (one event per arrival instant)."""
-    for chart in charts:
-        if chart.arrived_at > env.now:
-            yield env.timeout(chart.arrived_at - env.now)
+    arrived_at = charts.arrived_at
+    for chart in queued:
+        if arrived_at[chart] > env.now:
+            yield env.timeout(arrived_at[chart] - env.now)
         worklist.add(chart)
 
 
@@ -208,17 +207,16 @@ class Department:
         return [absent_days(absence, c.seat, len(self.shifts), year, streams, rep).tolist() for c in self.coders]
 
     def _run(
-        self, replication: int, charts: list[Chart], desks: list[list[Desk]], away: list[list[bool]]
+        self, replication: int, charts: Charts, desks: list[list[Desk]], away: list[list[bool]]
     ) -> Records:
         env = Clock(self.login, self.lookahead)
-        worklist = Worklist(env, self.n_types, self.scenario.coders.policy)
+        worklist = Worklist(env, charts, self.n_types, self.scenario.coders.policy)
         first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
-        rest = charts[first:]  # the open charts of a state are placed by the opening
-        queued = in_house(rest) if self.scenario.outsourcing is not None else rest
-        waiting = bisect_right(queued, self.login, key=_ARRIVED)  # charts are in order of arrival
+        queued = in_house(charts, first)  # the open charts of a state are placed by the opening
+        waiting = bisect_right(queued, self.login, key=charts.arrived_at.__getitem__)  # queued in order of arrival
         worklist.stock(queued[:waiting])  # waiting at the first login: no event needed
         if waiting < len(queued):
-            env.process(_release(env, queued[waiting:], worklist))
+            env.process(_release(env, charts, queued[waiting:], worklist))
         log: list[CoderDay] = []
         activities: list[Activity] = []
         overtime = OvertimeDecision(self.scenario.overtime, worklist)

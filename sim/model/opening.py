@@ -36,7 +36,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim.model.charts import N_UNIFORMS, U_ANSWER, U_CODING, U_COMPLETION, U_QUERY, U_WRITING, Chart
+from sim.model.charts import N_UNIFORMS, U_ANSWER, U_CODING, U_COMPLETION, U_QUERY, U_WRITING, Charts, no_charts
 from sim.model.streams import Streams
 from sim.model.worklist import Worklist
 from sim.scenario.calendar import DAY, Calendar, Shift, day_of
@@ -115,11 +115,11 @@ class Opening:
     def __len__(self) -> int:
         return len(self.source_ids)
 
-    def charts(self, streams: Streams, rep: int) -> list[Chart]:
+    def charts(self, streams: Streams, rep: int) -> Charts:
         """This replication's open charts, ids 0 … n−1, their times drawn from ``charts.open``."""
         n = len(self)
         if n == 0:
-            return []
+            return no_charts()
         u = streams.get(rep, "charts.open").random((n, N_UNIFORMS))
         kind, held = self.kind, self.held
         coding = np.empty(n)
@@ -134,29 +134,29 @@ class Opening:
             completion[queried] = spec.query.completion_time.minutes(u[queried, U_COMPLETION])
             answer[queried] = delay.minutes(u[queried, U_ANSWER])
         answer[held] = remaining_delay(delay, self.waited, u[held, U_ANSWER])
-        out = list(map(Chart, range(n), kind.tolist(), self.arrived.tolist(), coding.tolist(), needs.tolist(),
-                       writing.tolist(), completion.tolist(), answer.tolist()))
-        for chart, sent, back, coder in zip(out, self.sent.tolist(), self.answered.tolist(), self.hand.tolist()):
+        out = Charts(kind.tolist(), self.arrived.tolist(), coding.tolist(), needs.tolist(),
+                     writing.tolist(), completion.tolist(), answer.tolist())
+        for i, (sent, back, coder) in enumerate(zip(self.sent.tolist(), self.answered.tolist(), self.hand.tolist())):
             if sent == sent:  # queried before as_of (the file gives no opening time: the query's stands for it)
-                chart.started_at = chart.query_sent_at = sent
-                chart.query_answered_at = back
+                out.started_at[i] = out.query_sent_at[i] = sent
+                out.query_answered_at[i] = back
             elif coder >= 0:
-                chart.started_by = coder
+                out.started_by[i] = coder
         return out
 
-    def start(self, env: simpy.Environment, worklist: Worklist, charts: list[Chart],
+    def start(self, env: simpy.Environment, worklist: Worklist, charts: Charts,
               answer_at: Callable[[float, float], float]) -> int:
         """Put this replication's open charts (the first ``len(self)``) where they stand; returns how many."""
         n = len(self)
         waiting = []
-        for chart in charts[:n]:
-            if chart.query_answered_at == chart.query_answered_at:  # answered: waits for its completion
+        for chart in range(n):
+            if charts.query_answered_at[chart] == charts.query_answered_at[chart]:  # answered: waits for its completion
                 worklist.restock(chart)
-            elif chart.query_sent_at == chart.query_sent_at:  # on hold: the rest of the answer from as_of
-                answer = env.timeout(answer_at(self.as_of, chart.answer_delay) - env.now)
+            elif charts.query_sent_at[chart] == charts.query_sent_at[chart]:  # on hold: the rest of the answer from as_of
+                answer = env.timeout(answer_at(self.as_of, charts.answer_delay[chart]) - env.now)
                 answer.callbacks.append(lambda _, c=chart: worklist.give_back(c))
-            elif chart.started_by >= 0:
-                worklist.hand(chart, chart.started_by)
+            elif charts.started_by[chart] >= 0:
+                worklist.hand(chart, charts.started_by[chart])
             else:
                 waiting.append(chart)
         worklist.stock(waiting)

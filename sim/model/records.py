@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.model.charts import Chart
+from sim.model.charts import Charts
 
 BREAK, BILLING_QUESTION = 0, 1  # kinds of Activity
 ACTIVITY_NAMES = ("break", "billing_question")
@@ -69,7 +69,7 @@ class Records:
 
     replication: int
     horizon: float
-    charts: list[Chart]
+    charts: Charts
     coder_days: list[CoderDay] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     audits: bool = False  # the scenario audits: charts carry their audit fields

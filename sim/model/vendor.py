@@ -24,11 +24,11 @@ import numpy as np
 from sim.scenario.economics import Outsourcing
 
 if TYPE_CHECKING:
-    from sim.model.charts import Chart
+    from sim.model.charts import Charts
 
 
 def send_to_vendor(
-    outsourcing: Outsourcing, kinds: list[str], charts: list[Chart], u: np.ndarray, end: float, audits: bool
+    outsourcing: Outsourcing, kinds: list[str], charts: Charts, u: np.ndarray, end: float, audits: bool
 ) -> None:
     """Mark the charts the vendor codes and set when each comes back; ``u``: one row of 3 uniforms per chart.
 
@@ -38,22 +38,26 @@ def send_to_vendor(
     pre-bill audits (``audits``).
     """
     share = np.array([outsourcing.share.get(k, 0.0) for k in kinds], dtype=float)
-    kind = np.fromiter((c.kind for c in charts), dtype=int, count=len(charts))
+    kind = np.array(charts.kind, dtype=int)
     sent = (u[:, 0] < share[kind]).tolist() if len(charts) else []
     turnaround = outsourcing.turnaround.minutes(u[:, 1]).tolist()
     error = (u[:, 2] < outsourcing.error_rate).tolist()
     nan = math.nan
-    for chart, out, t, e in zip(charts, sent, turnaround, error):
-        chart.outsourced = out
-        chart.vendor_error = out and e
+    charts.outsourced = sent
+    charts.vendor_error = [out and e for out, e in zip(sent, error)]
+    arrived, started, coded = charts.arrived_at, charts.started_at, charts.coded_at
+    for i, (out, t) in enumerate(zip(sent, turnaround)):
         if out:
-            back = chart.arrived_at + t
-            chart.started_at = chart.arrived_at
-            chart.coded_at = back if back <= end else nan
+            back = arrived[i] + t
+            started[i] = arrived[i]
+            coded[i] = back if back <= end else nan
             if audits:
-                chart.to_audit = False
+                charts.to_audit[i] = False
 
 
-def in_house(charts: list[Chart]) -> list[Chart]:
-    """The charts left for the department's coders (those not sent to the vendor), in queue order."""
-    return [c for c in charts if not c.outsourced]
+def in_house(charts: Charts, first: int = 0) -> list[int]:
+    """The charts left for the department's coders (those not sent to the vendor), from id ``first``, in queue order."""
+    if not charts.outsourced:
+        return list(range(first, len(charts)))
+    sent = charts.outsourced
+    return [i for i in range(first, len(charts)) if not sent[i]]

@@ -10,8 +10,8 @@ takes next is a named policy:
 - ``returns_first``: answered queries before new charts, oldest first;
 - ``type_priority``: by the coder's type order, answered before new within a type.
 
-Queues hold ``(id, chart)`` pairs, so the heap and the choice compare plain
-numbers. A coder who finds nothing waits on the worklist; a new chart of a type the
+Queues hold chart ids (sim.model.charts: ids follow queue order), so the
+heaps and the choice compare plain numbers. A coder who finds nothing waits on the worklist; a new chart of a type the
 coder may code wakes the first such coder.
 
 With pre-bill audits, a coded chart sampled for audit waits in ``audits``
@@ -28,7 +28,7 @@ from heapq import heappop, heappush
 
 import simpy
 
-from sim.model.charts import Chart
+from sim.model.charts import Charts
 
 _NEVER = float("inf")  # an id above every chart's
 AUDIT = -1  # the skill of auditors, beside the chart types they code
@@ -37,19 +37,20 @@ AUDIT = -1  # the skill of auditors, beside the chart types they code
 class Worklist:
     """Charts waiting to be coded, by type; wakes idle coders when work comes."""
 
-    def __init__(self, env: simpy.Environment, n_types: int, policy: str) -> None:
+    def __init__(self, env: simpy.Environment, charts: Charts, n_types: int, policy: str) -> None:
         if policy not in _POLICIES:
             raise KeyError(policy)
         self.env = env
-        self.new: list[deque[tuple[int, Chart]]] = [deque() for _ in range(n_types)]
-        self.returned: list[list[tuple[int, Chart]]] = [[] for _ in range(n_types)]  # heaps by chart id
+        self.charts = charts
+        self.new: list[deque[int]] = [deque() for _ in range(n_types)]
+        self.returned: list[list[int]] = [[] for _ in range(n_types)]  # heaps of chart ids
         self.waiting = 0  # charts in the queues (not those on query hold)
-        self.audits: deque[tuple[Chart, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
+        self.audits: deque[tuple[int, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
         self._idle: list[tuple[simpy.Event, frozenset[int], int]] = []  # (wake-up, skills, coder)
-        self.in_hand: dict[int, deque[Chart]] = {}  # coder → charts opened before the run started (sim.model.opening)
+        self.in_hand: dict[int, deque[int]] = {}  # coder → charts opened before the run started (sim.model.opening)
         self.policy = policy
 
-    def taker(self, kinds: tuple[int, ...], coder: int = -1) -> Callable[[], Chart | None]:
+    def taker(self, kinds: tuple[int, ...], coder: int = -1) -> Callable[[], int | None]:
         """A coder's way to take the next chart: the policy bound to the coder's queues.
 
         A coder with charts in hand (opened before the run started) finishes those first.
@@ -59,7 +60,7 @@ class Worklist:
         if not mine:
             return take
 
-        def mine_first() -> Chart | None:
+        def mine_first() -> int | None:
             if mine:
                 self.waiting -= 1
                 return mine.popleft()
@@ -67,57 +68,61 @@ class Worklist:
 
         return mine_first
 
-    def restock(self, chart: Chart) -> None:
+    def restock(self, chart: int) -> None:
         """A chart answered before the run started: waiting with its type's answered queries (no coder to wake)."""
-        heappush(self.returned[chart.kind], (chart.id, chart))
+        heappush(self.returned[self.charts.kind[chart]], chart)
         self.waiting += 1
 
-    def hand(self, chart: Chart, coder: int) -> None:
+    def hand(self, chart: int, coder: int) -> None:
         """A chart ``coder`` opened before the run started: theirs to finish first."""
         self.in_hand.setdefault(coder, deque()).append(chart)
         self.waiting += 1
 
     # -- work coming in
-    def add(self, chart: Chart) -> None:
-        self.new[chart.kind].append((chart.id, chart))
-        self._arrived(chart.kind)
+    def add(self, chart: int) -> None:
+        kind = self.charts.kind[chart]
+        self.new[kind].append(chart)
+        self._arrived(kind)
 
-    def stock(self, charts: list[Chart]) -> None:
+    def stock(self, charts: list[int]) -> None:
         """Charts already waiting before anyone logs in (no coder to wake)."""
-        new = self.new
+        new, kind = self.new, self.charts.kind
         for chart in charts:
-            new[chart.kind].append((chart.id, chart))
+            new[kind[chart]].append(chart)
         self.waiting += len(charts)
 
-    def give_back(self, chart: Chart) -> None:
+    def give_back(self, chart: int) -> None:
         """A physician answered this chart's query: it is ready to finish."""
-        chart.query_answered_at = self.env.now
-        heappush(self.returned[chart.kind], (chart.id, chart))
-        self._arrived(chart.kind)
+        self.charts.query_answered_at[chart] = self.env.now
+        kind = self.charts.kind[chart]
+        heappush(self.returned[kind], chart)
+        self._arrived(kind)
 
-    def send_back(self, chart: Chart) -> None:
+    def send_back(self, chart: int) -> None:
         """A coding error was found on this coded chart: it comes back to be reworked.
 
         It waits with the answered queries of its type (in order of first arrival).
         """
-        chart.error_found_at = self.env.now
-        heappush(self.returned[chart.kind], (chart.id, chart))
-        self._arrived(chart.kind)
+        self.charts.error_found_at[chart] = self.env.now
+        kind = self.charts.kind[chart]
+        heappush(self.returned[kind], chart)
+        self._arrived(kind)
 
-    def take_audit(self, auditor: int) -> tuple[Chart, bool] | None:
+    def take_audit(self, auditor: int) -> tuple[int, bool] | None:
         """The oldest waiting audit of a chart ``auditor`` did not code (nobody audits their own work)."""
-        audits = self.audits
+        audits, coder = self.audits, self.charts.coder
         for i, (chart, wrong) in enumerate(audits):
-            if chart.coder != auditor:
+            if coder[chart] != auditor:
                 del audits[i]
                 return chart, wrong
         return None
 
-    def to_audit(self, chart: Chart, wrong: bool) -> None:
+    def to_audit(self, chart: int, wrong: bool) -> None:
         """A coded chart sampled for audit waits for an auditor (``wrong``: coded with an error)."""
         self.audits.append((chart, wrong))
+        coded_by = self.charts.coder[chart]
         for i, (wake, skills, coder) in enumerate(self._idle):
-            if AUDIT in skills and coder != chart.coder:
+            if AUDIT in skills and coder != coded_by:
                 del self._idle[i]
                 wake.succeed()
                 return
@@ -151,36 +156,41 @@ class Worklist:
         return tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
 
 
-Queue = list[tuple[int, Chart]] | deque[tuple[int, Chart]]  # a heap of answered charts, or new charts in order
+Queue = list[int] | deque[int]  # a heap of answered charts' ids, or new charts' ids in order
 
 
-# -- policies: each binds a coder's queues (see Worklist._queues) into a function that takes a chart or None
-def _oldest_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], Chart | None]:
-    def take() -> Chart | None:
+# -- policies: each binds a coder's queues (see Worklist._queues) into a function that takes a chart's id or None
+def _oldest_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], int | None]:
+    def take() -> int | None:
         best: Queue | None = None
         oldest = _NEVER
         for queue in queues:
-            if queue and queue[0][0] < oldest:
-                best, oldest = queue, queue[0][0]
+            if queue and queue[0] < oldest:
+                best, oldest = queue, queue[0]
         if best is None:
             return None
         worklist.waiting -= 1
-        return (best.popleft() if type(best) is deque else heappop(best))[1]
+        return best.popleft() if type(best) is deque else heappop(best)
 
     return take
 
 
-def _returns_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], Chart | None]:
+def _returns_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], int | None]:
     answered, new = _oldest_first(worklist, queues[0::2]), _oldest_first(worklist, queues[1::2])
-    return lambda: answered() or new()
+
+    def take() -> int | None:
+        chart = answered()
+        return chart if chart is not None else new()
+
+    return take
 
 
-def _type_priority(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], Chart | None]:
-    def take() -> Chart | None:
+def _type_priority(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], int | None]:
+    def take() -> int | None:
         for queue in queues:
             if queue:
                 worklist.waiting -= 1
-                return (queue.popleft() if type(queue) is deque else heappop(queue))[1]
+                return queue.popleft() if type(queue) is deque else heappop(queue)
         return None
 
     return take

@@ -8,7 +8,6 @@ Times are minutes from the start of the run; NaN means "did not happen".
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -46,9 +45,11 @@ _DAY_FIELDS = (
 class Columns:
     """Accumulates the rows of the charts, coder-days and activities tables of one task's replications.
 
-    Rows are plain tuples taken with one ``attrgetter`` per record (C speed);
-    they become columns once, in :func:`charts_frame` and :func:`coder_days_frame`.
-    Records of a scenario that audits (``Records.audits``) add the audit columns.
+    Chart columns are the replications' own columns (sim.model.charts.Charts)
+    joined; coder-day rows are plain tuples taken with one ``attrgetter`` per
+    record (C speed). Both become arrays once, in :func:`charts_frame` and
+    :func:`coder_days_frame`. Records of a scenario that audits
+    (``Records.audits``) add the audit columns.
     """
 
     def __init__(self, kinds: list[str], error_probability: list[list[float]] | None = None) -> None:
@@ -56,7 +57,7 @@ class Columns:
         # Each coder's error probability by type (Department.errors), when the scenario models errors.
         self.error_probability = error_probability
         self._chart_fields = (*_CHART_FIELDS, *_ACCURACY_FIELDS) if error_probability is not None else _CHART_FIELDS
-        self.chart_rows: list[tuple] = []
+        self.chart_cols: dict[str, list] = {}
         self.chart_reps: list[tuple[int, int]] = []  # (replication, rows)
         self.day_rows: list[tuple] = []
         self.day_reps: list[tuple[int, int]] = []
@@ -72,8 +73,11 @@ class Columns:
         if rec.outsourcing and not self.outsourcing:
             self.outsourcing = True
             self._chart_fields = (*self._chart_fields, *_VENDOR_FIELDS)
-        self.chart_rows.extend(map(attrgetter(*self._chart_fields), rec.charts))
-        self.chart_reps.append((rec.replication, len(rec.charts)))
+        charts, n = rec.charts, len(rec.charts)
+        for name in self._chart_fields:
+            column = self.chart_cols.setdefault(name, [])
+            column.extend(range(n) if name == "id" else getattr(charts, name))
+        self.chart_reps.append((rec.replication, n))
         self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
         self.day_reps.append((rec.replication, len(rec.coder_days)))
         self.activity_rows.extend(rec.activities)
@@ -84,10 +88,7 @@ class Columns:
         return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
 
     def chart_columns(self) -> dict[str, np.ndarray]:
-        fields = self._chart_fields
-        flat = np.fromiter(chain.from_iterable(self.chart_rows), float, len(self.chart_rows) * len(fields))
-        cols = flat.reshape(-1, len(fields))
-        out = dict(zip(fields, cols.T))
+        out = {name: np.array(self.chart_cols.get(name, []), dtype=float) for name in self._chart_fields}
         out["replication"] = self._replications(self.chart_reps)
         return out
 
