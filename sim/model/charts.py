@@ -11,7 +11,9 @@ The charts of many replications are drawn in one step: each replication's
 counts, arrival times and rows come from its own streams, then the inverse
 transforms and the queue order run once over the whole batch, so the cost
 per chart is a few array elements rather than a few numpy calls. A chart's
-numbers depend only on its replication's streams, never on the batch.
+numbers depend only on its replication's streams, never on the batch. A
+replication's charts are columns (:class:`Charts`), sliced from the batch's:
+the model reads and writes chart ``i`` as item ``i`` of a list.
 """
 
 from __future__ import annotations

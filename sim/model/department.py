@@ -230,6 +230,7 @@ class Department:
             for spec, coder_desks, coder_away in zip(self.coders, desks, away)
         ]
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
+        env.close()
         log.sort(key=lambda d: (d.day, d.coder))
         activities.sort()
         return Records(replication, self.horizon, charts, log, activities, self.scenario.audits is not None,

@@ -1,6 +1,6 @@
 """Raw records → tidy tables, built once for all replications.
 
-The model fills plain Python objects; here they become columns (lists), the
+The model fills plain Python lists and objects; here they become columns (lists), the
 columns of many replications are concatenated, and pandas sees them once.
 Times are minutes from the start of the run; NaN means "did not happen".
 """
