@@ -32,3 +32,26 @@ def test_without_lookahead_nothing_is_skipped() -> None:
 def test_a_negative_delay_is_refused_as_simpy_refuses_it() -> None:
     with pytest.raises(ValueError):
         Clock(10.0).skip(-1.0)
+
+
+@pytest.mark.parametrize("name", ["baseline", "slow_queries", "department"])
+def test_a_finished_replication_leaves_nothing_for_the_cyclic_collector(name: str) -> None:
+    """Its clock, processes and queues are freed by reference counting as soon as its records are dropped."""
+    import gc
+
+    import sim
+    from sim.model.department import Department
+
+    department = Department(sim.load_scenario(name))
+    for _ in department.replications(7, [0]):  # first calls (imports, caches) are not the replication's
+        pass
+    gc.collect()
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in department.replications(7, [1, 2]):
+            pass
+        assert gc.collect() == 0
+    finally:
+        if was_on:
+            gc.enable()
