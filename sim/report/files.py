@@ -67,6 +67,8 @@ def folder_tables(run: RunFolder) -> list[FolderTable]:
         rows = len(frame) if frame is not None else run.read_rows.get(name)
         if rows is None:
             rows = _rows(path)
+            if rows is not None:  # the page and the workbook both list the tables: charts.csv is counted once
+                run.read_rows[name] = rows
         out.append(FolderTable(name, path.name, rows, _size(path) / 1e6, holds, used))
     return out
 
