@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
 
 from sim.report.figures import TYPE_COLOURS, Plot, new_figure, omitted, text, to_png
 from sim.scenario.calendar import DAY, clock_minutes, clock_text, day_of
@@ -244,6 +243,8 @@ def day_in_the_life(
 
 def draw(life: DayInTheLife, types: list[str], title: str = "One coder's day"):
     """The day as a matplotlib figure: chart work, billing questions and breaks on three rows."""
+    from matplotlib.patches import Patch
+
     colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
     work = life.work
     right = max(life.logout, life.shift_end, float(work["end"].max()) if not work.empty else life.logout)
