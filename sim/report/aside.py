@@ -15,6 +15,7 @@ the child.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -35,27 +36,46 @@ def draw_steps(steps: list[Step], processes: int = 1, meanwhile: Callable[[], ob
         if meanwhile is not None:
             meanwhile()
         return _drawn(steps)
+    import matplotlib.backends.backend_agg  # noqa: F401  (loaded once, here: the child starts with it)
+
+    # Objects made so far are left out of collections while the child lives:
+    # neither process copies the pages they share only to scan them.
+    gc.freeze()
+    try:
+        here, theirs = _with_child(aside, steps[0::2], meanwhile)
+    finally:
+        gc.unfreeze()
+    if theirs is None or len(theirs) != len(aside):
+        theirs = [step() for step in aside]  # drawn here after all (a failing figure raises here, as it would alone)
+    ordered: list[list[Plot]] = [[] for _ in steps]
+    ordered[0::2], ordered[1::2] = here, theirs
+    return [plot for plots in ordered for plot in plots]
+
+
+def _with_child(aside: list[Step], mine: list[Step], meanwhile: Callable[[], object] | None,
+                ) -> tuple[list[list[Plot]], list | None]:
+    """``mine`` drawn here after ``meanwhile``, and what a forked child sent of ``aside`` (``None``: nothing)."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_draw_and_send, args=(aside, send), daemon=True)
-    child.start()
+    try:
+        child.start()
+    except OSError:  # no process to be had (a limit on processes or memory): all drawn here
+        child = None
     send.close()
     try:
         start = time.monotonic()
         if meanwhile is not None:
             meanwhile()
-        here = [step() for step in steps[0::2]]
-        theirs = _received(receive, child, PATIENCE[0] * (time.monotonic() - start) + PATIENCE[1])
+        here = [step() for step in mine]
+        patience = PATIENCE[0] * (time.monotonic() - start) + PATIENCE[1]
+        return here, (_received(receive, child, patience) if child is not None else None)
     finally:
         receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-    if theirs is None or len(theirs) != len(aside):
-        theirs = [step() for step in aside]  # drawn here after all (a failing figure raises here, as it would alone)
-    ordered = [None] * len(steps)
-    ordered[0::2], ordered[1::2] = here, theirs
-    return [plot for plots in ordered for plot in plots]
+        if child is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
 
 
 def _drawn(steps: list[Step]) -> list[Plot]:
