@@ -47,8 +47,7 @@ def new_figure(width: float = 8.0, height: float = 4.0) -> Figure:
     """A figure bound to the Agg canvas (no pyplot, no display needed).
 
     matplotlib loads here, at the first figure, not with the report's
-    modules: a report's child process (:mod:`sim.report.aside`) loads it
-    while the parent writes the workbook.
+    modules: reading a run folder or writing the workbook needs none of it.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
