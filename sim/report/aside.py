@@ -37,6 +37,7 @@ def draw_steps(steps: list[Step], processes: int = 1, meanwhile: Callable[[], ob
             meanwhile()
         return _drawn(steps)
     import matplotlib.backends.backend_agg  # noqa: F401  (loaded once, here: the child starts with it)
+    import matplotlib.figure  # noqa: F401
 
     # Objects made so far are left out of collections while the child lives:
     # neither process copies the pages they share only to scan them.
