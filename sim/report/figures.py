@@ -72,8 +72,9 @@ def to_png(fig: Figure) -> str:
     fig.set_dpi(DPI)
     try:
         fig.canvas.draw()
-        rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-        Image.fromarray(rgb).save(buf, format="png", compress_level=PNG_COMPRESSION, dpi=(DPI, DPI))
+        size = fig.canvas.get_width_height(physical=True)
+        rgba = Image.frombuffer("RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        rgba.convert("RGB").save(buf, format="png", compress_level=PNG_COMPRESSION, dpi=(DPI, DPI))
     finally:
         fig.set_dpi(dpi)
     return base64.b64encode(buf.getvalue()).decode("ascii")
