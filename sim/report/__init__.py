@@ -17,7 +17,7 @@ from sim.report.aside import Step, draw_steps
 from sim.report.excel import write_workbook
 from sim.report.figures import Plot
 from sim.report.gantt import coder_day
-from sim.report.html import render_html
+from sim.report.html import page_for
 from sim.report.load import RunFolder, RunFolderError, load_run
 from sim.report.plots import (
     backlog_by_day,
@@ -124,10 +124,17 @@ def build_report(folder: str | Path, excel: bool = True, processes: int = 1) -> 
     made = [(run.path / ".report.html.tmp", html)]
     if excel:
         made.append((run.path / ".results.xlsx.tmp", run.path / "results.xlsx"))
+    page: Callable[[list[Plot]], str] | None = None
+
+    def meanwhile() -> None:  # while figures are drawn aside: the workbook, and the page around the figures
+        nonlocal page
+        if excel:
+            write_workbook(run, made[1][0])
+        page = page_for(run)
+
     try:
-        workbook = partial(write_workbook, run, made[1][0]) if excel else None
-        plots = draw_steps(figure_steps(run), processes, meanwhile=workbook)
-        made[0][0].write_text(render_html(run, plots), encoding="utf-8")
+        plots = draw_steps(figure_steps(run), processes, meanwhile=meanwhile)
+        made[0][0].write_text(page(plots), encoding="utf-8")
     except BaseException:
         for tmp, _ in made:
             tmp.unlink(missing_ok=True)
