@@ -94,31 +94,41 @@ def test_two_processes_make_the_same_report_as_one(folder: Path, tmp_path: Path)
     assert one.keys() == two.keys() and all(one[name].equals(two[name]) for name in one)
 
 
-def _steps(parent: int, aside_does) -> list:
-    """Five figures; the second and fourth are the child's, and do ``aside_does`` there (not here)."""
+def _steps(parent: int, aside_does=None) -> list:
+    """Five figures titled by the process that drew them; in the child each first does ``aside_does``."""
     def step(i: int):
         def draw() -> list[Plot]:
-            if os.getpid() != parent and i % 2:
+            if os.getpid() != parent and aside_does is not None:
                 aside_does()
-            return [Plot(key=str(i), title=f"figure {i}")]
+            return [Plot(key=str(i), title=str(os.getpid()))]
         return draw
     return [step(i) for i in range(5)]
 
 
+def test_the_child_takes_figures_while_this_process_is_busy() -> None:
+    """While this process writes the workbook the child takes the next figures; the order is the reading order."""
+    got = aside.draw_steps(_steps(os.getpid()), processes=2, meanwhile=lambda: time.sleep(1))
+    assert [p.key for p in got] == ["0", "1", "2", "3", "4"]
+    assert {p.title for p in got} - {str(os.getpid())}  # some were drawn aside
+
+
 @pytest.mark.parametrize("trouble", ["fails", "dies", "stalls"])
-def test_figures_the_child_does_not_deliver_are_drawn_here(trouble: str, monkeypatch) -> None:
+def test_figures_the_child_does_not_deliver_are_drawn_here(trouble: str, tmp_path: Path, monkeypatch) -> None:
     """A child that raises, exits or stops answering costs time, never a figure or the order of the figures."""
     monkeypatch.setattr(aside, "PATIENCE", (0.0, 1.0))
+    took = tmp_path / "the child took a figure"
     does = {"fails": lambda: 1 / 0, "dies": lambda: os._exit(3), "stalls": lambda: time.sleep(120)}[trouble]
-    got = aside.draw_steps(_steps(os.getpid(), does), processes=2)
-    assert [p.key for p in got] == ["0", "1", "2", "3", "4"]
+    got = aside.draw_steps(_steps(os.getpid(), lambda: (took.touch(), does())), processes=2,
+                           meanwhile=lambda: time.sleep(0.5))
+    assert took.exists()
+    assert [p.key for p in got] == ["0", "1", "2", "3", "4"] and {p.title for p in got} == {str(os.getpid())}
 
 
 def test_a_figure_that_fails_raises_as_it_would_in_one_process() -> None:
     def broken() -> list[Plot]:
         raise ValueError("this figure cannot be drawn")
 
-    steps = [lambda: [Plot(key="a", title="a")], broken]
+    steps = [lambda: [Plot(key="a", title="a")], broken, lambda: [Plot(key="c", title="c")]]
     with pytest.raises(ValueError, match="cannot be drawn"):
         aside.draw_steps(steps, processes=2)
 

@@ -1,16 +1,19 @@
-"""Figures drawn aside: a forked child draws every other figure while this process draws the rest.
+"""Figures drawn aside: a forked child and this process take the figures in turn, whichever is free.
 
 Drawing the figures is most of a report's time, and each figure is a pure
 function of the run folder already read, so which process draws it changes
 nothing in the page. On Linux with a second CPU, ``processes=2`` forks a
 child that starts with the tables read and matplotlib loaded (no second
-start-up, no data sent to it) and sends back only its figures' PNGs, while
-this process draws the others and writes the workbook. The page then shows
-every figure in reading order, as if one process had drawn them all.
+start-up, no data sent to it). The child starts on the first figure while
+this process writes the workbook; from then on each process takes the next
+figure no one has taken (a counter in shared memory), so neither waits long
+for the other whatever the figures cost. The child sends back only its PNGs,
+and the page shows every figure in reading order, as if one process had drawn
+them all.
 
 Whatever goes wrong aside (a child that fails, dies or stalls), this process
-draws those figures itself: the same figures, or the same error, as without
-the child.
+draws the figures it did not deliver: the same figures as without the child,
+or the error of a figure that cannot be drawn.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from sim.report.figures import Plot
 
@@ -30,35 +34,33 @@ PATIENCE = (4.0, 30.0)  # wait for the child up to 4 × this process's own time 
 
 
 def draw_steps(steps: list[Step], processes: int = 1, meanwhile: Callable[[], object] | None = None) -> list[Plot]:
-    """Every step's figures, in order, drawn here or (``processes=2``) half of them aside; ``meanwhile`` runs here."""
-    aside = steps[1::2] if processes >= 2 and len(steps) > 1 and _can_fork() else []
-    if not aside:
+    """Every step's figures, in order, drawn here or (``processes=2``) shared with a child; ``meanwhile`` runs here."""
+    if processes < 2 or len(steps) < 2 or not _can_fork():
         if meanwhile is not None:
             meanwhile()
-        return _drawn(steps)
-    import matplotlib.backends.backend_agg  # noqa: F401  (loaded once, here: the child starts with it)
-    import matplotlib.figure  # noqa: F401
-
+        return [plot for step in steps for plot in step()]
     # Objects made so far are left out of collections while the child lives:
     # neither process copies the pages they share only to scan them.
     gc.freeze()
     try:
-        here, theirs = _with_child(aside, steps[0::2], meanwhile)
+        import matplotlib.backends.backend_agg  # noqa: F401  (loaded once, here: the child starts with it)
+        import matplotlib.figure  # noqa: F401
+
+        drawn = _with_child(steps, meanwhile)
     finally:
         gc.unfreeze()
-    if theirs is None or len(theirs) != len(aside):
-        theirs = [step() for step in aside]  # drawn here after all (a failing figure raises here, as it would alone)
-    ordered: list[list[Plot]] = [[] for _ in steps]
-    ordered[0::2], ordered[1::2] = here, theirs
-    return [plot for plots in ordered for plot in plots]
+    for i, step in enumerate(steps):
+        if i not in drawn:  # the child took it and did not deliver: drawn here (an error raises here, as alone)
+            drawn[i] = step()
+    return [plot for i in range(len(steps)) for plot in drawn[i]]
 
 
-def _with_child(aside: list[Step], mine: list[Step], meanwhile: Callable[[], object] | None,
-                ) -> tuple[list[list[Plot]], list | None]:
-    """``mine`` drawn here after ``meanwhile``, and what a forked child sent of ``aside`` (``None``: nothing)."""
+def _with_child(steps: list[Step], meanwhile: Callable[[], object] | None) -> dict[int, list[Plot]]:
+    """The figures of each step drawn here or delivered by a forked child, by the step's place."""
     context = multiprocessing.get_context("fork")
+    turn = context.Value("i", 0)  # the next step no process has taken
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_draw_and_send, args=(aside, send), daemon=True)
+    child = context.Process(target=_draw_and_send, args=(steps, turn, send), daemon=True)
     try:
         child.start()
     except OSError:  # no process to be had (a limit on processes or memory): all drawn here
@@ -68,9 +70,11 @@ def _with_child(aside: list[Step], mine: list[Step], meanwhile: Callable[[], obj
         start = time.monotonic()
         if meanwhile is not None:
             meanwhile()
-        here = [step() for step in mine]
+        here = dict(_turns(steps, turn))  # a figure that fails raises here
+        if child is None:
+            return here
         patience = PATIENCE[0] * (time.monotonic() - start) + PATIENCE[1]
-        return here, (_received(receive, child, patience) if child is not None else None)
+        return {**_received(receive, child, patience), **here}
     finally:
         receive.close()
         if child is not None:
@@ -79,32 +83,43 @@ def _with_child(aside: list[Step], mine: list[Step], meanwhile: Callable[[], obj
             child.join()
 
 
-def _drawn(steps: list[Step]) -> list[Plot]:
-    return [plot for step in steps for plot in step()]
-
-
 def _can_fork() -> bool:
     """Fork only where it is the usual way to start a process (Linux) and a second CPU can take the child."""
     return sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1
 
 
-def _draw_and_send(steps: list[Step], send: Connection) -> None:
-    """In the child: each step's figures, or ``None`` if any failed (this process says nothing: the parent will)."""
+def _draw_and_send(steps: list[Step], turn: Any, send: Connection) -> None:
+    """In the child: take turns, and send what was drawn (a step that fails is left to the parent, which says why)."""
+    drawn: dict[int, list[Plot]] = {}
     try:
-        plots = [step() for step in steps]
-    except BaseException:  # drawn again in the parent, which reports the error
-        plots = None
+        for i, plots in _turns(steps, turn):
+            drawn[i] = plots
+    except BaseException:  # the step is drawn again in the parent, which reports the error
+        pass
     try:
-        send.send(plots)
+        send.send(drawn)
     except (OSError, ValueError):  # the parent stopped waiting
         pass
 
 
-def _received(receive: Connection, child: multiprocessing.process.BaseProcess, seconds: float) -> list | None:
-    """What the child sent within ``seconds``, or ``None`` if it sent nothing (it failed, died or stalled)."""
+def _turns(steps: list[Step], turn: Any) -> Iterator[tuple[int, list[Plot]]]:
+    """(place, figures) of each step this process takes, the next one no process has taken, until none is left."""
+    while True:
+        with turn.get_lock():
+            i = turn.value
+            turn.value = i + 1
+        if i >= len(steps):
+            return
+        yield i, steps[i]()
+
+
+def _received(receive: Connection, child: multiprocessing.process.BaseProcess, seconds: float,
+              ) -> dict[int, list[Plot]]:
+    """What the child sent within ``seconds`` (nothing if it failed before sending, died or stalled)."""
     if not wait([receive, child.sentinel], timeout=seconds):
-        return None
+        return {}
     try:
-        return receive.recv() if receive.poll() else None
+        drawn = receive.recv() if receive.poll() else {}
     except (EOFError, OSError):
-        return None
+        return {}
+    return drawn if isinstance(drawn, dict) else {}
