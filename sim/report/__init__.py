@@ -112,10 +112,11 @@ def _first_coder_day(run: RunFolder) -> Plot:
 def build_report(folder: str | Path, excel: bool = True, processes: int = 1) -> Path:
     """Write ``report.html`` (and ``results.xlsx``) into the run folder; returns the HTML path.
 
-    With ``processes=2`` a forked child draws half the figures while this
-    process draws the others and writes the workbook (:mod:`sim.report.aside`):
-    the same files, sooner where a second CPU is free. A command-line process
-    asks for it; a server with threads of its own keeps to one.
+    With ``processes=2`` a forked child starts on the figures while this
+    process writes the workbook, then the two take the figures in turn
+    (:mod:`sim.report.aside`): the same files, sooner where a second CPU is
+    free. A command-line process asks for it; a server with threads of its
+    own keeps to one.
     """
     run = load_run(folder)
     # Both files are made under temporary names and renamed only when both
