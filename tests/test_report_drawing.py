@@ -140,3 +140,13 @@ def test_meanwhile_runs_once_with_or_without_a_child() -> None:
         assert [p.key for p in aside.draw_steps(steps, processes, meanwhile=lambda: ran.append(os.getpid()))] == [
             "a", "b"]
     assert ran == [os.getpid(), os.getpid()]
+
+
+def test_without_shared_memory_every_figure_is_drawn_here(monkeypatch) -> None:
+    """A container with no /dev/shm (no shared counter to be had) still gets its report, from one process."""
+    def no_shared_memory(self, *args, **kwargs):
+        raise FileNotFoundError("/dev/shm")
+
+    monkeypatch.setattr(type(aside.multiprocessing.get_context("fork")), "Value", no_shared_memory)
+    got = aside.draw_steps(_steps(os.getpid()), processes=2, meanwhile=lambda: time.sleep(0.5))
+    assert [p.key for p in got] == ["0", "1", "2", "3", "4"] and {p.title for p in got} == {str(os.getpid())}

@@ -58,29 +58,30 @@ def draw_steps(steps: list[Step], processes: int = 1, meanwhile: Callable[[], ob
 def _with_child(steps: list[Step], meanwhile: Callable[[], object] | None) -> dict[int, list[Plot]]:
     """The figures of each step drawn here or delivered by a forked child, by the step's place."""
     context = multiprocessing.get_context("fork")
-    turn = context.Value("i", 0)  # the next step no process has taken
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_draw_and_send, args=(steps, turn, send), daemon=True)
     try:
+        turn = context.Value("i", 0)  # the next step no process has taken
+        child = context.Process(target=_draw_and_send, args=(steps, turn, send), daemon=True)
         child.start()
-    except OSError:  # no process to be had (a limit on processes or memory): all drawn here
-        child = None
+    except OSError:  # no shared memory or process to be had (no /dev/shm, a limit on processes): all drawn here
+        receive.close()
+        send.close()
+        if meanwhile is not None:
+            meanwhile()
+        return {i: step() for i, step in enumerate(steps)}
     send.close()
     try:
         start = time.monotonic()
         if meanwhile is not None:
             meanwhile()
         here = dict(_turns(steps, turn))  # a figure that fails raises here
-        if child is None:
-            return here
         patience = PATIENCE[0] * (time.monotonic() - start) + PATIENCE[1]
         return {**_received(receive, child, patience), **here}
     finally:
         receive.close()
-        if child is not None:
-            if child.is_alive():
-                child.kill()
-            child.join()
+        if child.is_alive():
+            child.kill()
+        child.join()
 
 
 def _can_fork() -> bool:
