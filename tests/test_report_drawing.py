@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A two-week run with two what-ifs (every figure applies), reported once by one process."""
+    """A two-week run with two what-ifs: every figure applies."""
     raw = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(mode="json")
     raw.update(name="two weeks", days=14, warmup_days=2)
     set_path(raw, "coders.count", 3)
