@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
 
 from sim.report.figures import TYPE_COLOURS, Plot, new_figure, omitted, text, to_png
 from sim.scenario.calendar import DAY, clock_minutes, clock_text, day_of
@@ -244,6 +243,8 @@ def day_in_the_life(
 
 def draw(life: DayInTheLife, types: list[str], title: str = "One coder's day"):
     """The day as a matplotlib figure: chart work, billing questions and breaks on three rows."""
+    from matplotlib.patches import Patch
+
     colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
     work = life.work
     right = max(life.logout, life.shift_end, float(work["end"].max()) if not work.empty else life.logout)
@@ -258,17 +259,22 @@ def draw(life: DayInTheLife, types: list[str], title: str = "One coder's day"):
     label = "end of shift" + (" and overtime" if life.overtime else "")
     ax.text(life.shift_end - 3, 2.62, f"{label} {clock_text(life.shift_end)}", ha="right", va="bottom",
             fontsize=7, color="#b03a48")
+    # one call per row of the timeline (not one per bar): the same rectangles, drawn in the same order
     charts = life.part(*CHART_PARTS)
-    for _, s in charts.iterrows():
-        ax.barh(2, s["minutes"], left=s["start"], height=0.6, color=colour.get(s["chart_type"], "#888888"),
-                edgecolor="white", linewidth=0.6, hatch="////" if s["kind"] == COMPLETION else None, zorder=2)
-        if s["queried"]:
-            ax.plot(s["end"], 2.42, marker="v", color="black", ms=5, zorder=3)
-    for _, s in life.part(QUESTION).iterrows():
-        ax.barh(1, s["minutes"], left=s["start"], height=0.45, color=_QUESTION_COLOUR, edgecolor="white",
-                linewidth=0.6, zorder=2)
-    for _, s in life.part(BREAK).iterrows():
-        ax.barh(0, s["minutes"], left=s["start"], height=0.45, color=_BREAK_COLOUR, zorder=2)
+    if not charts.empty:
+        ax.barh(2, charts["minutes"].to_numpy(float), left=charts["start"].to_numpy(float), height=0.6,
+                color=[colour.get(t, "#888888") for t in charts["chart_type"]], edgecolor="white", linewidth=0.6,
+                hatch=["////" if k == COMPLETION else None for k in charts["kind"]], zorder=2)
+    queried = charts.loc[charts["queried"].astype(bool), "end"].to_numpy(float)
+    if len(queried):
+        ax.plot(queried, np.full(len(queried), 2.42), "v", color="black", ms=5, zorder=3)
+    questions, breaks = life.part(QUESTION), life.part(BREAK)
+    if not questions.empty:
+        ax.barh(1, questions["minutes"].to_numpy(float), left=questions["start"].to_numpy(float), height=0.45,
+                color=_QUESTION_COLOUR, edgecolor="white", linewidth=0.6, zorder=2)
+    if not breaks.empty:
+        ax.barh(0, breaks["minutes"].to_numpy(float), left=breaks["start"].to_numpy(float), height=0.45,
+                color=_BREAK_COLOUR, zorder=2)
     first_hour = np.floor(life.login / 60) * 60
     ticks = np.arange(first_hour, right + 60, 60)
     ax.set_xticks(ticks, [clock_text(t) for t in ticks], fontsize=8)

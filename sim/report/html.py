@@ -7,10 +7,10 @@ on, so a scenario named ``<script>…`` is shown, never run.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import pandas as pd
 
 from sim.report.figures import Plot
@@ -21,11 +21,16 @@ from sim.report.load import RunFolder
 from sim.report.story import experimentation, model_logic, staffing_headcount
 from sim.runs.registry import NOTES, interval
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATES = Path(__file__).parent / "templates"
 PER_TABLE = 4  # variants side by side in one results table
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # loaded when the page is written: after a report's child is forked (sim.report.aside)
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
@@ -222,6 +227,15 @@ def _glance(run: RunFolder) -> list[str]:
 
 def render_html(run: RunFolder, plots: list[Plot]) -> str:
     """The report page as text."""
+    return page_for(run)(plots)
+
+
+def page_for(run: RunFolder) -> Callable[[list[Plot]], str]:
+    """Everything on the page but the figures, worked out now; returns the function writing the page with them.
+
+    A report works out the page (its tables, its words, the compiled
+    template) while its figures are still being drawn (:mod:`sim.report.aside`).
+    """
     s, m = run.scenario, run.manifest
     inputs = inputs_table(s)
     counts = {
@@ -232,7 +246,8 @@ def render_html(run: RunFolder, plots: list[Plot]) -> str:
     }
     comparison, level = _comparison(run)
     versions = m.get("versions") or {}
-    return _environment().get_template("report.html.j2").render(
+    template = _environment().get_template("report.html.j2")
+    context = dict(
         name=run.name,
         reps=m.get("replications", "?"),
         seed=m.get("seed", "?"),
@@ -251,8 +266,8 @@ def render_html(run: RunFolder, plots: list[Plot]) -> str:
         result_tables=_result_tables(run),
         comparison=comparison,
         comparison_level=level,
-        plots=plots,
         tables=folder_tables(run),
         staffing=_staffing(run),
         chartsim_version=versions.get("chartsim", ""),
     )
+    return lambda plots: template.render(**context, plots=plots)

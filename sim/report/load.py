@@ -116,7 +116,7 @@ class RunFolder:
     turnaround: pd.DataFrame | None = None  # coded charts by turnaround bin (runs since turnaround.csv)
     staffing_meta: dict[str, Any] | None = None  # staffing.json of a ``chartsim staff`` folder
     files: dict[str, Path] = field(default_factory=dict)  # the big tables the folder has: name → file or folder
-    read_rows: dict[str, int] = field(default_factory=dict)  # rows of each table read whole (for what the report says)
+    read_rows: dict[str, int] = field(default_factory=dict)  # rows of each big table, read or counted (for the report)
     _whole: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property

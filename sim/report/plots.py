@@ -170,10 +170,13 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
         d = m["difference"].to_numpy(dtype=float) * k
         lo, hi = m["ci_low"].to_numpy(dtype=float) * k, m["ci_high"].to_numpy(dtype=float) * k
         sig = (lo > 0) | (hi < 0)
-        for yi, di, li, hi_, s in zip(y, d, lo, hi, sig):
-            colour = "#b03a48" if s else "#5f6b73"
-            err = None if np.isnan(li) else [[di - li], [hi_ - di]]
-            ax.errorbar([di], [yi], xerr=err, fmt="o", color=colour, ms=4, capsize=3)
+        has_ci = ~np.isnan(lo)
+        # one errorbar call per colour (and with or without a CI), not one per row: a few artists, not dozens
+        for s, c in ((True, True), (True, False), (False, True), (False, False)):
+            rows = (sig == s) & (has_ci == c)
+            if rows.any():
+                err = [d[rows] - lo[rows], hi[rows] - d[rows]] if c else None
+                ax.errorbar(d[rows], y[rows], xerr=err, fmt="o", color="#b03a48" if s else "#5f6b73", ms=4, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
         ax.set_xlabel(f"variant − base ({'percentage points' if u == 'share' else u})", fontsize=8)
