@@ -64,3 +64,24 @@ def test_chart_zero_is_taken_like_any_other() -> None:
         w = Worklist(simpy.Environment(), charts(), 2, policy)
         w.stock([0, 1])
         assert order(w, (0, 1)) == ([0, 1] if policy != "type_priority" else [1, 0])
+
+
+def test_types_coded_by_the_same_coders_share_a_queue_unless_the_policy_orders_by_type() -> None:
+    from sim.model.worklist import queue_slots
+
+    skills = [(0, 1, 2), (0, 1, 2), (2,)]  # types 0 and 1 by the first two coders, type 2 by all three
+    assert queue_slots(skills, 3, "oldest_first") == (0, 0, 1)
+    assert queue_slots(skills, 3, "returns_first") == (0, 0, 1)
+    assert queue_slots(skills, 3, "type_priority") == (0, 1, 2)
+    assert queue_slots([(0, 1)], 3, "oldest_first") == (0, 0, 1)  # type 2, coded by nobody, waits apart
+
+
+def test_shared_queues_take_charts_in_the_same_order_as_a_queue_per_type() -> None:
+    """Every policy but type_priority, every coder's types: one shared queue changes no choice."""
+    for policy in ("oldest_first", "returns_first"):
+        for kinds in ((0, 1), (1, 0)):
+            shared = Worklist(simpy.Environment(), charts(), 2, policy, slots=[0, 0])
+            shared.stock([1, 2, 3, 4])
+            shared.give_back(5)
+            assert order(shared, kinds) == order(worklist(policy), kinds)
+            assert shared.waiting == 0

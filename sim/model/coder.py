@@ -62,12 +62,13 @@ class Desk:
     answered one was dealt with.
     """
 
-    __slots__ = ("times", "durations", "next", "minutes", "begun")
+    __slots__ = ("times", "durations", "next", "due", "minutes", "begun")
 
     def __init__(self, times: list[float], durations: list[float]) -> None:
         self.times = times
         self.durations = durations
         self.next = 0
+        self.due = times[0] if times else _NEVER  # when the next unanswered question arrives
         self.minutes = 0.0
         self.begun: list[float] = []
 
@@ -82,9 +83,9 @@ class Desk:
         that came while the coder was away are answered first.
         """
         end = start + work
-        times, i = self.times, self.next
-        if i == len(times) or times[i] >= end:
+        if self.due >= end:
             return end  # no question arrives before the work is done
+        times, i = self.times, self.next
         cursor = start  # when the coder can next turn to a question
         while i < len(times) and times[i] < end:
             d = self.durations[i]
@@ -95,6 +96,7 @@ class Desk:
             self.minutes += d
             i += 1
         self.next = i
+        self.due = times[i] if i < len(times) else _NEVER
         return end
 
     def answer_until(self, since: float, until: float) -> float:
@@ -108,6 +110,7 @@ class Desk:
             self.minutes += self.durations[i]
             i += 1
         self.next = i
+        self.due = times[i] if i < len(times) else _NEVER
         return free
 
     def log(self, coder: int, day: int, into: list[Activity]) -> None:
@@ -159,6 +162,7 @@ def code_charts(
     take, timeout, skip = worklist.taker(kinds, me_index), env.timeout, env.skip
     ch = worklist.charts  # the replication's charts, as columns; a chart is its id
     kind, started_at, coded_at, coder = ch.kind, ch.started_at, ch.coded_at, ch.coder
+    started_by, coding_time, needs_query = ch.started_by, ch.coding_time, ch.needs_query
     scale = 1.0
     for i, (shift, desk) in enumerate(zip(shifts, desks)):
         if shift.day < me.first_day or shift.day > me.last_day:
@@ -216,9 +220,9 @@ def code_charts(
                 continue
             if started_at[chart] != started_at[chart]:  # NaN: first time this chart is opened
                 started_at[chart] = now
-                ch.started_by[chart] = me_index
-                coding = ch.coding_time[chart] * scale / speed
-                if ch.needs_query[chart]:
+                started_by[chart] = me_index
+                coding = coding_time[chart] * scale / speed
+                if needs_query[chart]:
                     writing = ch.writing_time[chart] / speed
                     if not skip(minutes := desk.finish(now, coding + writing) - now):
                         yield timeout(minutes)
@@ -241,7 +245,9 @@ def code_charts(
             else:
                 ch.resumed_at[chart] = now
                 coding = ch.completion_time[chart] / speed
-            if not skip(minutes := desk.finish(now, coding) - now):
+            if (done := now + coding) > desk.due:  # a question comes first (Desk.finish, inlined when none does)
+                done = desk.finish(now, coding)
+            if not skip(minutes := done - now):
                 yield timeout(minutes)
             day.coding += coding
             coded_at[chart] = env.now

@@ -24,7 +24,7 @@ from sim.model.physician import answered_at
 from sim.model.records import Activity, CoderDay, Records
 from sim.model.streams import Streams
 from sim.model.vendor import in_house
-from sim.model.worklist import Worklist
+from sim.model.worklist import Worklist, queue_slots
 from sim.scenario.calendar import DAY, Calendar
 from sim.scenario.config import Overtime, Scenario
 from sim.scenario.state import day_of_date, roster
@@ -88,6 +88,7 @@ class Department:
         self.lookahead = lookahead  # coders skip timeouts nothing could come before (sim.model.clock)
         self.coders = coder_specs(scenario)
         self.n_types = len(scenario.chart_types)
+        self.slots = queue_slots([c.kinds for c in self.coders], self.n_types, scenario.coders.policy)
         self.calendar = Calendar(scenario.days, scenario.start_weekday)
         shift = scenario.shift
         self.shifts = self.calendar.shifts(
@@ -123,6 +124,9 @@ class Department:
         if self.opening is not None:  # the run starts when the state was taken
             self.login = self.opening.as_of
         self.leave = _leave_days(scenario, self.coders)
+        self.absence_paid = scenario.absence.paid if scenario.absence is not None else True
+        self.audited = scenario.audits is not None
+        self.outsourced = scenario.outsourcing is not None
 
     def answer_at(self, sent: float, delay: float) -> float:
         """Run minute at which a query sent at ``sent`` is answered."""
@@ -210,7 +214,7 @@ class Department:
         self, replication: int, charts: Charts, desks: list[list[Desk]], away: list[list[bool]]
     ) -> Records:
         env = Clock(self.login, self.lookahead)
-        worklist = Worklist(env, charts, self.n_types, self.scenario.coders.policy)
+        worklist = Worklist(env, charts, self.n_types, self.scenario.coders.policy, self.slots)
         first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
         queued = in_house(charts, first)  # the open charts of a state are placed by the opening
         waiting = bisect_right(queued, self.login, key=charts.arrived_at.__getitem__)  # queued in order of arrival
@@ -219,22 +223,22 @@ class Department:
             env.process(_release(env, charts, queued[waiting:], worklist))
         log: list[CoderDay] = []
         activities: list[Activity] = []
-        overtime = OvertimeDecision(self.scenario.overtime, worklist)
-        paid = self.scenario.absence.paid if self.scenario.absence is not None else True
+        rule = self.scenario.overtime
+        overtime_on = OvertimeDecision(rule, worklist).minutes_on if rule is not None else _no_overtime
         coders = [
             env.process(code_charts(
                 env, spec, self.shifts, coder_desks, worklist, self.answer_at,
-                overtime.minutes_on, log, activities, self.n_types, coder_away, paid, self.errors[spec.index],
-                self.paces[spec.index], self.coding_factor, self.scenario.audits is not None,
+                overtime_on, log, activities, self.n_types, coder_away, self.absence_paid, self.errors[spec.index],
+                self.paces[spec.index], self.coding_factor, self.audited,
             ))
             for spec, coder_desks, coder_away in zip(self.coders, desks, away)
         ]
         env.run(until=simpy.AllOf(env, [*coders, env.timeout(max(0.0, self.horizon - self.login))]))
         env.close()
-        log.sort(key=lambda d: (d.day, d.coder))
+        if len(log) > 1:
+            log.sort(key=_day_then_coder)
         activities.sort()
-        return Records(replication, self.horizon, charts, log, activities, self.scenario.audits is not None,
-                       self.scenario.outsourcing is not None)
+        return Records(replication, self.horizon, charts, log, activities, self.audited, self.outsourced)
 
 
 def _leave_days(scenario: Scenario, coders: list[CoderSpec]) -> dict[int, set[int]]:
@@ -246,6 +250,15 @@ def _leave_days(scenario: Scenario, coders: list[CoderSpec]) -> dict[int, set[in
         last = day_of_date(scenario.start_date, row.last_day, "coders.leave")
         out.setdefault(index[row.coder], set()).update(range(max(0, first), min(last, scenario.days - 1) + 1))
     return out
+
+
+def _day_then_coder(day: CoderDay) -> tuple[int, int]:
+    return day.day, day.coder
+
+
+def _no_overtime(day: int) -> float:
+    """Overtime when the scenario grants none: never any."""
+    return 0.0
 
 
 class OvertimeDecision:

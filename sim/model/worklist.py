@@ -11,8 +11,12 @@ takes next is a named policy:
 - ``type_priority``: by the coder's type order, answered before new within a type.
 
 Queues hold chart ids (sim.model.charts: ids follow queue order), so the
-heaps and the choice compare plain numbers. A coder who finds nothing waits on the worklist; a new chart of a type the
-coder may code wakes the first such coder.
+heaps and the choice compare plain numbers. Types that the same coders code
+share their queues unless the policy orders by type (``slots``): oldest first
+over one queue is oldest first over the types' queues, so a coder who codes
+every type looks at two queues, not two per type. A coder who finds nothing
+waits on the worklist; a new chart of a type the coder may code wakes the
+first such coder.
 
 With pre-bill audits, a coded chart sampled for audit waits in ``audits``
 (oldest first) for a coder of the audit team other than the one who coded
@@ -23,7 +27,8 @@ it; a new audit wakes the first idle auditor (a coder whose skills include
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from heapq import heappop, heappush
 
 import simpy
@@ -37,13 +42,18 @@ AUDIT = -1  # the skill of auditors, beside the chart types they code
 class Worklist:
     """Charts waiting to be coded, by type; wakes idle coders when work comes."""
 
-    def __init__(self, env: simpy.Environment, charts: Charts, n_types: int, policy: str) -> None:
+    def __init__(
+        self, env: simpy.Environment, charts: Charts, n_types: int, policy: str, slots: Sequence[int] | None = None
+    ) -> None:
+        """``slots[k]`` is the queue type ``k`` waits in (types sharing one: see :func:`queue_slots`); default one each."""
         if policy not in _POLICIES:
             raise KeyError(policy)
         self.env = env
         self.charts = charts
-        self.new: list[deque[int]] = [deque() for _ in range(n_types)]
-        self.returned: list[list[int]] = [[] for _ in range(n_types)]  # heaps of chart ids
+        self.slot = tuple(slots) if slots is not None else tuple(range(n_types))  # no copy of a tuple
+        n_queues = max(self.slot, default=-1) + 1
+        self.new: list[deque[int]] = [deque() for _ in range(n_queues)]
+        self.returned: list[list[int]] = [[] for _ in range(n_queues)]  # heaps of chart ids
         self.waiting = 0  # charts in the queues (not those on query hold)
         self.audits: deque[tuple[int, bool]] = deque()  # coded charts waiting for an audit, and coded wrong?
         self._idle: list[tuple[simpy.Event, frozenset[int], int]] = []  # (wake-up, skills, coder)
@@ -70,7 +80,7 @@ class Worklist:
 
     def restock(self, chart: int) -> None:
         """A chart answered before the run started: waiting with its type's answered queries (no coder to wake)."""
-        heappush(self.returned[self.charts.kind[chart]], chart)
+        heappush(self.returned[self.slot[self.charts.kind[chart]]], chart)
         self.waiting += 1
 
     def hand(self, chart: int, coder: int) -> None:
@@ -81,21 +91,25 @@ class Worklist:
     # -- work coming in
     def add(self, chart: int) -> None:
         kind = self.charts.kind[chart]
-        self.new[kind].append(chart)
+        self.new[self.slot[kind]].append(chart)
         self._arrived(kind)
 
     def stock(self, charts: list[int]) -> None:
-        """Charts already waiting before anyone logs in (no coder to wake)."""
-        new, kind = self.new, self.charts.kind
-        for chart in charts:
-            new[kind[chart]].append(chart)
+        """Charts already waiting before anyone logs in (no coder to wake), in order of arrival."""
+        new = self.new
+        if len(new) == 1:  # every type in one queue
+            new[0].extend(charts)
+        else:
+            kind, slot = self.charts.kind, self.slot
+            for chart in charts:
+                new[slot[kind[chart]]].append(chart)
         self.waiting += len(charts)
 
     def give_back(self, chart: int) -> None:
         """A physician answered this chart's query: it is ready to finish."""
         self.charts.query_answered_at[chart] = self.env.now
         kind = self.charts.kind[chart]
-        heappush(self.returned[kind], chart)
+        heappush(self.returned[self.slot[kind]], chart)
         self._arrived(kind)
 
     def send_back(self, chart: int) -> None:
@@ -105,7 +119,7 @@ class Worklist:
         """
         self.charts.error_found_at[chart] = self.env.now
         kind = self.charts.kind[chart]
-        heappush(self.returned[kind], chart)
+        heappush(self.returned[self.slot[kind]], chart)
         self._arrived(kind)
 
     def take_audit(self, auditor: int) -> tuple[int, bool] | None:
@@ -152,8 +166,27 @@ class Worklist:
         return wake
 
     def _queues(self, kinds: tuple[int, ...]) -> tuple[Queue, ...]:
-        """The queues of the coder's types in the coder's order: answered (even places), then new, per type."""
-        return tuple(q for k in kinds for q in (self.returned[k], self.new[k]))
+        """The queues of the coder's types in the coder's order: answered (even places), then new, per queue."""
+        return tuple(q for s in _own_slots(self.slot, kinds) for q in (self.returned[s], self.new[s]))
+
+
+@lru_cache(maxsize=256)
+def _own_slots(slot: tuple[int, ...], kinds: tuple[int, ...]) -> tuple[int, ...]:
+    """The queues of a coder's types, each shared queue once, in the coder's order."""
+    return tuple(dict.fromkeys(slot[k] for k in kinds))
+
+
+def queue_slots(skills: Sequence[Sequence[int]], n_types: int, policy: str) -> tuple[int, ...]:
+    """The queue of each chart type: types coded by exactly the same coders share one, unless ``policy`` orders by type.
+
+    ``skills`` holds each coder's types. Sharing changes no choice: a coder
+    taking the oldest of its queues' heads takes the oldest chart either way.
+    """
+    if policy == "type_priority":
+        return tuple(range(n_types))
+    coders_of = [frozenset(i for i, mine in enumerate(skills) if k in mine) for k in range(n_types)]
+    first = {}
+    return tuple(first.setdefault(who, len(first)) for who in coders_of)
 
 
 Queue = list[int] | deque[int]  # a heap of answered charts' ids, or new charts' ids in order
@@ -161,6 +194,21 @@ Queue = list[int] | deque[int]  # a heap of answered charts' ids, or new charts'
 
 # -- policies: each binds a coder's queues (see Worklist._queues) into a function that takes a chart's id or None
 def _oldest_first(worklist: Worklist, queues: tuple[Queue, ...]) -> Callable[[], int | None]:
+    if len(queues) == 2 and type(queues[0]) is list and type(queues[1]) is deque:
+        # One queue of answered and one of new charts (every type shared): the common case, kept short.
+        returned, new = queues
+
+        def take_one() -> int | None:
+            if returned and (not new or returned[0] < new[0]):
+                worklist.waiting -= 1
+                return heappop(returned)  # type: ignore[arg-type]
+            if new:
+                worklist.waiting -= 1
+                return new.popleft()  # type: ignore[union-attr]
+            return None
+
+        return take_one
+
     def take() -> int | None:
         best: Queue | None = None
         oldest = _NEVER
