@@ -162,8 +162,8 @@ class Department:
         lengths = self.scenario.interruptions.duration.minutes(u[order, 1]).tolist()
         stops = list(accumulate(per_desk))
         flat = [Desk(times[a:b], lengths[a:b]) for a, b in zip([0, *stops], stops)]
-        per_rep = n_coders * n_shifts
-        return [[flat[c : c + n_shifts] for c in range(r, r + per_rep, n_shifts)] for r in range(0, len(flat), per_rep)]
+        return [[flat[(r * n_coders + c) * n_shifts : (r * n_coders + c + 1) * n_shifts] for c in range(n_coders)]
+                for r in range(len(reps))]
 
     def simulate(self, seed: int, replication: int) -> Records:
         """Run one replication and return its raw records (see :meth:`replications`)."""
