@@ -100,6 +100,10 @@ class Streams:
         self._rng = np.random.Generator(self._bits)
         self._memory = _state_memory(self._bits)
 
+    def __reduce__(self) -> tuple[type[Streams], tuple[int]]:
+        """Pickled as its seed (memory views do not pickle): ``get`` sets the whole state anyway."""
+        return Streams, (self.seed,)
+
     def get(self, replication: int, name: str) -> np.random.Generator:
         if self._memory is None:
             self._bits.state = pcg64_state(self.seed, replication, name)
