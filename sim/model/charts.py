@@ -152,6 +152,9 @@ class ChartDraws:
         self._mix_kind = np.array([self.kinds.index(k) for k in mix] or [0])
         self._query_probability = np.array([t.query.probability for t in scenario.chart_types.values()])
         self._n_coders = scenario.n_coders  # a property that walks the teams: read once
+        arrivals = scenario.arrivals  # the types that arrive during the run, daily or hourly, in type order
+        self._arriving = [(k, kind) for k, kind in enumerate(self.kinds)
+                          if kind in arrivals.daily or arrivals.per_hour.get(kind, 0.0) > 0]
 
     def _sources(self, rep: int) -> list[tuple[int, int, np.ndarray | None, str]]:
         """One replication's sources of charts: (kind, count, arrival minutes or None for 0, stream of their rows).
@@ -175,7 +178,7 @@ class ChartDraws:
                 total += arrivals.backlog.draw(rng)
             if total:
                 out.append((_INITIAL, total, None, "charts.initial"))
-        for k, kind in enumerate(self.kinds):
+        for k, kind in self._arriving:
             if kind in arrivals.daily:
                 volume = arrivals.daily[kind]
                 rng = streams.get(rep, f"arrivals.daily.{kind}")
