@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Generator, Iterator, Sequence
+from itertools import accumulate
 
 import numpy as np
 import simpy
@@ -139,20 +140,22 @@ class Department:
         number per shift, each at a uniform time within its own day's shift.
         The stream is named by the coder's team and place in it, so adding a
         coder to one team leaves every other coder's questions unchanged.
-        Times and lengths are computed once for the whole batch.
+        Times and lengths are computed once for the whole batch, and the desks
+        made in one flat pass, then cut per replication and coder.
         """
         n_shifts, n_coders = len(self.shifts), len(self.coders)
         rate = self.scenario.interruptions.per_day
         if rate <= 0:
             return [[[Desk([], []) for _ in self.shifts] for _ in self.coders] for _ in reps]
-        counts, rows = [], []
+        names = [f"interruptions.{coder.seat}" for coder in self.coders]
+        per_desk: list[int] = []
+        rows = []
         for rep in reps:
-            for coder in self.coders:
-                rng = streams.get(rep, f"interruptions.{coder.seat}")
-                n = rng.poisson(rate, size=n_shifts)
-                counts.append(n)
-                rows.append(rng.random((int(n.sum()), 2)))  # (time within the shift, length)
-        per_desk = np.concatenate(counts)
+            for name in names:
+                rng = streams.get(rep, name)
+                counts = rng.poisson(rate, size=n_shifts).tolist()
+                per_desk += counts
+                rows.append(rng.random((sum(counts), 2)))  # (time within the shift, length)
         u = np.concatenate(rows)
         shift = self.scenario.shift
         desk = np.repeat(np.arange(len(per_desk)), per_desk)
@@ -161,18 +164,10 @@ class Department:
         order = np.lexsort((times, desk))  # by arrival within each desk
         times = times[order].tolist()
         lengths = self.scenario.interruptions.duration.minutes(u[order, 1]).tolist()
-        out, i, d = [], 0, iter(per_desk.tolist())
-        for _ in reps:
-            coders = []
-            for _ in range(n_coders):
-                mine = []
-                for _ in range(n_shifts):
-                    n = next(d)
-                    mine.append(Desk(times[i : i + n], lengths[i : i + n]))
-                    i += n
-                coders.append(mine)
-            out.append(coders)
-        return out
+        stops = list(accumulate(per_desk))
+        flat = [Desk(times[a:b], lengths[a:b]) for a, b in zip([0, *stops], stops)]
+        return [[flat[(r * n_coders + c) * n_shifts : (r * n_coders + c + 1) * n_shifts] for c in range(n_coders)]
+                for r in range(len(reps))]
 
     def simulate(self, seed: int, replication: int) -> Records:
         """Run one replication and return its raw records (see :meth:`replications`)."""

@@ -311,6 +311,8 @@ class UniformCount(_Count):
 
     def total(self, rng: np.random.Generator, n: int) -> int:
         span = self.high - self.low + 1
+        if n == 1:  # one coder's queue: the same draw without an array (a microsecond a replication)
+            return self.low + math.floor(rng.random() * span)
         return n * self.low + sum(math.floor(u * span) for u in rng.random(n).tolist())
 
     def expected(self) -> float:
