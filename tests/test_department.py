@@ -163,3 +163,17 @@ def test_more_coders_never_raise_the_mean_backlog() -> None:
         means.append(results.replications["backlog_mean"].mean())
     assert all(later <= earlier for earlier, later in zip(means, means[1:])), means
     assert means[0] > 2 * means[-1]  # the range spans understaffed to comfortable
+
+
+def test_queue_order_is_the_lexsort_of_replication_arrival_and_order_draw() -> None:
+    """ChartDraws' quick queue order equals np.lexsort, with and without tied draws, and past 65,536 groups."""
+    from sim.model.charts import queue_order
+
+    rng = np.random.default_rng(3)
+    for n, groups, tie in ((1, 1, False), (50, 3, False), (5000, 700, False), (200_000, 200_000, False), (400, 20, True)):
+        rep = np.sort(rng.integers(0, max(1, groups // 10), n))
+        arrived = rng.integers(0, 10, n).astype(float) * 1440
+        u = rng.random(n)
+        if tie:
+            u[::7] = 0.5
+        assert (queue_order(u, arrived, rep) == np.lexsort((u, arrived, rep))).all()
