@@ -37,13 +37,12 @@ def coder_day_quantiles(
         cd = cd.loc[cd["absent_minutes"] == 0]
     keys = ["variant", "replication"] if "variant" in cd.columns else ["replication"]
     grouped = cd.groupby(keys, sort=False)[value]
-    out = grouped.size().rename("coder_days").to_frame()
+    sizes = grouped.size()
     # One call for every percentile: one sort of each replication's days, the same value for each.
     qs = [p / 100 for p in percentiles]
-    table = grouped.quantile(qs).to_numpy().reshape(len(out), len(qs)) if qs else np.empty((len(out), 0))
-    for i, p in enumerate(percentiles):
-        out[f"p{p:g}"] = table[:, i]
-    return out.reset_index()
+    table = grouped.quantile(qs).to_numpy().reshape(len(sizes), len(qs)) if qs else np.empty((len(sizes), 0))
+    columns = {"coder_days": sizes.to_numpy(), **{f"p{p:g}": table[:, i].copy() for i, p in enumerate(percentiles)}}
+    return pd.DataFrame(columns, index=sizes.index).reset_index()
 
 
 def percentile_intervals(
