@@ -8,6 +8,7 @@ Times are minutes from the start of the run; NaN means "did not happen".
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -87,8 +88,9 @@ class Columns:
     def _replications(reps: list[tuple[int, int]]) -> np.ndarray:
         return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
 
-    def chart_columns(self) -> dict[str, np.ndarray]:
-        """The chart columns as arrays: ``kind``, ``coder``, ``started_by`` and ``id`` int64, the rest float.
+    def chart_columns(self, skip: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        """The chart columns as arrays (but those in ``skip``): ``kind``, ``coder``, ``started_by`` and ``id`` int64,
+        the rest float.
 
         ``np.fromiter`` with the length known converts a list a third faster
         than ``np.array``, to the same values; ``id`` (a chart's place in its
@@ -96,6 +98,8 @@ class Columns:
         """
         out = {}
         for name in self._chart_fields:
+            if name in skip:
+                continue
             column = self.chart_cols.get(name, [])
             out[name] = np.fromiter(column, np.int64 if name in _INT_FIELDS else float, count=len(column))
         sizes = np.array([n for _, n in self.chart_reps], dtype=np.int64)
@@ -105,18 +109,25 @@ class Columns:
         return out
 
     def day_columns(self) -> dict[str, np.ndarray]:
-        n = len(self.day_rows)
+        """The coder-day columns as float arrays, the charts coded of each type (``kind<k>``) int64.
+
+        Each row's numbers are chained into one ``np.fromiter``: no row of
+        Python objects is made on the way, and the values are the same.
+        """
+        n, m, rows = len(self.day_rows), len(_DAY_FIELDS) - 1, self.day_rows
         out: dict[str, np.ndarray] = {"replication": self._replications(self.day_reps)}
-        flat = [row[:-1] for row in self.day_rows]
-        cols = np.array(flat, dtype=float).reshape(n, len(_DAY_FIELDS) - 1)
+        cols = np.fromiter(chain.from_iterable(row[:-1] for row in rows), float, count=n * m).reshape(n, m)
         out.update(zip(_DAY_FIELDS[:-1], cols.T))
-        coded = np.array([row[-1] for row in self.day_rows], dtype=int).reshape(n, len(self.kinds))
+        coded = np.fromiter(chain.from_iterable(row[-1] for row in rows), np.int64,
+                            count=n * len(self.kinds)).reshape(n, len(self.kinds))
         for k in range(len(self.kinds)):
             out[f"kind{k}"] = coded[:, k]
         return out
 
 
-def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None = None) -> pd.DataFrame:
+def charts_frame(
+    cols: Columns, billable: bool = False, opening: Opening | None = None, full: bool = True,
+) -> pd.DataFrame:
     """One row per chart per replication (the ``charts.csv`` table).
 
     When the scenario models errors it ends with ``error`` (empty while the
@@ -126,23 +137,28 @@ def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None 
     a starting state (``opening``) ``source_id`` is the open chart's id in the
     file (empty for charts that arrived later), and ``expected_reimbursement``
     its own dollars where the file gives them.
+
+    ``full`` False leaves out ``resumed_at`` and ``coder``, which no metric
+    or daily table reads: for a task whose per-chart tables are not kept,
+    two columns fewer to convert.
     """
-    c = cols.chart_columns()
-    frame = pd.DataFrame(
-        {
-            "replication": c["replication"],
-            "chart_id": c["id"],
-            "chart_type": pd.Categorical.from_codes(c["kind"], categories=cols.kinds),
-            "arrived_at": c["arrived_at"],
-            "started_at": c["started_at"],
-            "query_sent_at": c["query_sent_at"],
-            "query_answered_at": c["query_answered_at"],
-            "resumed_at": c["resumed_at"],
-            "coded_at": c["coded_at"],
-            "coder": _who(c["coder"]),
-            "started_by": _who(c["started_by"]),
-        }
-    )
+    light = frozenset() if full else frozenset({"resumed_at"} if cols.error_probability is not None
+                                               else {"resumed_at", "coder"})
+    c = cols.chart_columns(light)
+    columns = {
+        "replication": c["replication"],
+        "chart_id": c["id"],
+        "chart_type": pd.Categorical.from_codes(c["kind"], categories=cols.kinds),
+        "arrived_at": c["arrived_at"],
+        "started_at": c["started_at"],
+        "query_sent_at": c["query_sent_at"],
+        "query_answered_at": c["query_answered_at"],
+        "resumed_at": c.get("resumed_at"),
+        "coded_at": c["coded_at"],
+        "coder": _who(c["coder"]) if full else None,
+        "started_by": _who(c["started_by"]),
+    }
+    frame = pd.DataFrame({name: column for name, column in columns.items() if column is not None})
     if opening is not None:
         _source_columns(frame, opening)
     if cols.error_probability is not None:

@@ -108,7 +108,8 @@ def _reduce(
     department, cols = _simulate(scenario, seed, reps)
     render = render or {}
     kinds = list(scenario.chart_types)
-    charts = charts_frame(cols, billable=scenario.revenue is not None, opening=department.opening)
+    full = keep_charts or "charts" in render  # else the charts table only feeds the metrics and daily tables
+    charts = charts_frame(cols, billable=scenario.revenue is not None, opening=department.opening, full=full)
     coder_days = coder_days_frame(
         cols, charts, [c.team for c in department.coders], [c.level for c in department.coders],
         absence=scenario.absence is not None,
@@ -143,5 +144,5 @@ def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
     """The days table of replications ``reps`` only (for choosing the warm-up)."""
     with _no_collector():
         _, cols = _simulate(scenario, seed, reps)
-        charts = charts_frame(cols, billable=scenario.revenue is not None)
+        charts = charts_frame(cols, billable=scenario.revenue is not None, full=False)
     return days_frame(charts, list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))
