@@ -29,6 +29,10 @@ class MetricColumns(dict):
     def columns(self) -> list[str]:
         return list(self)
 
+    def table(self) -> pd.DataFrame:
+        """The columns as a table: the replications' column first, then the metrics (``frame().reset_index()``)."""
+        return pd.DataFrame({self.index.name: self.index.array, **{name: column.array for name, column in self.items()}})
+
     def frame(self) -> pd.DataFrame:
         """The columns as a DataFrame; each is in place already, so its values go in without alignment."""
         return pd.DataFrame({name: column.array for name, column in self.items()}, index=self.index)

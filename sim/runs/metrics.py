@@ -55,28 +55,34 @@ def replication_metrics(
     # Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage.
     cd = scheduled.loc[scheduled["absent_minutes"] == 0] if absence else scheduled
     by_rep = cd.groupby("replication")
-    out = MetricColumns(pd.Index(sorted(days["replication"].unique()), name="replication"))
-    # One groupby call for every mean and one for the sums: pandas reduces each column on its own, as before.
+    reps = np.unique(days["replication"].to_numpy())
+    out = MetricColumns(pd.Index(reps if len(reps) else [], name="replication"))
+    # Whole-number columns are averaged and summed in numpy (exact: see _whole); the minutes by pandas, one
+    # groupby call for their means and one for their sums, each column reduced on its own as before.
     kinds = [f"coded_{kind}" for kind in scenario.chart_types]
     times = ["coding_minutes", "query_minutes", "interrupted_minutes", "break_minutes", "idle_minutes",
              "after_shift_minutes", "paid_minutes"]
-    means = by_rep[["charts_coded", *kinds, *times]].mean()
-    sums = by_rep[["charts_coded", "queries_sent", "idle_minutes", "overtime_minutes"]].sum()
-    out["charts_per_coder_day"] = means["charts_coded"]
+    work_columns = ["coding_minutes", "query_minutes", "interrupted_minutes"]
+    if "audit_minutes" in cd.columns:
+        work_columns.append("audit_minutes")
+    whole = _Whole(cd, out.index)
+    means = by_rep[times].mean()
+    sums = by_rep[[*work_columns, "idle_minutes", "overtime_minutes"]].sum()
+    out["charts_per_coder_day"] = whole.mean("charts_coded")
     for kind, column in zip(scenario.chart_types, kinds):
-        out[f"coded_{kind}_per_coder_day"] = means[column]
-    out["charts_coded"] = sums["charts_coded"]
-    out["queries_sent"] = sums["queries_sent"]
-    reps = out.index.to_numpy()
+        out[f"coded_{kind}_per_coder_day"] = whole.mean(column)
+    out["charts_coded"] = whole.sum("charts_coded")
+    out["queries_sent"] = whole.sum("queries_sent")
     chart_rep = replication_codes(charts["replication"].to_numpy(), reps)
     answered = charts["query_answered_at"].to_numpy() >= cut
     out["queries_answered"] = np.bincount(chart_rep[answered], minlength=len(reps))
     for col in times:
         out[col] = means[col]
-    work_columns = ["coding_minutes", "query_minutes", "interrupted_minutes"]
-    if "audit_minutes" in cd.columns:
-        work_columns.append("audit_minutes")
-    working = by_rep[work_columns].sum().sum(axis=1)  # this frame's own row sum: its layout sets the rounding
+    # Time at work: the columns' sums added left to right, as pandas' row sum of by_rep[work_columns].sum() does
+    # (one block a column, as coder_days_frame builds the table, summed blockwise in column order).
+    working = sums[work_columns[0]]
+    for col in work_columns[1:]:
+        working = working + sums[col]
     out["utilisation"] = working / (working + sums["idle_minutes"])
 
     _day_metrics(out, days, warmup)
@@ -103,7 +109,7 @@ def replication_metrics(
         outsourcing_metrics(out, scenario, charts, warmup)
     if scenario.costs is not None:
         cost_metrics(out, scenario, warmup)
-    return out.frame().reset_index()
+    return out.table()
 
 
 def _audit_metrics(out: MetricColumns, charts: pd.DataFrame, by_rep, cut: float) -> None:
@@ -161,6 +167,34 @@ def _revenue_metrics(out: MetricColumns, days: pd.DataFrame) -> None:
     by_rep = days.groupby("replication")
     out["dnfb_dollars_mean"] = by_rep["dnfb_dollars"].mean()
     out["dnfb_days"] = out["dnfb_dollars_mean"] / by_rep["arrived_dollars"].mean().replace(0, np.nan)
+
+
+class _Whole:
+    """Means and sums per replication of whole-number coder-day columns (charts coded, queries), in numpy.
+
+    Every partial sum of whole numbers is exact in float64, so a sum is
+    pandas' (Kahan) sum and a mean the one division its groupby mean makes;
+    replications without a row are left out, as a groupby leaves them.
+    """
+
+    def __init__(self, cd: pd.DataFrame, index: pd.Index) -> None:
+        self.cd = cd
+        self.rep = replication_codes(cd["replication"].to_numpy(), index.to_numpy())
+        self.n = np.bincount(self.rep, minlength=len(index))
+        self.present = self.n > 0
+        self.index = index[self.present]
+
+    def _total(self, column: str) -> np.ndarray:
+        values = self.cd[column].to_numpy()
+        if values.dtype.kind not in "iu":
+            raise TypeError(f"{column} is not a whole-number column")
+        return np.bincount(self.rep, values.astype(float), minlength=len(self.n))[self.present]
+
+    def sum(self, column: str) -> pd.Series:
+        return pd.Series(self._total(column).astype(np.int64), index=self.index)
+
+    def mean(self, column: str) -> pd.Series:
+        return pd.Series(self._total(column) / self.n[self.present], index=self.index)
 
 
 def _share(rep: np.ndarray, mask: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -86,7 +86,9 @@ class Columns:
 
     @staticmethod
     def _replications(reps: list[tuple[int, int]]) -> np.ndarray:
-        return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
+        """Each row's replication, from the (replication, rows) of every replication in turn."""
+        pairs = np.array(reps, dtype=np.int64).reshape(-1, 2)
+        return np.repeat(pairs[:, 0], pairs[:, 1])
 
     def chart_columns(self, skip: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
         """The chart columns as arrays (but those in ``skip``): ``kind``, ``coder``, ``started_by`` and ``id`` int64,
@@ -102,10 +104,10 @@ class Columns:
                 continue
             column = self.chart_cols.get(name, [])
             out[name] = np.fromiter(column, np.int64 if name in _INT_FIELDS else float, count=len(column))
-        sizes = np.array([n for _, n in self.chart_reps], dtype=np.int64)
-        starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-        out["id"] = np.arange(len(starts), dtype=np.int64) - starts
-        out["replication"] = self._replications(self.chart_reps)
+        pairs = np.array(self.chart_reps, dtype=np.int64).reshape(-1, 2)
+        sizes = pairs[:, 1]
+        out["id"] = np.arange(sizes.sum(), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        out["replication"] = np.repeat(pairs[:, 0], sizes)
         return out
 
     def day_columns(self) -> dict[str, np.ndarray]:
