@@ -16,7 +16,7 @@ from sim.runs.metric_columns import MetricColumns
 from sim.runs.registry import METRICS, OPTIONAL_METRICS
 from sim.runs.registry import metric_names as registry_names
 from sim.runs.registry import sections_on as registry_sections_on
-from sim.runs.tables import replication_codes
+from sim.runs.tables import replication_codes, rows_where
 from sim.scenario.calendar import DAY
 from sim.scenario.config import Scenario
 
@@ -50,10 +50,10 @@ def replication_metrics(
     """One row of key metrics per replication (see sim.runs.registry for their meaning)."""
     # With a starting state every chart counts, those open at as_of (arrived before day 0) too.
     cut = warmup * DAY if warmup or scenario.state is None else -np.inf
-    scheduled = coder_days.loc[coder_days["day"] >= warmup]
+    scheduled = rows_where(coder_days, coder_days["day"].to_numpy() >= warmup)
     absence = "absent_minutes" in scheduled.columns
     # Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage.
-    cd = scheduled.loc[scheduled["absent_minutes"] == 0] if absence else scheduled
+    cd = rows_where(scheduled, scheduled["absent_minutes"].to_numpy() == 0) if absence else scheduled
     by_rep = cd.groupby("replication")
     reps = np.unique(days["replication"].to_numpy())
     out = MetricColumns(pd.Index(reps if len(reps) else [], name="replication"))

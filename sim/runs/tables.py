@@ -335,6 +335,11 @@ def revenue_per_chart(scenario: Scenario) -> list[float] | None:
     return [scenario.revenue.per_chart.get(kind, 0.0) for kind in scenario.chart_types]
 
 
+def rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame.loc[keep]``, or ``frame`` itself when every row is kept (no copy of a table that stays whole)."""
+    return frame if keep.all() else frame.loc[keep]
+
+
 def replication_codes(replication: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Each row's place in ``order`` (sorted replications that hold every row's).
 

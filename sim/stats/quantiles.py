@@ -32,9 +32,12 @@ def coder_day_quantiles(
     days worked only) and ``p<q>`` for each percentile. Small and computed where the
     replications ran, so the parent never needs every coder-day.
     """
-    cd = coder_days.loc[coder_days["day"] >= warmup]
+    cd = coder_days
+    kept = (cd["day"] >= warmup).to_numpy(dtype=bool, na_value=False)
     if "absent_minutes" in cd.columns:  # days away are not working days
-        cd = cd.loc[cd["absent_minutes"] == 0]
+        kept = kept & (cd["absent_minutes"] == 0).to_numpy(dtype=bool, na_value=False)
+    if not kept.all():  # no copy of a table that stays whole
+        cd = cd.loc[kept]
     keys = ["variant", "replication"] if "variant" in cd.columns else ["replication"]
     grouped = cd.groupby(keys, sort=False)[value]
     sizes = grouped.size()
