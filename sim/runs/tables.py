@@ -160,7 +160,8 @@ def charts_frame(
         "coder": _who(c["coder"]) if full else None,
         "started_by": _who(c["started_by"]),
     }
-    frame = pd.DataFrame({name: column for name, column in columns.items() if column is not None})
+    # The arrays are this table's own: no copy of them into one block (the columns' values are the same).
+    frame = pd.DataFrame({name: column for name, column in columns.items() if column is not None}, copy=False)
     if opening is not None:
         _source_columns(frame, opening)
     if cols.error_probability is not None:
