@@ -124,9 +124,11 @@ def _reduce(
 
         outlook = daily_outlook(charts, kinds, list(reps), scenario.days, department.opening.as_of,
                                 revenue_per_chart(scenario))
-    tables = {"charts": charts, "activities": activities, "coder_days": coder_days.assign(warmup=coder_days["day"] < warmup)}
-    files = {table: (["variant", *tables[table].columns], chart_files.render(tables[table], variant, fmt))
-             for table, fmt in render.items()}
+    files = {}
+    for table, fmt in render.items():  # a table is made ready to render only when it is rendered
+        frame = (coder_days.assign(warmup=coder_days["day"] < warmup) if table == "coder_days"
+                 else {"charts": charts, "activities": activities}[table])
+        files[table] = (["variant", *frame.columns], chart_files.render(frame, variant, fmt))
     return Chunk(
         variant, reps, metrics, days,
         None if "coder_days" in render else coder_days,
