@@ -19,7 +19,8 @@ class MetricColumns(dict):
 
     def __setitem__(self, name: str, value: object) -> None:
         if isinstance(value, pd.Series):  # aligned on the replications, as DataFrame.__setitem__ does
-            value = value.reindex(self.index)
+            if not value.index.equals(self.index):  # already in place: no reindex to pay for
+                value = value.reindex(self.index)
         else:
             value = pd.Series(value, index=self.index)
         super().__setitem__(name, value)
@@ -28,5 +29,10 @@ class MetricColumns(dict):
     def columns(self) -> list[str]:
         return list(self)
 
+    def table(self) -> pd.DataFrame:
+        """The columns as a table: the replications' column first, then the metrics (``frame().reset_index()``)."""
+        return pd.DataFrame({self.index.name: self.index.array, **{name: column.array for name, column in self.items()}})
+
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(dict(self), index=self.index)
+        """The columns as a DataFrame; each is in place already, so its values go in without alignment."""
+        return pd.DataFrame({name: column.array for name, column in self.items()}, index=self.index)

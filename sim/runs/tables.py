@@ -8,6 +8,7 @@ Times are minutes from the start of the run; NaN means "did not happen".
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -29,10 +30,11 @@ TURNAROUND_BIN_MINUTES = 5  # turnaround.csv: coded charts counted by arrival-to
 _TIME_COLUMNS = ("coding", "query_writing", "interrupted", "on_break", "idle", "paid", "overtime", "after_shift")
 
 
-_CHART_FIELDS = (
-    "id", "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
+_CHART_FIELDS = (  # a chart's id is its place in its replication: made by Columns.chart_columns
+    "kind", "arrived_at", "started_at", "query_sent_at", "query_answered_at", "resumed_at", "coded_at", "coder",
     "started_by",
 )
+_INT_FIELDS = frozenset({"kind", "coder", "started_by"})  # whole numbers: read as int64, never through float
 _ACCURACY_FIELDS = ("error_u", "error_found_at", "reworked_at")  # added when the scenario models errors
 _AUDIT_FIELDS = ("to_audit", "audited_at", "caught")  # added when the scenario audits
 _VENDOR_FIELDS = ("outsourced", "vendor_error")  # added when the scenario outsources
@@ -75,8 +77,7 @@ class Columns:
             self._chart_fields = (*self._chart_fields, *_VENDOR_FIELDS)
         charts, n = rec.charts, len(rec.charts)
         for name in self._chart_fields:
-            column = self.chart_cols.setdefault(name, [])
-            column.extend(range(n) if name == "id" else getattr(charts, name))
+            self.chart_cols.setdefault(name, []).extend(getattr(charts, name))
         self.chart_reps.append((rec.replication, n))
         self.day_rows.extend(map(attrgetter(*_DAY_FIELDS), rec.coder_days))
         self.day_reps.append((rec.replication, len(rec.coder_days)))
@@ -85,26 +86,50 @@ class Columns:
 
     @staticmethod
     def _replications(reps: list[tuple[int, int]]) -> np.ndarray:
-        return np.repeat([r for r, _ in reps], [n for _, n in reps]).astype(int)
+        """Each row's replication, from the (replication, rows) of every replication in turn."""
+        pairs = np.array(reps, dtype=np.int64).reshape(-1, 2)
+        return np.repeat(pairs[:, 0], pairs[:, 1])
 
-    def chart_columns(self) -> dict[str, np.ndarray]:
-        out = {name: np.array(self.chart_cols.get(name, []), dtype=float) for name in self._chart_fields}
-        out["replication"] = self._replications(self.chart_reps)
+    def chart_columns(self, skip: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
+        """The chart columns as arrays (but those in ``skip``): ``kind``, ``coder``, ``started_by`` and ``id`` int64,
+        the rest float.
+
+        ``np.fromiter`` with the length known converts a list a third faster
+        than ``np.array``, to the same values; ``id`` (a chart's place in its
+        replication) is computed from the replications' sizes.
+        """
+        out = {}
+        for name in self._chart_fields:
+            if name in skip:
+                continue
+            column = self.chart_cols.get(name, [])
+            out[name] = np.fromiter(column, np.int64 if name in _INT_FIELDS else float, count=len(column))
+        pairs = np.array(self.chart_reps, dtype=np.int64).reshape(-1, 2)
+        sizes = pairs[:, 1]
+        out["id"] = np.arange(sizes.sum(), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        out["replication"] = np.repeat(pairs[:, 0], sizes)
         return out
 
     def day_columns(self) -> dict[str, np.ndarray]:
-        n = len(self.day_rows)
+        """The coder-day columns as float arrays, the charts coded of each type (``kind<k>``) int64.
+
+        Each row's numbers are chained into one ``np.fromiter``: no row of
+        Python objects is made on the way, and the values are the same.
+        """
+        n, m, rows = len(self.day_rows), len(_DAY_FIELDS) - 1, self.day_rows
         out: dict[str, np.ndarray] = {"replication": self._replications(self.day_reps)}
-        flat = [row[:-1] for row in self.day_rows]
-        cols = np.array(flat, dtype=float).reshape(n, len(_DAY_FIELDS) - 1)
+        cols = np.fromiter(chain.from_iterable(row[:-1] for row in rows), float, count=n * m).reshape(n, m)
         out.update(zip(_DAY_FIELDS[:-1], cols.T))
-        coded = np.array([row[-1] for row in self.day_rows], dtype=int).reshape(n, len(self.kinds))
+        coded = np.fromiter(chain.from_iterable(row[-1] for row in rows), np.int64,
+                            count=n * len(self.kinds)).reshape(n, len(self.kinds))
         for k in range(len(self.kinds)):
             out[f"kind{k}"] = coded[:, k]
         return out
 
 
-def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None = None) -> pd.DataFrame:
+def charts_frame(
+    cols: Columns, billable: bool = False, opening: Opening | None = None, full: bool = True,
+) -> pd.DataFrame:
     """One row per chart per replication (the ``charts.csv`` table).
 
     When the scenario models errors it ends with ``error`` (empty while the
@@ -114,26 +139,29 @@ def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None 
     a starting state (``opening``) ``source_id`` is the open chart's id in the
     file (empty for charts that arrived later), and ``expected_reimbursement``
     its own dollars where the file gives them.
-    """
-    c = cols.chart_columns()
-    def who(column: np.ndarray) -> pd.arrays.IntegerArray:
-        return pd.array(np.where(column >= 0, column, np.nan), dtype="Int64")
 
-    frame = pd.DataFrame(
-        {
-            "replication": c["replication"],
-            "chart_id": c["id"].astype(int),
-            "chart_type": pd.Categorical.from_codes(c["kind"].astype(int), categories=cols.kinds),
-            "arrived_at": c["arrived_at"],
-            "started_at": c["started_at"],
-            "query_sent_at": c["query_sent_at"],
-            "query_answered_at": c["query_answered_at"],
-            "resumed_at": c["resumed_at"],
-            "coded_at": c["coded_at"],
-            "coder": who(c["coder"]),
-            "started_by": who(c["started_by"]),
-        }
-    )
+    ``full`` False leaves out ``resumed_at`` and ``coder``, which no metric
+    or daily table reads: for a task whose per-chart tables are not kept,
+    two columns fewer to convert.
+    """
+    light = frozenset() if full else frozenset({"resumed_at"} if cols.error_probability is not None
+                                               else {"resumed_at", "coder"})
+    c = cols.chart_columns(light)
+    columns = {
+        "replication": c["replication"],
+        "chart_id": c["id"],
+        "chart_type": pd.Categorical.from_codes(c["kind"], categories=cols.kinds),
+        "arrived_at": c["arrived_at"],
+        "started_at": c["started_at"],
+        "query_sent_at": c["query_sent_at"],
+        "query_answered_at": c["query_answered_at"],
+        "resumed_at": c.get("resumed_at"),
+        "coded_at": c["coded_at"],
+        "coder": _who(c["coder"]) if full else None,
+        "started_by": _who(c["started_by"]),
+    }
+    # The arrays are this table's own: no copy of them into one block (the columns' values are the same).
+    frame = pd.DataFrame({name: column for name, column in columns.items() if column is not None}, copy=False)
     if opening is not None:
         _source_columns(frame, opening)
     if cols.error_probability is not None:
@@ -145,6 +173,15 @@ def charts_frame(cols: Columns, billable: bool = False, opening: Opening | None 
     if cols.outsourcing:
         _vendor_columns(frame, c)
     return frame
+
+
+def _who(column: np.ndarray) -> pd.arrays.IntegerArray:
+    """A coder column (−1: nobody) as nullable integers, built from its mask without a pass through float.
+
+    Masked slots hold 1, as ``pd.array`` of a float column with NaN leaves them.
+    """
+    nobody = column < 0
+    return pd.arrays.IntegerArray(np.where(nobody, 1, column), nobody)
 
 
 def _source_columns(frame: pd.DataFrame, opening: Opening) -> None:
@@ -210,8 +247,8 @@ def coder_days_frame(
     """
     d = cols.day_columns()
     frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
-    frame["team"] = [teams[i] for i in frame["coder"]]
-    frame["level"] = [levels[i] for i in frame["coder"]]
+    frame["team"] = np.array(teams, dtype=object)[frame["coder"].to_numpy()]
+    frame["level"] = np.array(levels, dtype=object)[frame["coder"].to_numpy()]
     coded = np.zeros(len(frame), dtype=int)
     for k, kind in enumerate(cols.kinds):
         frame[f"coded_{kind}"] = d[f"kind{k}"]
@@ -248,23 +285,28 @@ def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.nda
     day appear in no coder-day (the replication total, ``queries_answered``
     in replications.csv, counts every answer).
     """
-    answered = charts.loc[charts["query_answered_at"].notna() & charts["started_by"].notna()]  # held at as_of: by nobody known
-    if answered.empty or frame.empty:
+    at = charts["query_answered_at"].to_numpy()
+    sender = charts["started_by"].to_numpy(dtype=np.int64, na_value=-1)  # who sent the query
+    answered = ~np.isnan(at) & (sender >= 0)  # held at as_of: by nobody known
+    if not answered.any() or frame.empty:
         return np.zeros(len(frame), dtype=int)
     worked = np.unique(frame["day"].to_numpy())
-    answer_day = (answered["query_answered_at"].to_numpy() // DAY).astype(int)
+    answer_day = (at[answered] // DAY).astype(int)
     slot = np.searchsorted(worked, answer_day)
     keep = slot < len(worked)
-    key = pd.DataFrame(
-        {
-            "replication": answered["replication"].to_numpy()[keep],
-            "day": worked[slot[keep]],
-            "coder": answered["started_by"].to_numpy(dtype=int)[keep],  # who sent the query
-        }
+    # One integer per (replication, day, coder): the answers counted per key, each coder-day looked up.
+    rep, day, coder = (frame[c].to_numpy() for c in ("replication", "day", "coder"))
+    sender = sender[answered][keep]
+    n_days, n_coders = int(worked[-1]) + 1, int(max(coder.max(), sender.max(initial=0))) + 1
+    keys, counts = np.unique(
+        (charts["replication"].to_numpy()[answered][keep] * n_days + worked[slot[keep]]) * n_coders + sender,
+        return_counts=True,
     )
-    counts = key.value_counts().rename("n")
-    joined = frame[["replication", "day", "coder"]].join(counts, on=["replication", "day", "coder"])
-    return joined["n"].fillna(0).to_numpy(dtype=int)
+    if not len(keys):
+        return np.zeros(len(frame), dtype=int)
+    wanted = (rep * n_days + day) * n_coders + coder
+    at_key = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at_key] == wanted, counts[at_key], 0)
 
 
 def activities_frame(cols: Columns) -> pd.DataFrame:
@@ -294,6 +336,24 @@ def revenue_per_chart(scenario: Scenario) -> list[float] | None:
     return [scenario.revenue.per_chart.get(kind, 0.0) for kind in scenario.chart_types]
 
 
+def rows_where(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame.loc[keep]``, or ``frame`` itself when every row is kept (no copy of a table that stays whole)."""
+    return frame if keep.all() else frame.loc[keep]
+
+
+def replication_codes(replication: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each row's place in ``order`` (sorted replications that hold every row's).
+
+    Rows of a task come in replication order, so the replications are
+    looked up once per run of equal values rather than once per row.
+    """
+    if len(replication) < 2 or np.any(replication[1:] < replication[:-1]):
+        return np.searchsorted(order, replication)
+    starts = np.flatnonzero(np.concatenate(([True], replication[1:] != replication[:-1])))
+    sizes = np.diff(np.append(starts, len(replication)))
+    return np.repeat(np.searchsorted(order, replication[starts]), sizes)
+
+
 def day_counter(charts: pd.DataFrame, reps: list[int], n_days: int, n_kinds: int) -> Callable[..., np.ndarray]:
     """A counter of chart events by replication × day × chart type, for the charts of one task.
 
@@ -305,15 +365,14 @@ def day_counter(charts: pd.DataFrame, reps: list[int], n_days: int, n_kinds: int
     if np.any(np.diff(order) <= 0):
         raise ValueError("replications must be given in increasing order")
     n_reps = len(reps)
-    r = np.searchsorted(order, charts["replication"].to_numpy())  # each chart's replication, numbered from 0
-    k = charts["chart_type"].cat.codes.to_numpy()
+    r = replication_codes(charts["replication"].to_numpy(), order)  # each chart's replication, numbered from 0
+    base = r * ((n_days + 1) * n_kinds) + charts["chart_type"].cat.codes.to_numpy()  # its cell on day 0
 
     def count(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         day = np.floor(times / DAY)  # numpy's // is several times slower; this is the same exact floor
         day -= day * DAY > times  # where the quotient rounded up to the next whole day (whole days are exact)
         day = np.where(np.isnan(times), n_days, np.clip(day, 0, n_days - 1)).astype(int)
-        cell = (r * (n_days + 1) + day) * n_kinds + k
-        grid = np.bincount(cell, weights, minlength=n_reps * (n_days + 1) * n_kinds)
+        grid = np.bincount(base + day * n_kinds, weights, minlength=n_reps * (n_days + 1) * n_kinds)
         return grid.reshape(n_reps, n_days + 1, n_kinds)[:, :n_days, :]
 
     return count
@@ -376,8 +435,9 @@ def turnaround_counts(charts: pd.DataFrame, warmup: int) -> pd.DataFrame:
     per-chart table; fixed bins add up exactly across tasks, so the sum is the
     same whatever the number of workers or the size of the tasks.
     """
-    ch = charts.loc[charts["arrived_at"].to_numpy() >= warmup * DAY]
-    minutes = (ch["coded_at"] - ch["arrived_at"]).to_numpy(dtype=float)
+    arrived = charts["arrived_at"].to_numpy(dtype=float)
+    after = arrived >= warmup * DAY
+    minutes = (charts["coded_at"].to_numpy(dtype=float) - arrived)[after]  # no copy of the table for two columns
     coded = ~np.isnan(minutes)
     bins = np.floor(minutes[coded] / TURNAROUND_BIN_MINUTES).astype(np.int64)
     index, counts = np.unique(bins, return_counts=True)

@@ -108,7 +108,8 @@ def _reduce(
     department, cols = _simulate(scenario, seed, reps)
     render = render or {}
     kinds = list(scenario.chart_types)
-    charts = charts_frame(cols, billable=scenario.revenue is not None, opening=department.opening)
+    full = keep_charts or "charts" in render  # else the charts table only feeds the metrics and daily tables
+    charts = charts_frame(cols, billable=scenario.revenue is not None, opening=department.opening, full=full)
     coder_days = coder_days_frame(
         cols, charts, [c.team for c in department.coders], [c.level for c in department.coders],
         absence=scenario.absence is not None,
@@ -123,9 +124,11 @@ def _reduce(
 
         outlook = daily_outlook(charts, kinds, list(reps), scenario.days, department.opening.as_of,
                                 revenue_per_chart(scenario))
-    tables = {"charts": charts, "activities": activities, "coder_days": coder_days.assign(warmup=coder_days["day"] < warmup)}
-    files = {table: (["variant", *tables[table].columns], chart_files.render(tables[table], variant, fmt))
-             for table, fmt in render.items()}
+    files = {}
+    for table, fmt in render.items():  # a table is made ready to render only when it is rendered
+        frame = (coder_days.assign(warmup=coder_days["day"] < warmup) if table == "coder_days"
+                 else {"charts": charts, "activities": activities}[table])
+        files[table] = (["variant", *frame.columns], chart_files.render(frame, variant, fmt))
     return Chunk(
         variant, reps, metrics, days,
         None if "coder_days" in render else coder_days,
@@ -143,5 +146,5 @@ def backlog_by_day(scenario: Scenario, seed: int, reps: range) -> pd.DataFrame:
     """The days table of replications ``reps`` only (for choosing the warm-up)."""
     with _no_collector():
         _, cols = _simulate(scenario, seed, reps)
-        charts = charts_frame(cols, billable=scenario.revenue is not None)
+        charts = charts_frame(cols, billable=scenario.revenue is not None, full=False)
     return days_frame(charts, list(scenario.chart_types), list(reps), scenario.days, revenue_per_chart(scenario))

@@ -32,15 +32,20 @@ def coder_day_quantiles(
     days worked only) and ``p<q>`` for each percentile. Small and computed where the
     replications ran, so the parent never needs every coder-day.
     """
-    cd = coder_days.loc[coder_days["day"] >= warmup]
+    cd = coder_days
+    kept = (cd["day"] >= warmup).to_numpy(dtype=bool, na_value=False)
     if "absent_minutes" in cd.columns:  # days away are not working days
-        cd = cd.loc[cd["absent_minutes"] == 0]
+        kept = kept & (cd["absent_minutes"] == 0).to_numpy(dtype=bool, na_value=False)
+    if not kept.all():  # no copy of a table that stays whole
+        cd = cd.loc[kept]
     keys = ["variant", "replication"] if "variant" in cd.columns else ["replication"]
     grouped = cd.groupby(keys, sort=False)[value]
-    out = grouped.size().rename("coder_days").to_frame()
-    for p in percentiles:
-        out[f"p{p:g}"] = grouped.quantile(p / 100)
-    return out.reset_index()
+    sizes = grouped.size()
+    # One call for every percentile: one sort of each replication's days, the same value for each.
+    qs = [p / 100 for p in percentiles]
+    table = grouped.quantile(qs).to_numpy().reshape(len(sizes), len(qs)) if qs else np.empty((len(sizes), 0))
+    columns = {"coder_days": sizes.to_numpy(), **{f"p{p:g}": table[:, i].copy() for i, p in enumerate(percentiles)}}
+    return pd.DataFrame(columns, index=sizes.index).reset_index()
 
 
 def percentile_intervals(
