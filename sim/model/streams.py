@@ -56,6 +56,10 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(bits)
 
 
+_STATE_BYTES = ctypes.c_char * 32  # array types made once: each made anew would be a reference cycle
+_BUFFERED_BYTES = ctypes.c_char * 8
+
+
 def _state_memory(bits: np.random.PCG64) -> tuple[memoryview, memoryview] | None:
     """Views of a PCG64's state in memory: its 32 bytes (position, increment) and its 8 of buffered 32-bit draw.
 
@@ -67,8 +71,8 @@ def _state_memory(bits: np.random.PCG64) -> tuple[memoryview, memoryview] | None
     if sys.byteorder != "little" or ctypes.sizeof(ctypes.c_void_p) != 8:
         return None
     address = bits.ctypes.state_address
-    state = memoryview((ctypes.c_char * 32).from_address(ctypes.c_void_p.from_address(address).value)).cast("B")
-    buffered = memoryview((ctypes.c_char * 8).from_address(address + 8)).cast("B")
+    state = memoryview(_STATE_BYTES.from_address(ctypes.c_void_p.from_address(address).value)).cast("B")
+    buffered = memoryview(_BUFFERED_BYTES.from_address(address + 8)).cast("B")
     position, increment, uinteger = (1 << 127) + 12345, (1 << 100) + 6789, 0xDEADBEEF
     bits.state = {"bit_generator": "PCG64", "state": {"state": position, "inc": increment},
                   "has_uint32": 1, "uinteger": uinteger}
