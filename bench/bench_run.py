@@ -10,7 +10,11 @@ process's peak memory (its own and its workers'):
 - peak memory at 1,000 and 20,000 replications (the ratio should stay near 1:
   per-chart rows are streamed to disk, never all held);
 - two workers against one on the same run;
-- start-up: ``--help``, ``check`` and ``metrics``;
+- start-up: ``--help``, ``check`` and ``metrics``, and the fixed cost of any
+  run, ``run baseline --reps 1``;
+- the issue-23 row: ``run baseline --reps 30000 --no-charts --workers 1``
+  (``--whole-reps``) against the yardstick over as many coder-days, timed
+  just before it;
 - with ``--department``: the department scenario, 200 replications, two workers.
 
 Run: python bench/bench_run.py [--reps 3000] [--department]
@@ -61,6 +65,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3000)
     parser.add_argument("--department", action="store_true", help="also the 200-replication department run")
+    parser.add_argument("--whole-reps", type=int, default=30000,
+                        help="replications of the --no-charts one-worker run timed against the yardstick (0: skip)")
     args = parser.parse_args()
     n = args.reps
     rows: dict[str, object] = {}
@@ -87,6 +93,19 @@ def main() -> None:
             best = min(measure(*cmd)[0] for _ in range(3))
             print(f"start-up: chartsim {label:10} {best:.2f} s")
             rows[f"startup_{label.strip('-')}_s"] = best
+        best = min(run(f"one{i}", "--reps", "1")[0] for i in range(3))
+        print(f"fixed cost of a run: chartsim run baseline --reps 1  {best:.2f} s")
+        rows["run_reps_1_s"] = best
+        if args.whole_reps:
+            n = args.whole_reps
+            t = time.perf_counter()
+            for r in range(n):
+                minimal_day(r)
+            yard = time.perf_counter() - t
+            seconds, mb = run("whole", "--reps", str(n), "--no-charts", "--workers", "1")
+            print(f"run baseline --reps {n} --no-charts --workers 1: {seconds:.1f} s against the yardstick's "
+                  f"{yard:.1f} s: {yard / seconds:.2f}× (peak {mb:.0f} MB)")
+            rows["whole_no_charts_vs_yardstick"] = yard / seconds
         if args.department:
             seconds, mb = measure("run", str(ROOT / "scenarios" / "department.yaml"), "--reps", "200", "--seed", "7",
                                   "--workers", "2", "--out", str(Path(tmp) / "dept"))
