@@ -211,7 +211,8 @@ class Department:
         env = Clock(self.login, self.lookahead)
         worklist = Worklist(env, charts, self.n_types, self.scenario.coders.policy, self.slots)
         first = self.opening.start(env, worklist, charts, self.answer_at) if self.opening is not None else 0
-        queued = in_house(charts, first)  # the open charts of a state are placed by the opening
+        # the open charts of a state are placed by the opening; a vendor's never reach the coders
+        queued = in_house(charts, first) if self.outsourced else list(range(first, len(charts)))
         waiting = bisect_right(queued, self.login, key=charts.arrived_at.__getitem__)  # queued in order of arrival
         worklist.stock(queued[:waiting])  # waiting at the first login: no event needed
         if waiting < len(queued):
