@@ -65,3 +65,24 @@ def test_the_cli_help_states_the_api_threshold() -> None:
     from sim.cli.app import CHART_ROWS as SHOWN
 
     assert SHOWN == CHART_ROWS
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_replications_and_days_written_from_the_tasks_rows_are_the_tables_bytes(tmp_path: Path, workers: int) -> None:
+    """The tasks render replications.csv and days.csv rows; joined in table order they are the frames' own CSV.
+
+    A variant reporting other metrics (here: outsourcing) renders other columns: that table is written from its frame.
+    """
+    from sim.runs.chart_files import write_csv
+
+    scenario = sim.load_scenario("baseline")
+    results = sim.run_to_folder(scenario, tmp_path / "run", reps=40, seed=3, workers=workers)
+    assert sorted(results.rendered) == ["days", "replications"]
+    for table in ("replications", "days"):
+        write_csv(getattr(results, table), tmp_path / f"{table}.csv")
+        assert (tmp_path / "run" / f"{table}.csv").read_bytes() == (tmp_path / f"{table}.csv").read_bytes()
+
+    mixed = sim.run_to_folder(sim.load_scenario("department_year"), tmp_path / "mixed", reps=1, seed=3)
+    assert "replications" not in mixed.rendered  # a vendor variant adds its metrics' columns
+    write_csv(mixed.replications, tmp_path / "mixed.csv")
+    assert (tmp_path / "mixed" / "replications.csv").read_bytes() == (tmp_path / "mixed.csv").read_bytes()

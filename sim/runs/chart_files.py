@@ -36,6 +36,8 @@ class Chunk(Protocol):
 
 FORMATS = ("csv", "parquet")
 PER_CHART = ("charts", "activities")
+ROWS = "rows"  # rendered as CSV rows where the task ran, kept with the task, written whole at the end
+IN_ORDER = ("replications", "days")  # the run's own tables: their rows come back rendered (ROWS)
 
 
 def _arrow(frame: pd.DataFrame, variant: str | None):
@@ -91,16 +93,19 @@ class ChartFiles:
         if fmt not in FORMATS:
             raise ValueError(f"per-chart format must be one of {', '.join(FORMATS)} (got {fmt!r})")
         self.folder = Path(folder)
-        # what tasks must render, and how
-        self.render = {**({t: fmt for t in PER_CHART} if per_chart else {}), "coder_days": "csv"}
+        # what tasks must render, and how; ROWS tables come back with the task and are written in table
+        # order at the end (sim.runs.write), the others are appended here as tasks finish
+        self.render = {**({t: fmt for t in PER_CHART} if per_chart else {}), "coder_days": "csv",
+                       **{t: ROWS for t in IN_ORDER}}
+        self.streamed = {t: f for t, f in self.render.items() if f != ROWS}
 
     def path(self, table: str) -> Path:
-        return self.folder / f"{table}.{self.render[table]}"
+        return self.folder / f"{table}.{self.streamed[table]}"
 
     def __call__(self, chunk: Chunk) -> None:
         for table, (columns, data) in (chunk.files or {}).items():
             path = self.path(table)
-            if self.render[table] == "csv":
+            if self.streamed[table] == "csv":
                 with open(path, "ab") as f:
                     if f.tell() == 0:
                         f.write(csv_header(columns))
@@ -116,11 +121,11 @@ class ChartFiles:
     def sizes(self) -> dict[str, int]:
         """How far each table has got: bytes of a CSV file, files of a Parquet folder."""
         return {t: (self.path(t).stat().st_size if self.path(t).exists() else 0) if fmt == "csv"
-                else len(self._parts(self.path(t))) for t, fmt in self.render.items()}
+                else len(self._parts(self.path(t))) for t, fmt in self.streamed.items()}
 
     def cut(self, sizes: dict[str, int]) -> None:
         """Back to ``sizes`` (see :meth:`sizes`): drops what a task interrupted half-way wrote."""
-        for table, fmt in self.render.items():
+        for table, fmt in self.streamed.items():
             keep, path = sizes.get(table, 0), self.path(table)
             if fmt == "csv":
                 if path.exists():

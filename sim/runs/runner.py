@@ -62,6 +62,8 @@ class Results:
     activities: pd.DataFrame | None = None  # breaks and billing questions, kept with the charts
     outlook: pd.DataFrame | None = None  # with a starting state: each replication's day-by-day path (sim.runs.outlook)
     turnaround: pd.DataFrame | None = None  # coded charts by turnaround bin per variant (turnaround.csv)
+    # Tables whose CSV rows the tasks rendered: name → (the frame they render, its rows); see Experiment.rendered
+    rendered: dict[str, tuple[pd.DataFrame, bytes]] = field(default_factory=dict, repr=False)
 
     @property
     def metrics(self) -> list[str]:
@@ -194,7 +196,7 @@ class Experiment:
                 frame["warmup"] = frame["day"] < warmup
             return _with_variant(frame)
 
-        replications = stacked("replications")
+        replications, days = stacked("replications"), stacked("days", True)
         counts = [(name, getattr(c, "turnaround", None)) for name, chunks in self.chunks.items() for c in chunks]
         metric_names = [c for c in replications.columns if c not in ("variant", "replication")]
         summary = _with_variant(pd.concat(
@@ -210,7 +212,7 @@ class Experiment:
             workers=workers,
             warmup=warmup,
             coder_days=stacked("coder_days", True),
-            days=stacked("days", True),
+            days=days,
             replications=replications,
             summary=summary,
             comparison=comparison,
@@ -222,7 +224,24 @@ class Experiment:
             streams=self.streams,
             outlook=stacked("outlook") if self.scenario.state is not None else None,
             turnaround=turnaround_table(counts) if counts and all(p is not None for _, p in counts) else None,
+            rendered=self.rendered({"replications": replications, "days": days}, warmup),
         )
+
+    def rendered(self, frames: dict[str, pd.DataFrame], warmup: int) -> dict[str, tuple[pd.DataFrame, bytes]]:
+        """Each table whose rows every task rendered (chart_files.ROWS), with the rows joined in table order.
+
+        A table is left out (and written from its frame) where a task did not
+        render it, or rendered other columns (a variant reporting other
+        metrics) or another warm-up than the table's.
+        """
+        out = {}
+        chunks = [c for cs in self.chunks.values() for c in cs]
+        for table, frame in frames.items():
+            parts = [(c.rows or {}).get(table) for c in chunks]
+            if chunks and all(p is not None and p[0] == list(frame.columns) and c.warmup == warmup
+                              for c, p in zip(chunks, parts)):
+                out[table] = (frame, b"".join(p[1] for p in parts))
+        return out
 
 
 def simulate_together(experiments: list[Experiment], executor: Submitter, reps: int) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.model.department import Department
 from sim.runs import chart_files
+from sim.runs.chart_files import ROWS
 from sim.runs.metrics import replication_metrics
 from sim.runs.tables import (
     Columns,
@@ -51,6 +52,7 @@ class Chunk:
     quantiles: pd.DataFrame | None = None  # each replication's coder-day percentiles (sim.stats.quantiles.coder_day_quantiles)
     turnaround: pd.DataFrame | None = None  # charts by turnaround bin, these replications together (tables)
     outlook: pd.DataFrame | None = None  # with a starting state: each replication's day-by-day path (sim.runs.outlook)
+    rows: dict[str, tuple[list[str], bytes]] | None = None  # replications, days as CSV rows (chart_files.ROWS)
 
 
 def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
@@ -95,7 +97,10 @@ def simulate_chunk(
     ``keep_charts`` returns the per-chart tables as frames. ``render`` maps
     tables (``charts``, ``activities``, ``coder_days``) to a format (``csv``,
     ``parquet``): those come back as file contents (see sim.runs.chart_files), and
-    a rendered ``coder_days`` is not sent as a frame too.
+    a rendered ``coder_days`` is not sent as a frame too. ``replications`` and
+    ``days`` mapped to ``rows`` (chart_files.ROWS) come back as CSV rows as
+    well as frames: the parent writes them in table order without rendering
+    them itself, the serial part of a run on many workers.
     """
     with _no_collector():
         return _reduce(variant, scenario, seed, reps, warmup, keep_charts, render)
@@ -124,11 +129,13 @@ def _reduce(
 
         outlook = daily_outlook(charts, kinds, list(reps), scenario.days, department.opening.as_of,
                                 revenue_per_chart(scenario))
-    files = {}
+    files, rows = {}, {}
     for table, fmt in render.items():  # a table is made ready to render only when it is rendered
         frame = (coder_days.assign(warmup=coder_days["day"] < warmup) if table == "coder_days"
-                 else {"charts": charts, "activities": activities}[table])
-        files[table] = (["variant", *frame.columns], chart_files.render(frame, variant, fmt))
+                 else days.assign(warmup=days["day"] < warmup) if table == "days"
+                 else {"charts": charts, "activities": activities, "replications": metrics}[table])
+        rendered = (["variant", *frame.columns], chart_files.render(frame, variant, "csv" if fmt == ROWS else fmt))
+        (rows if fmt == ROWS else files)[table] = rendered
     return Chunk(
         variant, reps, metrics, days,
         None if "coder_days" in render else coder_days,
@@ -139,6 +146,7 @@ def _reduce(
         coder_day_quantiles(coder_days, warmup=warmup),
         turnaround_counts(charts, warmup),
         outlook,
+        rows or None,
     )
 
 

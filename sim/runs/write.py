@@ -92,7 +92,9 @@ def write_tables(results: Results, folder: Path) -> None:
         "turnaround": results.turnaround,
     }
     for name, frame in tables.items():
-        if frame is not None:
+        if name in results.rendered and results.rendered[name][0] is frame:  # rendered by the tasks: the same bytes
+            (folder / f"{name}.csv").write_bytes(chart_files.csv_header(list(frame.columns)) + results.rendered[name][1])
+        elif frame is not None:
             write_table(frame, folder / f"{name}.csv")
     for name, frame in (("charts", results.charts), ("activities", results.activities),
                         ("coder_days", results.coder_days)):
