@@ -24,7 +24,10 @@ def _clock(minutes: int) -> str:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, policy: str | None = None) -> dict:
+def scenarios(draw: st.DrawFn, policy: str | None = None, teams: bool = False) -> dict:
+    """A small random department; ``teams`` adds a second team of another level coding only some types,
+    and may narrow the main team's types too (as departments with specialists are: some types then
+    share coders and some do not, and a type may wait for a coder who never comes)."""
     n_types = draw(st.integers(1, 3))
     kinds = ["inpatient", "outpatient", "surgical"][:n_types]
     chart_types = {}
@@ -69,6 +72,14 @@ def scenarios(draw: st.DrawFn, policy: str | None = None) -> dict:
                           "duration": {"dist": "uniform", "low": 1, "high": draw(st.integers(2, 30))}},
         "queries": {"answer_delay": {"dist": "exponential", "mean": draw(st.integers(1, 48)), "unit": "hours"}},
     }
+    if teams:
+        subset = st.lists(st.sampled_from(kinds), min_size=1, max_size=n_types, unique=True)
+        if draw(st.booleans()):
+            data["coders"]["skills"] = draw(subset)
+        data["coders"]["allow_uncoded_types"] = True  # a type nobody codes waits (the schema asks for the flag)
+        data["coders"]["teams"] = {"specialists": {"count": draw(st.integers(1, 2)),
+                                                   "level": draw(st.sampled_from(["entry", "experienced"])),
+                                                   "skills": draw(subset)}}
     if draw(st.booleans()):
         data["overtime"] = {"backlog_threshold": draw(st.integers(0, 30)), "minutes": draw(st.integers(10, 90))}
     if draw(st.booleans()):
@@ -87,6 +98,16 @@ def _run(data: dict, seed: int):
 @SETTINGS
 @given(scenarios(), st.integers(0, 2**31))
 def test_tables_agree(data: dict, seed: int) -> None:
+    _tables_agree(data, seed)
+
+
+@SETTINGS
+@given(scenarios(teams=True), st.integers(0, 2**31))
+def test_tables_agree_with_teams_of_other_skills(data: dict, seed: int) -> None:
+    _tables_agree(data, seed)
+
+
+def _tables_agree(data: dict, seed: int) -> None:
     scenario, results = _run(data, seed)
     charts, cd, days = results.charts, results.coder_days, results.days
     kinds = list(scenario.chart_types)
@@ -175,3 +196,18 @@ def test_lookahead_changes_nothing_but_the_events(data: dict, seed: int) -> None
     with_skips = list(Department(scenario, lookahead=True).replications(seed, [0, 1]))
     every_event = list(Department(scenario, lookahead=False).replications(seed, [0, 1]))
     assert [_records(r) for r in with_skips] == [_records(r) for r in every_event]
+
+
+@SETTINGS
+@given(data=scenarios(teams=True), seed=st.integers(0, 2**32 - 1))
+def test_shared_queues_change_nothing(data: dict, seed: int) -> None:
+    """Types coded by the same coders share a queue (sim.model.worklist.queue_slots): the run equals one with a
+    queue per type, to the bit, whatever the teams' skills and the policy."""
+    from sim.model.department import Department
+
+    scenario = parse_scenario(data)
+    shared = Department(scenario)
+    apart = Department(scenario)
+    apart.slots = tuple(range(apart.n_types))
+    assert [_records(r) for r in shared.replications(seed, [0, 1])] == [
+        _records(r) for r in apart.replications(seed, [0, 1])]
