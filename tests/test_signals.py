@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from sim.runs.checkpoint import CHECKPOINT, load_checkpoint
+from sim.runs.executor import _stop as stop_pool
+from sim.runs.executor import _worker_started
 from sim.runs.folders import OWNER, claim, reclaim
 from tests.conftest import ROOT, SCENARIOS
 
@@ -115,6 +117,27 @@ def test_sigterm_stops_a_precision_run_and_keeps_it_resumable(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.partial"]
     settings, _ = load_checkpoint(out.with_name("out.partial"))
     assert settings["plan"].precision == 0.0001 and settings["plan"].max_reps == 100000
+
+
+def test_a_stopped_pool_leaves_nothing_for_the_exit_handler() -> None:
+    """The pool's manager thread has ended, its wake-up pipe closed, before the interpreter's exit handler runs.
+
+    Left running, it closes that pipe while Python 3.11's handler writes to
+    it, and a traceback follows the one-line message (seen once in CI).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=2, initializer=_worker_started, initargs=(os.getpid(),))
+    futures = [pool.submit(time.sleep, 60) for _ in range(4)]
+    deadline = time.monotonic() + STARTUP
+    while not any(f.running() for f in futures) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    manager = pool._executor_manager_thread
+    wakeup = pool._executor_manager_thread_wakeup
+    started = time.monotonic()
+    stop_pool(pool)
+    assert time.monotonic() - started < PROMPT
+    assert manager is not None and not manager.is_alive() and wakeup._closed
 
 
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:

@@ -114,8 +114,14 @@ def executing(workers: int = 1, executor: Submitter | None = None) -> Iterator[S
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Cancel the tasks not yet started and end the workers now (SIGTERM, then SIGKILL after a grace)."""
+    """Cancel the tasks not yet started and end the workers now (SIGTERM, then SIGKILL after a grace).
+
+    The pool's manager thread is waited for too: it closes its wake-up pipe
+    on the way out, and Python 3.11's exit handler, writing to that pipe at
+    the same moment, would print a traceback after the one-line message.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
@@ -124,6 +130,8 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.exitcode is None:
             process.kill()
+    if manager is not None:
+        manager.join(STOP_GRACE)
 
 
 def in_order(executor: Submitter, fn: Callable[..., Any], tasks: Iterable[tuple], window: int = 8) -> Iterator[Any]:
