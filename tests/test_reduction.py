@@ -64,3 +64,18 @@ def test_time_at_work_is_pandas_row_sum_of_the_coder_days_table() -> None:
     sums = cd.groupby("replication")[work].sum()
     added = (sums[work[0]] + sums[work[1]]) + sums[work[2]]
     assert np.array_equal(added.to_numpy(), sums.sum(axis=1).to_numpy())
+
+
+def test_summary_percentiles_in_one_call_are_each_percentiles_own() -> None:
+    """The summary's five percentiles from one partition are, to the bit, each percentile's own call."""
+    from sim.stats.summary import PERCENTILES, summarise
+
+    rng = np.random.default_rng(11)
+    table = pd.DataFrame({"a": rng.lognormal(3, 1, 997), "b": rng.integers(0, 9, 997).astype(float),
+                          "c": np.where(rng.random(997) < 0.3, np.nan, rng.normal(size=997))})
+    got = summarise(table, ["a", "b", "c"]).set_index("metric")
+    for metric in "abc":
+        x = table[metric].dropna().to_numpy()
+        for p in PERCENTILES:
+            assert got.loc[metric, f"p{p}"] == float(np.percentile(x, p))
+    assert summarise(pd.DataFrame({"a": [np.nan]}), ["a"])[[f"p{p}" for p in PERCENTILES]].isna().all(axis=None)

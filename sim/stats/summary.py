@@ -53,8 +53,8 @@ def summarise(table: pd.DataFrame, metrics: list[str], level: float = 0.95) -> p
             "ci_low": low,
             "ci_high": high,
         }
-        for p in PERCENTILES:
-            row[f"p{p}"] = float(np.percentile(x, p)) if len(x) else math.nan
+        cuts = np.percentile(x, PERCENTILES).tolist() if len(x) else [math.nan] * len(PERCENTILES)
+        row.update((f"p{p}", cut) for p, cut in zip(PERCENTILES, cuts))  # one partition for all five
         rows.append(row)
     return pd.DataFrame(rows)
 
