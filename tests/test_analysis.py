@@ -565,3 +565,16 @@ def test_binomial_quantile_equals_scipy_stats() -> None:
         for p in (0.05, 0.5, 0.95):
             for q in (0.005, 0.025, 0.975, 0.995):
                 assert _binomial_quantile(q, n, p) == int(stats.binom.ppf(q, n, p)), (q, n, p)
+
+
+def test_binomial_quantile_by_bisection_is_the_whole_cdf_tables_answer() -> None:
+    """Bisection finds the place the whole CDF table, searched at once, gives (edges, odd p and large n included)."""
+    from scipy.special import bdtr
+
+    from sim.stats.quantiles import _binomial_quantile
+
+    for n in (*range(1, 40), 999, 20000, 100000):
+        for p in (0.05, 0.1, 0.37, 0.5, 0.9, 0.95):
+            table = bdtr(np.arange(n + 1), n, p)
+            for q in (0.0, 1e-12, 0.025, 0.5, 0.975, 1.0):
+                assert _binomial_quantile(q, n, p) == int(np.searchsorted(table, q, side="left")), (q, n, p)

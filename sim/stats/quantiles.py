@@ -10,6 +10,7 @@ independent samples.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import numpy as np
@@ -115,7 +116,12 @@ def _order_statistic_interval(x: np.ndarray, p: float, level: float) -> tuple[fl
 
 
 def _binomial_quantile(q: float, n: int, p: float) -> int:
-    """The smallest k with P(B ≤ k) ≥ q, B ~ Binomial(n, p): ``scipy.stats.binom.ppf`` without loading scipy.stats."""
+    """The smallest k with P(B ≤ k) ≥ q, B ~ Binomial(n, p): ``scipy.stats.binom.ppf`` without loading scipy.stats.
+
+    Bisection on the CDF, which rises with k: about log2(n) evaluations
+    instead of all n + 1 (20,000 replications cost 3 ms a call that way).
+    """
     from scipy.special import bdtr
 
-    return int(np.searchsorted(bdtr(np.arange(n + 1), n, p), q, side="left"))
+    ks = np.arange(n + 1)  # the same integer type as a whole table of the CDF would be evaluated at
+    return bisect_left(range(n + 1), q, key=lambda k: bdtr(ks[k], n, p))
