@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sim.cli.app import app
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 RUNNER = CliRunner()
 TABLES = ("charts.csv", "coder_days.csv", "days.csv", "replications.csv", "summary.csv", "scenario.yaml")
@@ -88,3 +92,24 @@ def test_automatic_warmup_does_not_depend_on_the_number_of_replications() -> Non
     assert few.warmup == many.warmup
     assert many.replications.loc[many.replications["replication"] < 3].reset_index(drop=True).equals(
         few.replications.reset_index(drop=True))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server is Linux's (Python 3.14's default there)")
+def test_workers_start_whatever_start_method_the_interpreter_defaults_to() -> None:
+    """Python 3.14 starts pool workers from a fork server on Linux; a run's workers are forked all the same.
+
+    Each worker checks it is the run's own child (it dies with it): started
+    by a fork server it was not, and every task failed.
+    """
+    code = (
+        "import multiprocessing, sys, sim\n"
+        "multiprocessing.set_start_method('forkserver')\n"
+        "s = sim.load_scenario(sys.argv[1])\n"
+        "two = sim.run(s, reps=6, seed=3, workers=2, keep_charts=False).replications\n"
+        "one = sim.run(s, reps=6, seed=3, workers=1, keep_charts=False).replications\n"
+        "print(two.equals(one))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code, str(SCENARIOS / "baseline.yaml")], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr[-3000:]

@@ -17,6 +17,7 @@ workers at once rather than after every task already submitted.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -76,7 +77,18 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _worker_started(parent: int) -> None:
+def _start_method() -> multiprocessing.context.BaseContext | None:
+    """Workers are forked on Linux, whatever the interpreter's default; elsewhere they start the platform's way.
+
+    A forked worker starts with everything the parent imported (none of its
+    own imports to pay) and is the parent's own child, which
+    :func:`_worker_started` relies on. Python 3.14 made ``forkserver`` the
+    default on Linux: there a worker's parent is the fork server instead.
+    """
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+
+
+def _worker_started(parent: int | None) -> None:
     """In each worker process: leave Ctrl-C and SIGTERM handling to the parent, and die with it.
 
     A terminal's Ctrl-C reaches every process of the foreground group; the
@@ -92,7 +104,7 @@ def _worker_started(parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # no prctl in this C library: workers then outlive a killed parent
             pass
-    if os.getppid() != parent:  # the parent ended before prctl took effect
+    if parent is not None and os.getppid() != parent:  # the (forking) parent ended before prctl took effect
         os._exit(1)
 
 
@@ -104,7 +116,9 @@ def executing(workers: int = 1, executor: Submitter | None = None) -> Iterator[S
     elif workers <= 1:
         yield Inline()
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started, initargs=(os.getpid(),))
+        context = _start_method()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started,
+                                   initargs=(os.getpid() if context is not None else None,))
         try:
             yield pool
         except BaseException:
