@@ -33,7 +33,7 @@ from sim.scenario.config import Scenario
 from sim.stats.quantiles import coder_day_quantiles
 
 CHARTS_PER_CHUNK = 200_000  # a task's raw chart records stay well under a few hundred MB
-MAX_REPS_PER_CHUNK = 5_000  # a task's tables cost a fixed ~30 ms: amortised over many replications, memory still small
+MAX_REPS_PER_CHUNK = 2_000  # a task's tables cost a fixed ~30 ms: amortised over many replications, memory still small
 
 
 @dataclass
