@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sim.runs.checkpoint import CHECKPOINT, load_checkpoint
+from sim.runs.executor import _start_method, _worker_started
 from sim.runs.executor import _stop as stop_pool
-from sim.runs.executor import _worker_started
 from sim.runs.folders import OWNER, claim, reclaim
 from tests.conftest import ROOT, SCENARIOS
 
@@ -127,7 +127,8 @@ def test_a_stopped_pool_leaves_nothing_for_the_exit_handler() -> None:
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=2, initializer=_worker_started, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=_start_method(), initializer=_worker_started,
+                               initargs=(os.getpid(),))  # as sim.runs.executor.executing makes it on Linux
     futures = [pool.submit(time.sleep, 60) for _ in range(4)]
     deadline = time.monotonic() + STARTUP
     while not any(f.running() for f in futures) and time.monotonic() < deadline:
