@@ -449,7 +449,8 @@ class _Firefox:
         deadline = time.monotonic() + 60
         while True:
             try:
-                self.ws = connect(f"ws://127.0.0.1:{port}/session", open_timeout=2)
+                # entered by hand (it lives across calls): recent websockets warn of a connection used unentered
+                self.ws = connect(f"ws://127.0.0.1:{port}/session", open_timeout=2).__enter__()
                 break
             except (OSError, websockets.exceptions.WebSocketException):
                 if time.monotonic() > deadline or self.proc.poll() is not None:
