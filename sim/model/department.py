@@ -261,17 +261,15 @@ class OvertimeDecision:
     """Overtime is granted once per working day, for every coder alike, from the backlog at the first login.
 
     The first coder to log in asks, before anyone takes a chart; the others
-    get the same answer.
+    get the same answer. (A scenario without overtime uses ``_no_overtime``.)
     """
 
-    def __init__(self, rule: Overtime | None, worklist: Worklist) -> None:
+    def __init__(self, rule: Overtime, worklist: Worklist) -> None:
         self.rule = rule
         self.worklist = worklist
         self.granted: dict[int, float] = {}
 
     def minutes_on(self, day: int) -> float:
-        if self.rule is None:
-            return 0.0
         if day not in self.granted:
             self.granted[day] = self.rule.minutes if self.worklist.waiting > self.rule.backlog_threshold else 0.0
         return self.granted[day]
