@@ -58,6 +58,37 @@ def test_new_work_wakes_an_idle_coder_with_the_skill() -> None:
     assert anyone.triggered and not inpatient_only.triggered
 
 
+def test_charts_arriving_together_wake_the_coders_that_one_by_one_arrivals_would() -> None:
+    """``arrive`` (a day's discharges at once) is ``add`` chart by chart: same queues, same coders woken, same order."""
+    import random
+
+    rng = random.Random(3)
+    for _ in range(200):
+        n = rng.randrange(1, 7)
+        kinds = [rng.randrange(3) for _ in range(n)]
+        made = [Charts(kinds, [0.0] * n, [1.0] * n, [False] * n, [0.0] * n, [0.0] * n, [0.0] * n) for _ in range(2)]
+        slots = rng.choice([(0, 1, 2), (0, 0, 1), (0, 0, 0)])
+        idle = [frozenset(rng.sample(range(3), rng.randrange(1, 4))) for _ in range(rng.randrange(5))]
+        arriving = rng.sample(range(n), rng.randrange(1, n + 1))
+        worklists, woken = [], []
+        for w in (Worklist(simpy.Environment(), made[0], 3, "oldest_first", slots),
+                  Worklist(simpy.Environment(), made[1], 3, "oldest_first", slots)):
+            waits = [w.wait(skills, until=100, coder=i) for i, skills in enumerate(idle)]
+            worklists.append(w)
+            woken.append(waits)
+        for chart in arriving:
+            worklists[0].add(chart)
+        worklists[1].arrive(arriving)
+        one, batch = worklists
+        assert [list(q) for q in one.new] == [list(q) for q in batch.new]
+        assert one.waiting == batch.waiting == len(arriving)
+        assert [e.triggered for e in woken[0]] == [e.triggered for e in woken[1]]
+        assert [e[2] for e in one._idle] == [e[2] for e in batch._idle]
+        # the wake-ups are scheduled in the same order
+        assert [woken[0].index(e) for _, _, _, e in one.env._queue if e in woken[0]] == \
+            [woken[1].index(e) for _, _, _, e in batch.env._queue if e in woken[1]]
+
+
 def test_chart_zero_is_taken_like_any_other() -> None:
     """Chart ids are numbers from 0: the first chart of a replication is a chart, not "nothing"."""
     for policy in ("oldest_first", "returns_first", "type_priority"):

@@ -73,12 +73,19 @@ def _team_days(scenario: Scenario, team) -> tuple[int, int]:
 
 
 def _release(env: simpy.Environment, charts: Charts, queued: list[int], worklist: Worklist) -> Generator:
-    """Put each chart in its queue at its arrival time (one event per arrival instant)."""
-    arrived_at = charts.arrived_at
-    for chart in queued:
-        if arrived_at[chart] > env.now:
-            yield env.timeout(arrived_at[chart] - env.now)
-        worklist.add(chart)
+    """Put each chart in its queue at its arrival time: one event per arrival instant, its charts added together.
+
+    ``queued`` is in order of arrival, so the charts due by the clock's time
+    are a run of it (a day's discharges, all at 00:00): they reach the
+    worklist as one batch, in queue order, as they would one by one.
+    """
+    arrived_at, i = charts.arrived_at, 0
+    while i < len(queued):
+        if arrived_at[queued[i]] > env.now:
+            yield env.timeout(arrived_at[queued[i]] - env.now)
+        stop = bisect_right(queued, env.now, lo=i + 1, key=arrived_at.__getitem__)
+        worklist.arrive(queued[i:stop])
+        i = stop
 
 
 class Department:

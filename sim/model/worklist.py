@@ -90,9 +90,26 @@ class Worklist:
 
     # -- work coming in
     def add(self, chart: int) -> None:
-        kind = self.charts.kind[chart]
-        self.new[self.slot[kind]].append(chart)
-        self._arrived(kind)
+        """A new chart arriving alone."""
+        self.arrive([chart])
+
+    def arrive(self, charts: list[int]) -> None:
+        """New charts arriving together, in queue order: the same as adding them one by one, in one pass.
+
+        Each wakes the first idle coder who may code it, as :meth:`add` does,
+        until no coder is idle.
+        """
+        new, kind, slot = self.new, self.charts.kind, self.slot
+        if len(new) == 1:  # every type in one queue
+            new[0].extend(charts)
+        else:
+            for chart in charts:
+                new[slot[kind[chart]]].append(chart)
+        self.waiting += len(charts)
+        for chart in charts:
+            if not self._idle:
+                return
+            self._wake(kind[chart])
 
     def stock(self, charts: list[int]) -> None:
         """Charts already waiting before anyone logs in (no coder to wake), in order of arrival."""
@@ -143,6 +160,10 @@ class Worklist:
 
     def _arrived(self, kind: int) -> None:
         self.waiting += 1
+        self._wake(kind)
+
+    def _wake(self, kind: int) -> None:
+        """Wake the first idle coder who may code charts of type ``kind``, if any."""
         for i, (wake, skills, _) in enumerate(self._idle):
             if kind in skills:
                 del self._idle[i]
