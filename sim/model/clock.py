@@ -13,6 +13,8 @@ per chart.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import simpy
 
 
@@ -27,6 +29,9 @@ class Clock(simpy.Environment):
         super().__init__(initial_time)
         if not lookahead:
             self.skip = _never  # type: ignore[method-assign]
+
+    # The current time, read a few times per chart: a property made of a C getter, not a Python function.
+    now = property(attrgetter("_now"), doc="The current simulation time.")
 
     def skip(self, delay: float) -> bool:
         """Move the clock ``delay`` on if no event is due by then; False (clock unchanged) if one is.
