@@ -171,6 +171,34 @@ def test_the_page_answers_what_sim_run_answers(client):
     assert page.comparison.equals(direct.comparison)
 
 
+def test_worker_processes_give_the_page_the_same_numbers_and_end_with_it(tmp_path: Path):
+    """``processes=2``: the runs' replications go to worker processes shared by every run (started from a fork
+    server, not forked from the threaded server); same numbers as in the server's own thread, a cancel still stops
+    a run, and the workers end with the server."""
+    inline = page_client(create_app([ROOT / "scenarios"], work_dir=tmp_path / "one"))
+    pooled = page_client(create_app([ROOT / "scenarios"], work_dir=tmp_path / "two", processes=2))
+    try:
+        form = {"coders.count": "2", "reps": "8"}
+        one, two = _run(inline, **form), _run(pooled, **form)
+        assert _wait(inline, one)["status"] == "done" and _wait(pooled, two)["status"] == "done"
+        ran = [c.app.state.jobs.get(j).result for c, j in ((inline, one), (pooled, two))]
+        assert ran[1].results.summary.equals(ran[0].results.summary)
+        assert ran[1].results.comparison.equals(ran[0].results.comparison)
+        for table in ("replications.csv", "days.csv", "coder_days.csv", "charts.csv"):
+            assert (ran[1].folder / "run" / table).read_bytes() == (ran[0].folder / "run" / table).read_bytes()
+        jobs = pooled.app.state.jobs
+        assert jobs.get(two).pool is not None  # the run went to the worker processes
+        long = pooled.post("/runs", data={"scenario": "bundled:department", "reps": "200"}).json()["id"]
+        assert pooled.post(f"/runs/{long}/cancel").status_code == 200
+        assert _wait(pooled, long, timeout=60)["status"] == "cancelled"
+        workers = list(jobs.get(two).pool._processes.values())
+        assert workers and all(w.is_alive() for w in workers)
+    finally:
+        inline.__exit__(None, None, None)
+        pooled.__exit__(None, None, None)
+    assert not any(w.is_alive() for w in workers)
+
+
 def test_a_run_can_be_cancelled(client):
     answer = client.post("/runs", data={"scenario": "bundled:department", "reps": "200"})
     job_id = answer.json()["id"]

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from sim.runs.checkpoint import CHECKPOINT, load_checkpoint
-from sim.runs.executor import _start_method, _worker_started
-from sim.runs.executor import _stop as stop_pool
+from sim.runs.executor import _start_method, _worker_started, stop_pool
 from sim.runs.folders import OWNER, claim, reclaim
 from tests.conftest import ROOT, SCENARIOS
 
@@ -154,6 +153,37 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     load_checkpoint(partial)
     taken.release()
     assert partial.is_dir() and not (partial / OWNER).exists()
+
+
+SERVER_POOL = """
+import sys, threading, time
+from sim.runs.executor import threaded_pool
+if __name__ == "__main__":
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()  # a process with threads, as the server
+    pool = threaded_pool(2)
+    futures = [pool.submit(time.sleep, 600) for _ in range(2)]  # tasks that would hold the workers for minutes
+    while len(pool._processes) < 2:
+        time.sleep(0.1)
+    print("started", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_the_pages_workers_and_fork_server_die_with_a_killed_server(tmp_path: Path) -> None:
+    """The page's workers start from a fork server (the server runs threads), and each holds it open: killed
+    outright, the server takes the fork server with it, and the fork server its workers (PR_SET_PDEATHSIG)."""
+    script = tmp_path / "server.py"
+    script.write_text(SERVER_POOL)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+        family = psutil.Process(proc.pid).children(recursive=True)  # fork server, workers, resource tracker
+        assert len(family) >= 3
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert _gone(family, within=5.0) == []
 
 
 def test_a_killed_precision_runs_folder_outlives_the_next_runs_sweep(tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+MAX_DEFAULT_PROCESSES = 8  # a manager's workstation: more processes by --processes, each about 150 MB
+
 
 def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8050,
@@ -24,6 +26,10 @@ def serve_cmd(
              "written by chartsim fit are listed as fitted")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16,
                                          help="runs simulated at the same time (more wait in a queue)")] = 2,
+    processes: Annotated[int | None, typer.Option(
+        "--processes", min=1, max=256,
+        help="worker processes the runs' replications share (default: this machine's CPUs, at most 8; 1 simulates "
+             "in the server itself)")] = None,
 ) -> None:
     """Open the what-if page: change coders, volume, queries, CAC, overtime or breaks and see the answer."""
     from sim.cli.shell import console, fail
@@ -37,6 +43,18 @@ def serve_cmd(
     for path in scenarios or []:
         if not path.exists():
             fail(f"--scenarios: {path} does not exist")
-    app = create_app(list(scenarios) if scenarios else None, workers=workers, host=host)
+    app = create_app(list(scenarios) if scenarios else None, workers=workers, host=host,
+                     processes=processes if processes is not None else default_processes())
     console.print(f"chartsim what-if page: http://{host}:{port}/  (Ctrl-C stops it)", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def default_processes() -> int:
+    """The CPUs this process may use, at most MAX_DEFAULT_PROCESSES: the page's worker processes by default."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_PROCESSES))

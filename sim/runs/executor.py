@@ -99,13 +99,18 @@ def _worker_started(parent: int | None) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
+    die_with_parent()
+    if parent is not None and os.getppid() != parent:  # the (forking) parent ended before prctl took effect
+        os._exit(1)
+
+
+def die_with_parent() -> None:
+    """On Linux, have the kernel send this process SIGKILL when its parent (thread) ends; elsewhere nothing."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # no prctl in this C library: workers then outlive a killed parent
             pass
-    if parent is not None and os.getppid() != parent:  # the (forking) parent ended before prctl took effect
-        os._exit(1)
 
 
 @contextmanager
@@ -122,12 +127,32 @@ def executing(workers: int = 1, executor: Submitter | None = None) -> Iterator[S
         try:
             yield pool
         except BaseException:
-            _stop(pool)
+            stop_pool(pool)
             raise
         pool.shutdown(wait=True)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def threaded_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for a process that runs threads of its own (the what-if page's server).
+
+    Forking a process with threads running can copy a lock another thread
+    holds into the child; so these workers start from a fork server, itself
+    started with the simulation's modules loaded (each worker then starts
+    without importing them), or are spawned where there is no fork server.
+    Like a run's workers they ignore Ctrl-C and, on Linux, die with the
+    process they started from: the fork server, which dies with the server
+    (:mod:`sim.runs.fork_server`). Every worker holds the fork server open,
+    so without that a killed server would leave both until the tasks in hand ended.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.runs.fork_server", "sim.runs.tasks"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(None,))
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel the tasks not yet started and end the workers now (SIGTERM, then SIGKILL after a grace).
 
     The pool's manager thread is waited for too: it closes its wake-up pipe

@@ -93,16 +93,18 @@ def _yaml(scenario: Scenario) -> str:
 
 
 def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Path | None = None,
-               host: str | None = None) -> FastAPI:
+               host: str | None = None, processes: int = 1) -> FastAPI:
     """The page's application; ``folders`` hold the bundled and fitted scenarios offered.
 
     Only requests for the loopback names and ``host`` (the address it listens on) are served.
+    ``workers`` runs go at once (more wait in a queue); their replications are simulated by
+    ``processes`` worker processes they share (one: in the server's own threads).
     """
     own = work_dir is None
     root = Path(tempfile.mkdtemp(prefix="chartsim-serve-")) if own else work_dir
     assert root is not None
     catalog = Catalog(folders if folders is not None else default_folders(), root / "uploads")
-    jobs = Jobs(workers)
+    jobs = Jobs(workers, processes)
     env = _environment()
 
     @asynccontextmanager

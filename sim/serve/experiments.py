@@ -21,7 +21,7 @@ from typing import Any
 from sim.scenario.config import Scenario
 from sim.scenario.whatifs import Variant
 from sim.serve.controls import WHAT_IF, changed_scenario, describe, in_words
-from sim.serve.jobs import Job, Steps
+from sim.serve.jobs import Job
 
 KEEP_CHARTS_ROWS = 400_000  # charts.csv and activities.csv written up to this many expected chart rows
 
@@ -85,7 +85,7 @@ def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, 
     job.step(0, reps * 2, "simulating")
     folder.mkdir(parents=True, exist_ok=True)
     results = run_to_folder(scenario, folder / "run", reps=reps, seed=seed, charts=rows <= KEEP_CHARTS_ROWS,
-                            charts_format="csv", executor=Steps(job),
+                            charts_format="csv", executor=job.executor(),
                             progress=lambda done, total: job.step(done, total, "simulating"))
     if results.coder_days is None:  # streamed to coder_days.csv task by task: the page's figure reads it as the report
         from sim.report.load import load_run
@@ -111,7 +111,7 @@ def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confide
         job.step(len(tried), 0, f"{len(tried)} team sizes simulated (last: {n} main-team coders)")
 
     job.step(0, 0, "simulating team sizes")
-    return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=Steps(job),
+    return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=job.executor(),
                   progress=progress)
 
 
@@ -137,6 +137,6 @@ def run_plan(job: Job, scenario: Scenario, target: str, levers: str, confidence:
 
     goal, chosen = read_plan(scenario, target, levers)
     job.step(0, 0, "screening plans")
-    return find_plan(scenario, chosen, [goal], confidence=confidence, reps=reps, seed=seed, executor=Steps(job),
+    return find_plan(scenario, chosen, [goal], confidence=confidence, reps=reps, seed=seed, executor=job.executor(),
                      progress=lambda stage, done, total: job.step(0, 0, f"{stage}: {done} of {total} tasks"
                                                                   if total else stage))

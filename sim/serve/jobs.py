@@ -4,11 +4,14 @@ The page never waits on a simulation: a run is handed to a small thread pool
 owned by the server and the page polls ``/runs/{id}``. Each run keeps its own
 results under its own id, so two browser tabs never see each other's.
 
-Replications go through :class:`Steps`, an in-process executor (the same
-``submit`` interface as the process pool or a Dask client) that reports
-several workers, so a run is cut into many small tasks: progress moves
-often, a cancel takes effect before the next task starts, and the numbers
-are the same whatever the task size (the runner guarantees it).
+Replications go through the job's executor (the same ``submit`` interface
+as a run's process pool or a Dask client), which checks for a cancel before
+it hands on each task: the server's worker processes (:class:`Pooled`,
+shared by every run, started at the first one) or, with one process, this
+thread (:class:`Steps`). Either makes several tasks per worker, so progress
+moves often and a cancel takes effect before the next task starts; the
+numbers are the same whatever the executor and the task size (the runner
+guarantees it).
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.runs.executor import Inline
+from sim.runs.executor import Inline, Submitter, stop_pool, threaded_pool
 
 MAX_KEPT = 40  # finished runs kept (with their results); the oldest finished is forgotten first
 TASKS_PER_RUN = 4  # workers Steps reports: the runner makes a few tasks per worker (4 ran fastest)
@@ -49,6 +52,11 @@ class Job:
     finished: float | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
     extras: dict[str, Any] = field(default_factory=dict, repr=False)  # files made later (zip, report), by name
+    pool: ProcessPoolExecutor | None = field(default=None, repr=False)  # the server's worker processes, if any
+
+    def executor(self) -> Submitter:
+        """Where this job's tasks run, a cancel checked before each: the server's worker processes, or this thread."""
+        return Steps(self) if self.pool is None else Pooled(self, self.pool)
 
     def step(self, done: int | None = None, total: int | None = None, note: str | None = None) -> None:
         """Record progress; raises :class:`Cancelled` once the page has asked to stop."""
@@ -81,17 +89,44 @@ class Steps(Inline):
         return super().submit(fn, *args)
 
 
-class Jobs:
-    """The server's runs by id, simulated by a pool of ``workers`` threads."""
+class Pooled:
+    """Hands each task of a job to the server's worker processes, checking for a cancel first."""
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, job: Job, pool: ProcessPoolExecutor) -> None:
+        self.job = job
+        self.pool = pool
+        self.workers = pool._max_workers  # type: ignore[attr-defined]  # the runner sizes tasks by it
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        self.job.step()
+        return self.pool.submit(fn, *args)
+
+
+class Jobs:
+    """The server's runs by id, ``workers`` at a time (threads that wait), simulated by ``processes`` worker processes.
+
+    The worker processes are shared by every run and started at the first
+    one; with ``processes=1`` runs simulate in their own thread instead.
+    """
+
+    def __init__(self, workers: int = 2, processes: int = 1) -> None:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chartsim-run")
+        self.processes = processes
+        self._workers: ProcessPoolExecutor | None = None
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
+    def _worker_pool(self) -> ProcessPoolExecutor | None:
+        if self.processes <= 1:
+            return None
+        with self._lock:
+            if self._workers is None:
+                self._workers = threaded_pool(self.processes)
+            return self._workers
+
     def submit(self, kind: str, title: str, work: Callable[[Job], Any]) -> Job:
         """Start ``work(job)`` in the background; its return value becomes ``job.result``."""
-        job = Job(secrets.token_hex(8), kind, title)
+        job = Job(secrets.token_hex(8), kind, title, pool=self._worker_pool())
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
@@ -138,3 +173,5 @@ class Jobs:
         for job in list(self._jobs.values()):
             job.cancel_event.set()
         self.pool.shutdown(wait=False, cancel_futures=True)
+        if self._workers is not None:  # tasks not started are dropped, the workers ended now
+            stop_pool(self._workers)
