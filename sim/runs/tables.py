@@ -315,7 +315,8 @@ def activities_frame(cols: Columns) -> pd.DataFrame:
     ``start`` is when the coder dealt with it, ``arrived_at`` when the
     question came (for a break, its set time), both in run minutes.
     """
-    rows = np.array(cols.activity_rows, dtype=float).reshape(-1, 6)
+    n = len(cols.activity_rows)  # each row's six numbers chained into one array, as day_columns does
+    rows = np.fromiter(chain.from_iterable(cols.activity_rows), float, count=6 * n).reshape(n, 6)
     return pd.DataFrame(
         {
             "replication": Columns._replications(cols.activity_reps),
