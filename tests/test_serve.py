@@ -174,7 +174,7 @@ def test_the_page_answers_what_sim_run_answers(client):
 def test_worker_processes_give_the_page_the_same_numbers_and_end_with_it(tmp_path: Path):
     """``processes=2``: the runs' replications go to worker processes shared by every run (started from a fork
     server, not forked from the threaded server); same numbers as in the server's own thread, a cancel still stops
-    a run, and the workers end with the server."""
+    a run, a pool broken by a dead worker is replaced for the next run, and the workers end with the server."""
     inline = page_client(create_app([ROOT / "scenarios"], work_dir=tmp_path / "one"))
     pooled = page_client(create_app([ROOT / "scenarios"], work_dir=tmp_path / "two", processes=2))
     try:
@@ -193,6 +193,16 @@ def test_worker_processes_give_the_page_the_same_numbers_and_end_with_it(tmp_pat
         assert _wait(pooled, long, timeout=60)["status"] == "cancelled"
         workers = list(jobs.get(two).pool._processes.values())
         assert workers and all(w.is_alive() for w in workers)
+        workers[0].kill()  # a worker dies (out of memory, say): its pool is broken, the next run gets new workers
+        workers[0].join(10)
+        deadline = time.monotonic() + 30
+        while not jobs.get(two).pool._broken and time.monotonic() < deadline:
+            time.sleep(0.05)
+        again = _run(pooled, **form)
+        assert _wait(pooled, again)["status"] == "done"
+        assert jobs.get(again).pool is not jobs.get(two).pool
+        assert jobs.get(again).result.results.summary.equals(ran[0].results.summary)
+        workers = list(jobs.get(again).pool._processes.values())
     finally:
         inline.__exit__(None, None, None)
         pooled.__exit__(None, None, None)

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.runs.executor import Inline, Submitter, stop_pool, threaded_pool
+from sim.runs.executor import Inline, Submitter, stop_pool, threaded_pool, workers_of
 
 MAX_KEPT = 40  # finished runs kept (with their results); the oldest finished is forgotten first
 TASKS_PER_RUN = 4  # workers Steps reports: the runner makes a few tasks per worker (4 ran fastest)
@@ -95,7 +95,7 @@ class Pooled:
     def __init__(self, job: Job, pool: ProcessPoolExecutor) -> None:
         self.job = job
         self.pool = pool
-        self.workers = pool._max_workers  # type: ignore[attr-defined]  # the runner sizes tasks by it
+        self.workers = workers_of(pool)  # the runner sizes tasks by it
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
         self.job.step()
@@ -117,9 +117,13 @@ class Jobs:
         self._lock = threading.Lock()
 
     def _worker_pool(self) -> ProcessPoolExecutor | None:
+        """The worker processes for the next run: started now if none are, anew if one died (a broken pool)."""
         if self.processes <= 1:
             return None
         with self._lock:
+            if self._workers is not None and getattr(self._workers, "_broken", False):
+                stop_pool(self._workers)  # its runs failed with the worker; the next ones get new workers
+                self._workers = None
             if self._workers is None:
                 self._workers = threaded_pool(self.processes)
             return self._workers
