@@ -45,7 +45,7 @@ def _arrow(frame: pd.DataFrame, variant: str | None):
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if variant is not None:
-        table = table.add_column(0, "variant", pa.array([variant] * len(frame), pa.string()))
+        table = table.add_column(0, "variant", pa.repeat(pa.scalar(variant, pa.string()), len(frame)))
     return table
 
 
