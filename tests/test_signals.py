@@ -171,7 +171,8 @@ if __name__ == "__main__":
 
 def test_the_pages_workers_and_fork_server_die_with_a_killed_server(tmp_path: Path) -> None:
     """The page's workers start from a fork server (the server runs threads), and each holds it open: killed
-    outright, the server takes the fork server with it, and the fork server its workers (PR_SET_PDEATHSIG)."""
+    outright, even while its workers are still starting, the server takes them with it, and the fork server
+    ends with them."""
     script = tmp_path / "server.py"
     script.write_text(SERVER_POOL)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}

@@ -19,8 +19,10 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import select
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -139,17 +141,41 @@ def threaded_pool(workers: int) -> ProcessPoolExecutor:
     holds into the child; so these workers start from a fork server, itself
     started with the simulation's modules loaded (each worker then starts
     without importing them), or are spawned where there is no fork server.
-    Like a run's workers they ignore Ctrl-C and, on Linux, die with the
-    process they started from: the fork server, which dies with the server
-    (:mod:`sim.runs.fork_server`). Every worker holds the fork server open,
-    so without that a killed server would leave both until the tasks in hand ended.
+    Like a run's workers they ignore Ctrl-C; they are not the server's
+    children, so each watches the server itself and ends when it does, even
+    when it is killed outright (:func:`_serving`). The fork server ends when
+    its last worker has: each holds it open.
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.runs.fork_server", "sim.runs.tasks"])
+        context.set_forkserver_preload(["sim.runs.tasks"])
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started, initargs=(None,))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_serving, initargs=(os.getpid(),))
+
+
+def _serving(server: int) -> None:
+    """In each worker of a :func:`threaded_pool`: as :func:`_worker_started`, and end at once when ``server`` does.
+
+    A thread waits on the server's process descriptor (Linux 5.3 and later).
+    A server already gone when the worker starts (killed while the worker was
+    still starting) ends it at once. Where there are no process descriptors,
+    a worker outlives a killed server until its task ends (it then finds its
+    queue closed).
+    """
+    _worker_started(None)
+    try:
+        handle = os.pidfd_open(server)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd_open here
+        return
+
+    def watch() -> None:
+        select.select([handle], [], [])  # readable once the server has ended
+        os._exit(1)
+
+    threading.Thread(target=watch, name="chartsim-server-watch", daemon=True).start()
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
