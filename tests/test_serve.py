@@ -188,6 +188,12 @@ def test_worker_processes_give_the_page_the_same_numbers_and_end_with_it(tmp_pat
             assert (ran[1].folder / "run" / table).read_bytes() == (ran[0].folder / "run" / table).read_bytes()
         jobs = pooled.app.state.jobs
         assert jobs.get(two).pool is not None  # the run went to the worker processes
+        reports = [c.get(f"/runs/{j}/report.html") for c, j in ((inline, one), (pooled, two))]
+        assert reports[0].status_code == reports[1].status_code == 200
+        figures = [re.findall(rb"data:image/png;base64,[^\"]+", r.content) for r in reports]
+        assert figures[0] and figures[1] == figures[0]  # drawn by a worker process: the same figures
+        assert b"<th>worker processes</th><td>1</td>" in reports[0].content  # the server's own thread
+        assert b"<th>worker processes</th><td>2</td>" in reports[1].content
         long = pooled.post("/runs", data={"scenario": "bundled:department", "reps": "200"}).json()["id"]
         assert pooled.post(f"/runs/{long}/cancel").status_code == 200
         assert _wait(pooled, long, timeout=60)["status"] == "cancelled"

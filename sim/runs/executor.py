@@ -221,6 +221,11 @@ def in_order(executor: Submitter, fn: Callable[..., Any], tasks: Iterable[tuple]
             future.cancel()
 
 
+def processes_of(executor: Submitter) -> int:
+    """How many processes simulate: this one alone for an inline executor (however many tasks it asks for)."""
+    return 1 if isinstance(executor, Inline) else workers_of(executor)
+
+
 def workers_of(executor: Submitter) -> int:
     """How many tasks the executor can run at once (for sizing chunks and the window)."""
     n = getattr(executor, "workers", None) or getattr(executor, "_max_workers", None)

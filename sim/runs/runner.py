@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 import pandas as pd
 
 from sim.model.streams import stream_key
-from sim.runs.executor import Submitter, executing, in_order, workers_of
+from sim.runs.executor import Submitter, executing, in_order, processes_of, workers_of
 from sim.runs.tables import turnaround_table
 from sim.runs.tasks import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
 from sim.scenario.config import BASE, Scenario
@@ -285,7 +285,7 @@ def run(
         experiment.restore(resume)
     with executing(workers, executor) as ex:
         experiment.simulate(ex, reps, keep_charts, sink, progress)
-        n = workers_of(ex)
+        n = processes_of(ex)
     return experiment.results(n, keep_charts, started)
 
 
@@ -342,7 +342,7 @@ def run_to_precision(
         experiment.simulate(ex, n, keep_charts, sink)
         if progress:
             progress(n, plan.max_reps)
-        latest["r"] = experiment.results(workers_of(ex), keep_charts, started)
+        latest["r"] = experiment.results(processes_of(ex), keep_charts, started)
         reps = latest["r"].replications
         reps = reps.loc[reps["replication"] < n]  # a resumed run may hold some of the next batch already
         names = latest["r"].metrics if metrics is None else [m for m in metrics if m in latest["r"].metrics]

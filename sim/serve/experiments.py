@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class WhatIf:
     overrides: dict[str, Any]
     results: Any  # sim.runs.runner.Results: variants 'base' and 'what-if'
     folder: Path  # where the run folder and report are written when asked for
+    pool: Executor | None = field(default=None, repr=False)  # the server's worker processes, if any: report there
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -43,13 +45,25 @@ class WhatIf:
         return in_words(self.base, self.changed) or describe(self.overrides)
 
     def run_folder(self) -> Path:
-        """The run folder the run wrote (as ``chartsim run --out``), with its report.html made on first use."""
+        """The run folder the run wrote (as ``chartsim run --out``), with its report.html made on first use.
+
+        The report is drawn by one of the server's worker processes when it
+        has them, so drawing holds up neither the server nor the other runs'
+        simulation; the same files either way.
+        """
         from sim.report import build_report
 
         out = self.folder / "run"
         with self._lock:
             if not (out / "report.html").exists():
-                build_report(out, excel=True)
+                try:
+                    drawn = self.pool.submit(build_report, out, True) if self.pool is not None else None
+                except RuntimeError:  # those workers were shut down, or broken by one that died: drawn here
+                    drawn = None
+                if drawn is not None:
+                    drawn.result()
+                else:
+                    build_report(out, excel=True)
         return out
 
     def zipped(self) -> bytes:
@@ -93,7 +107,7 @@ def run_what_if(job: Job, base: Scenario, overrides: dict[str, Any], reps: int, 
         results.coder_days = load_run(folder / "run").coder_days
     job.step(note="drawing the figures")
     return WhatIf(base=scenario.model_copy(update={"variants": {}}), changed=changed, overrides=overrides,
-                  results=results, folder=folder)
+                  results=results, folder=folder, pool=job.pool)
 
 
 def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confidence: float, reps: int,
