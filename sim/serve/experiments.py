@@ -48,8 +48,8 @@ class WhatIf:
         """The run folder the run wrote (as ``chartsim run --out``), with its report.html made on first use.
 
         The report is drawn by one of the server's worker processes when it
-        has them, so drawing holds up neither the server nor the other runs'
-        simulation; the same files either way.
+        has them, so its seconds of drawing do not hold the server's own
+        threads; it is the same report either way.
         """
         from sim.report import build_report
 
