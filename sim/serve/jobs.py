@@ -110,7 +110,7 @@ class Jobs:
     """
 
     def __init__(self, workers: int = 2, processes: int = 1) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chartsim-run")
+        self.threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chartsim-run")
         self.processes = processes
         self._workers: ProcessPoolExecutor | None = None
         self._jobs: dict[str, Job] = {}
@@ -134,7 +134,7 @@ class Jobs:
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
-        self.pool.submit(self._run, job, work)
+        self.threads.submit(self._run, job, work)
         return job
 
     def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
@@ -176,6 +176,6 @@ class Jobs:
     def shutdown(self) -> None:
         for job in list(self._jobs.values()):
             job.cancel_event.set()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.threads.shutdown(wait=False, cancel_futures=True)
         if self._workers is not None:  # tasks not started are dropped, the workers ended now
             stop_pool(self._workers)
