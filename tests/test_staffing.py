@@ -216,6 +216,11 @@ def test_search_gallops_and_bisects_to_the_same_answer_as_a_linear_scan(write_sc
     assert wide.answer == result.answer
     for n in set(wide.points) & set(result.points):
         pd.testing.assert_frame_equal(wide.points[n].replications, result.points[n].replications)
+    # One count a step on two workers (what chartsim staff's --workers auto does): the very counts of one process
+    narrow = search(scenario, target, (1, 20), reps=2, workers=2, width=1)
+    assert sorted(narrow.points) == sorted(result.points) and narrow.answer == result.answer
+    for n in result.points:
+        pd.testing.assert_frame_equal(narrow.points[n].replications, result.points[n].replications)
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 5, 8])

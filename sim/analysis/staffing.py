@@ -305,8 +305,14 @@ def search(
     workers: int = 1,
     progress: Callable[[int, Point], None] | None = None,
     executor: Submitter | None = None,
+    width: int | None = None,
 ) -> Staffing:
     """The smallest main-team count in ``coders`` that meets ``target``; see the module docstring.
+
+    ``width`` counts are tried at each step of the search (default: as many
+    as the executor runs side by side). The counts tried, hence the rows of
+    ``staffing.csv``, depend on it, never a count's own numbers; a fixed
+    width gives the same rows on any machine.
 
     From the analytic estimate, step down while the count below still meets
     the target; otherwise gallop upwards (+1, +2, +4, …) to the first count
@@ -348,7 +354,7 @@ def search(
                         progress(n, points[n])
             return {n: points[n].met for n in counts}
 
-        answer = _search(met, lo, hi, start, width=workers_of(ex))
+        answer = _search(met, lo, hi, start, width=width if width is not None else workers_of(ex))
         if answer is None and hi - 1 >= lo:
             met([hi - 1])  # the slope at the top of the range tells a flat curve from one still improving
 

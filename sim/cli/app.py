@@ -23,7 +23,20 @@ from sim.cli.console import (
     precision_table,
     summary_table,
 )
-from sim.cli.shell import claimed, console, dask_client, err, fail, load, said_stopped, stopped
+from sim.cli.shell import (
+    Workers,
+    charts_per_replication,
+    claimed,
+    console,
+    dask_client,
+    err,
+    fail,
+    load,
+    said_stopped,
+    stopped,
+    workers_count,
+    workers_for,
+)
 from sim.cli.staffing import staffing_report
 from sim.runs.registry import fmt, sections_on
 
@@ -43,7 +56,7 @@ def run(
         help="replications (default 100); with --precision the replications of the first check (default 10)")] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="new run folder (default runs/NAME-TIME)")] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    workers: Workers = "auto",
     charts: Annotated[bool | None, typer.Option(
         "--charts/--no-charts",
         help=f"write the per-chart tables, charts and activities (default: when a run expects at most {CHART_ROWS:,} "
@@ -125,7 +138,10 @@ def run(
                                             dnfb_days_above))
     _warn_uncoded(config)
     from sim.runs.checkpoint import RunInterrupted
-    from sim.runs.folder import RunRefused, claim_run
+    from sim.runs.folder import DEFAULT_REPS, RunRefused, claim_run
+
+    n_reps = plan.min_reps if plan is not None else reps if reps is not None else DEFAULT_REPS
+    n_workers = workers_for(workers, lambda: charts_per_replication(config, variants=True) * n_reps)
     from sim.runs.folders import OutputError
 
     if out is None and resume is None:
@@ -147,7 +163,7 @@ def run(
                           "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
             task = bar.add_task("run", total=None)
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-            results = job.run(workers, cluster, show)
+            results = job.run(n_workers, cluster, show)
     except OutputError as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
@@ -182,7 +198,8 @@ def run(
             console.print(f"[red]not converged after {results.reps} replications (--max-reps {plan.max_reps}):[/] "
                           f"{markup_safe(', '.join(missed))} — raise --max-reps, loosen --precision or, for metrics near 0, "
                           "set --half-width", soft_wrap=True)
-    console.print(f"wrote {markup_safe(out)}/ in {results.wall_seconds:.2f} s of simulation")
+    by = f" on {results.workers} worker processes" if results.workers > 1 else ""
+    console.print(f"wrote {markup_safe(out)}/ in {results.wall_seconds:.2f} s of simulation{by}")
     if not err.is_terminal:  # no progress bar was shown: one closing line for logs
         n = results.reps * (1 + len(results.variants))
         err.print(f"simulated {n:,} replications in {results.wall_seconds:.1f} s "
@@ -242,7 +259,7 @@ def staff(
     rule: Annotated[str, typer.Option("--rule", help="bound (confidence bound of the mean) | probability (P(met), Wilson)")] = "bound",
     reps: Annotated[int, typer.Option("--reps", min=1, max=100_000, help="replications per count")] = 30,
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed (the same for every count)")] = 0,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    workers: Workers = "auto",
     out: Annotated[Path | None, typer.Option("--out", help="new folder for staffing.csv (default runs/NAME-staff-TIME)")] = None,
     dask: Annotated[str | None, typer.Option(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
@@ -260,13 +277,17 @@ def staff(
         span = parse_coders(coders)
     except ScenarioError as exc:
         fail(str(exc))
+    n_workers = workers_for(workers, lambda: charts_per_replication(config) * reps)  # each count searched: at least
     if out is None:
         out = Path("runs") / f"{scenario.stem}-staff-{datetime.now():%Y%m%d-%H%M%S}"
     try:
         with claimed(claim, out) as folder, dask_client(dask) as cluster:
             result = staff_search(
                 config, goal, span, confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
-                workers=workers, executor=cluster,
+                workers=n_workers, executor=cluster,
+                # Counts tried a step: as many as the executor runs (--workers N, a cluster's threads); auto tries
+                # one, so the counts tried (staffing.csv's rows) are the same on any machine.
+                width=1 if workers_count(workers) is None and cluster is None else None,
                 progress=lambda n, p: err.print(f"  {n} main-team coders: mean {fmt(p.mean, goal.metric)}, met: {p.met}"),
             )
             console.print(staffing_report(result))
@@ -291,7 +312,7 @@ def select(
     max_reps: Annotated[int, typer.Option("--max-reps", help="replication budget per plan")] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="new folder for selection.csv")] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    workers: Workers = "auto",
     dask: Annotated[str | None, typer.Option(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
 ) -> None:
@@ -304,10 +325,11 @@ def select(
     config = load(scenario)
     if goal not in ("min", "max"):
         fail(f"--goal must be min or max (got {goal!r})")
+    n_workers = workers_for(workers, lambda: charts_per_replication(config, variants=True) * n0)
     try:
         with claimed(claim, out) if out is not None else nullcontext(None) as folder, dask_client(dask) as cluster:
             choice = choose_plan(config, metric, delta, maximise=goal == "max", alpha=alpha, n0=n0,
-                                 max_reps=max_reps, seed=seed, workers=workers, executor=cluster)
+                                 max_reps=max_reps, seed=seed, workers=n_workers, executor=cluster)
             frame = choice.table()
             if folder is not None:
                 write_table(frame, folder / "selection.csv")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from sim.cli.shell import Workers
 from sim.fit import MIN_CHARTS
 
 
@@ -35,7 +36,7 @@ def fit_cmd(
         "--date-format", help="strftime format of every timestamp, e.g. '%m/%d/%Y %H:%M'")] = None,
     reps: Annotated[int, typer.Option("--reps", min=0, max=1000, help="back-test replications (0: no back-test)")] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="back-test seed")] = 0,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="back-test worker processes")] = 1,
+    workers: Workers = "auto",
     min_charts: Annotated[int, typer.Option(
         "--min-charts", min=2, help="fewest charts of a type to fit its coding time")] = MIN_CHARTS,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out and --report")] = False,
@@ -43,7 +44,7 @@ def fit_cmd(
     """Fit a scenario to a department's coding productivity log, and back-test it."""
     import yaml
 
-    from sim.cli.shell import console, fail
+    from sim.cli.shell import charts_per_replication, console, fail, workers_count, workers_for
     from sim.fit.backtest import backtest
     from sim.fit.department import fit_department
     from sim.fit.log import DateForm, LogError, parse_columns, read_log
@@ -51,6 +52,7 @@ def fit_cmd(
     from sim.scenario.config import parse_scenario
     from sim.scenario.errors import ScenarioError
 
+    workers_count(workers)  # a bad --workers is refused before anything is read or written
     for path in (out, report):
         if path is not None and path.exists() and not force:
             fail(f"{path}: exists; choose another path or add --force")
@@ -77,7 +79,7 @@ def fit_cmd(
             console.print(f"{v.kind} daily volume: {v.verdict}", highlight=False)
     result = None
     if reps:
-        result = backtest(fit, scenario, reps, seed, workers)
+        result = backtest(fit, scenario, reps, seed, workers_for(workers, lambda: charts_per_replication(scenario) * reps))
         console.print(_table(result))
     if report is not None:
         from sim.fit.report import write_report

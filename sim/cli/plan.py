@@ -15,7 +15,18 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.cli.console import markup_safe
-from sim.cli.shell import claimed, console, dask_client, err, fail, load, stopped
+from sim.cli.shell import (
+    Workers,
+    charts_per_replication,
+    claimed,
+    console,
+    dask_client,
+    err,
+    fail,
+    load,
+    stopped,
+    workers_for,
+)
 
 
 def plan_cmd(
@@ -42,7 +53,7 @@ def plan_cmd(
         "--delta", help="indifference zone of the objective (default 1% of the cheapest candidate's mean)")] = None,
     alpha: Annotated[float, typer.Option("--alpha", help="1 − probability of correct selection")] = 0.05,
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed (the same for every plan)")] = 0,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="worker processes")] = 1,
+    workers: Workers = "auto",
     out: Annotated[Path | None, typer.Option("--out", help="new folder for plan.json, plans.csv, plan.html")] = None,
     dask: Annotated[str | None, typer.Option(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
@@ -66,6 +77,7 @@ def plan_cmd(
     from sim.scenario.levers import LeverError, levers_of
 
     config = load(scenario)
+    n_workers = workers_for(workers, lambda: charts_per_replication(config) * reps)  # each plan screened: at least
     replay = None
     if resume is not None:
         taken = claimed(reclaim, resume)
@@ -107,7 +119,7 @@ def plan_cmd(
             task = bar.add_task("plans", total=None)
             show = lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total)  # noqa: E731
             result = find_plan(
-                config, settings["levers"], settings["targets"], **settings["options"], workers=workers,
+                config, settings["levers"], settings["targets"], **settings["options"], workers=n_workers,
                 executor=cluster, progress=show, journal=PlanJournal(folder, settings), replay=replay,
             )
             write_plan_files(result, folder)

@@ -12,8 +12,6 @@ from typing import Annotated
 
 import typer
 
-MAX_DEFAULT_PROCESSES = 8  # a manager's workstation: more processes by --processes, each about 150 MB
-
 
 def serve_cmd(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8050,
@@ -50,11 +48,7 @@ def serve_cmd(
 
 
 def default_processes() -> int:
-    """The CPUs this process may use, at most MAX_DEFAULT_PROCESSES: the page's worker processes by default."""
-    import os
+    """The CPUs this process may use, at most 8 (as ``--workers auto``): the page's worker processes by default."""
+    from sim.runs.executor import MAX_AUTO_WORKERS, usable_cpus
 
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_DEFAULT_PROCESSES))
+    return min(usable_cpus(), MAX_AUTO_WORKERS)

@@ -6,15 +6,51 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from sim.cli.console import make_console, markup_safe
 
+if TYPE_CHECKING:
+    from sim.scenario.config import Scenario
+
 console = make_console()  # the terminal's width; 80 columns (or COLUMNS) into a file or pipe
 err = make_console(stderr=True)
 T = TypeVar("T")
+MAX_WORKERS = 256
+
+# ``--workers`` of every command that simulates: a count, or ``auto`` (the default).
+Workers = Annotated[str, typer.Option(
+    "--workers", metavar="N|auto",
+    help="worker processes: 1 to 256, or auto: every CPU (at most 8) when the work is big enough to repay "
+         "starting them (about 100,000 charts), else 1. The numbers are the same whatever the count")]
+
+
+def charts_per_replication(config: Scenario, variants: bool = False) -> float:
+    """Charts a replication of the scenario is expected to simulate (``variants``: of the base and every variant)."""
+    one = sum(config.expected_charts().values())
+    return one * (1 + len(config.expanded())) if variants else one
+
+
+def workers_for(option: str, charts: Callable[[], float]) -> int:
+    """The worker processes ``--workers`` asks for; ``auto`` sizes them by the ``charts`` the work expects."""
+    count = workers_count(option)
+    if count is None:
+        from sim.runs.executor import auto_workers
+
+        return auto_workers(charts())
+    return count
+
+
+def workers_count(option: str) -> int | None:
+    """``--workers`` as a count, None for ``auto``; anything else is refused in one line (exit status 2)."""
+    text = option.strip().lower()
+    if text == "auto":
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= MAX_WORKERS):
+        fail(f"--workers must be a whole number from 1 to {MAX_WORKERS}, or auto (got {option!r})")
+    return int(text)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -32,6 +32,10 @@ from typing import Any, Protocol
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 STOP_GRACE = 2.0  # seconds the workers of an interrupted pool get to exit after SIGTERM, before SIGKILL
+MAX_AUTO_WORKERS = 8  # a manager's workstation: each worker holds a task's tables, about 100–200 MB
+# Expected charts below which ``auto`` keeps to this process: about a second of simulating on one core,
+# where forking workers and sending their tables back would cost about as much as they save.
+AUTO_MIN_CHARTS = 100_000
 
 
 class Submitter(Protocol):
@@ -219,6 +223,26 @@ def in_order(executor: Submitter, fn: Callable[..., Any], tasks: Iterable[tuple]
     finally:  # interrupted or abandoned: what has not started need not run (a Dask cluster's too)
         for future in pending:
             future.cancel()
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity where the system has one (Linux), else the machine's."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def auto_workers(charts: float) -> int:
+    """Worker processes for ``--workers auto``, given the charts the work is expected to simulate.
+
+    Every usable CPU, at most :data:`MAX_AUTO_WORKERS`, for work of at
+    least :data:`AUTO_MIN_CHARTS` charts; below that, this process alone
+    (a run of a few seconds' work or less gains nothing from workers). The
+    numbers are the same whatever the count: it changes only how long a
+    run takes and how much memory it holds.
+    """
+    return min(usable_cpus(), MAX_AUTO_WORKERS) if charts >= AUTO_MIN_CHARTS else 1
 
 
 def processes_of(executor: Submitter) -> int:
