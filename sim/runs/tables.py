@@ -246,38 +246,38 @@ def coder_days_frame(
     of its own: with it the time use adds up to ``paid_minutes``).
     """
     d = cols.day_columns()
-    frame = pd.DataFrame({"replication": d["replication"], "day": d["day"].astype(int), "coder": d["coder"].astype(int)})
-    frame["team"] = np.array(teams, dtype=object)[frame["coder"].to_numpy()]
-    frame["level"] = np.array(levels, dtype=object)[frame["coder"].to_numpy()]
-    coded = np.zeros(len(frame), dtype=int)
-    for k, kind in enumerate(cols.kinds):
-        frame[f"coded_{kind}"] = d[f"kind{k}"]
-        coded += d[f"kind{k}"]
-    frame.insert(5, "charts_coded", coded)
-    frame["queries_sent"] = d["queries_sent"].astype(int)
-    frame["queries_answered"] = _answered_per_coder_day(charts, frame)
-    frame["interruptions"] = d["interruptions"].astype(int)
-    frame["paid_minutes"] = d["paid"]
-    frame["overtime_minutes"] = d["overtime"]
-    frame["after_shift_minutes"] = d["after_shift"]
-    frame["coding_minutes"] = d["coding"]
-    frame["query_minutes"] = d["query_writing"]
-    frame["interrupted_minutes"] = d["interrupted"]
-    frame["break_minutes"] = d["on_break"]
-    frame["idle_minutes"] = d["idle"]
+    rep, day, coder = d["replication"], d["day"].astype(int), d["coder"].astype(int)
+    coded = [d[f"kind{k}"] for k in range(len(cols.kinds))]
+    columns: dict[str, np.ndarray] = {
+        "replication": rep, "day": day, "coder": coder,
+        "team": np.array(teams, dtype=object)[coder],
+        "level": np.array(levels, dtype=object)[coder],
+        "charts_coded": sum(coded, np.zeros(len(rep), dtype=int)),
+        **{f"coded_{kind}": column for kind, column in zip(cols.kinds, coded)},
+        "queries_sent": d["queries_sent"].astype(int),
+        "queries_answered": _answered_per_coder_day(charts, rep, day, coder),
+        "interruptions": d["interruptions"].astype(int),
+        "paid_minutes": d["paid"],
+        "overtime_minutes": d["overtime"],
+        "after_shift_minutes": d["after_shift"],
+        "coding_minutes": d["coding"],
+        "query_minutes": d["query_writing"],
+        "interrupted_minutes": d["interrupted"],
+        "break_minutes": d["on_break"],
+        "idle_minutes": d["idle"],
+    }
     if absence:
-        frame["absent_minutes"] = d["absent"]
+        columns["absent_minutes"] = d["absent"]
     if cols.error_probability is not None:
-        frame["errors"] = d["errors"].astype(int)
-        frame["charts_reworked"] = d["reworked"].astype(int)
-        frame["rework_minutes"] = d["rework"]
+        columns.update(errors=d["errors"].astype(int), charts_reworked=d["reworked"].astype(int),
+                       rework_minutes=d["rework"])
     if cols.audits:
-        frame["charts_audited"] = d["audits"].astype(int)
-        frame["audit_minutes"] = d["auditing"]
-    return frame
+        columns.update(charts_audited=d["audits"].astype(int), audit_minutes=d["auditing"])
+    # One frame made from every column at once: a column added to a frame is an insert into its column index each time.
+    return pd.DataFrame(columns, copy=False)
 
 
-def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+def _answered_per_coder_day(charts: pd.DataFrame, rep: np.ndarray, day: np.ndarray, coder: np.ndarray) -> np.ndarray:
     """Queries of each coder answered since the coder's previous working day.
 
     An answer that lands on a day the coder does not work (a weekend) counts
@@ -288,14 +288,13 @@ def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.nda
     at = charts["query_answered_at"].to_numpy()
     sender = charts["started_by"].to_numpy(dtype=np.int64, na_value=-1)  # who sent the query
     answered = ~np.isnan(at) & (sender >= 0)  # held at as_of: by nobody known
-    if not answered.any() or frame.empty:
-        return np.zeros(len(frame), dtype=int)
-    worked = np.unique(frame["day"].to_numpy())
+    if not answered.any() or not len(rep):
+        return np.zeros(len(rep), dtype=int)
+    worked = np.unique(day)
     answer_day = (at[answered] // DAY).astype(int)
     slot = np.searchsorted(worked, answer_day)
     keep = slot < len(worked)
     # One integer per (replication, day, coder): the answers counted per key, each coder-day looked up.
-    rep, day, coder = (frame[c].to_numpy() for c in ("replication", "day", "coder"))
     sender = sender[answered][keep]
     n_days, n_coders = int(worked[-1]) + 1, int(max(coder.max(), sender.max(initial=0))) + 1
     keys, counts = np.unique(
@@ -303,7 +302,7 @@ def _answered_per_coder_day(charts: pd.DataFrame, frame: pd.DataFrame) -> np.nda
         return_counts=True,
     )
     if not len(keys):
-        return np.zeros(len(frame), dtype=int)
+        return np.zeros(len(rep), dtype=int)
     wanted = (rep * n_days + day) * n_coders + coder
     at_key = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return np.where(keys[at_key] == wanted, counts[at_key], 0)
