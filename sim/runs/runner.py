@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import numpy as np
 import pandas as pd
 
 from sim.model.streams import stream_key
@@ -191,10 +192,13 @@ class Experiment:
             parts = [(name, getattr(c, table)) for name, chunks in self.chunks.items() for c in chunks]
             if any(part is None for _, part in parts):
                 return None
-            frame = pd.concat([part.assign(variant=name) for name, part in parts], ignore_index=True)
+            # The parts joined once, then the variant column put first: no copy of a part per variant mark.
+            frame = pd.concat([part for _, part in parts], ignore_index=True)
+            names = np.array([name for name, _ in parts], dtype=object)
+            frame.insert(0, "variant", np.repeat(names, [len(part) for _, part in parts]))
             if mark_warmup:
                 frame["warmup"] = frame["day"] < warmup
-            return _with_variant(frame)
+            return frame
 
         replications, days = stacked("replications"), stacked("days", True)
         counts = [(name, getattr(c, "turnaround", None)) for name, chunks in self.chunks.items() for c in chunks]
