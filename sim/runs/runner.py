@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.model.streams import stream_key
 from sim.runs.executor import Submitter, executing, in_order, processes_of, workers_of
@@ -192,10 +192,11 @@ class Experiment:
             parts = [(name, getattr(c, table)) for name, chunks in self.chunks.items() for c in chunks]
             if any(part is None for _, part in parts):
                 return None
-            # The parts joined once, then the variant column put first: no copy of a part per variant mark.
+            # The parts joined once, then the variant column put first (each part's name repeated as one Arrow
+            # string array, the column's own type): no copy of a part to mark its variant, no string per row.
             frame = pd.concat([part for _, part in parts], ignore_index=True)
-            names = np.array([name for name, _ in parts], dtype=object)
-            frame.insert(0, "variant", np.repeat(names, [len(part) for _, part in parts]))
+            names = pa.chunked_array([pa.repeat(pa.scalar(name), len(part)) for name, part in parts])
+            frame.insert(0, "variant", pd.array(names, dtype="str"))
             if mark_warmup:
                 frame["warmup"] = frame["day"] < warmup
             return frame
