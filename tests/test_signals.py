@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sim.runs.checkpoint import CHECKPOINT, load_checkpoint
-from sim.runs.executor import _start_method, _worker_started, stop_pool
+from sim.runs.executor import _start_method, _worker_started, executing, stop_pool
 from sim.runs.folders import OWNER, claim, reclaim
 from tests.conftest import ROOT, SCENARIOS
 
@@ -138,6 +138,28 @@ def test_a_stopped_pool_leaves_nothing_for_the_exit_handler() -> None:
     stop_pool(pool)
     assert time.monotonic() - started < PROMPT
     assert manager is not None and not manager.is_alive() and wakeup._closed
+
+
+@pytest.mark.skipif(_start_method() is None, reason="workers are forked on Linux only")
+def test_forked_workers_start_when_the_pool_is_entered_before_the_caller_starts_threads() -> None:
+    """``executing`` forks every worker on entry, so the commands start them before their progress bar's thread.
+
+    A pool forks at its first task; by then the bar's thread could hold a lock (the terminal's) that every
+    worker would inherit locked. Entering the pool first forks a process with this one thread.
+    """
+    import threading
+
+    threads_at_fork: list[int] = []
+    recording = True
+    os.register_at_fork(before=lambda: threads_at_fork.append(threading.active_count()) if recording else None)
+    alone = threading.active_count()
+    try:
+        with executing(2) as pool:
+            assert len(pool._processes) == 2  # forked already, no task of the caller's submitted yet
+            assert pool.submit(int, "7").result() == 7
+    finally:
+        recording = False
+    assert threads_at_fork == [alone, alone]  # neither the pool's threads nor any other had started
 
 
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:

@@ -138,6 +138,7 @@ def run(
                                             dnfb_days_above))
     _warn_uncoded(config)
     from sim.runs.checkpoint import RunInterrupted
+    from sim.runs.executor import executing
     from sim.runs.folder import DEFAULT_REPS, RunRefused, claim_run
 
     n_reps = plan.min_reps if plan is not None else reps if reps is not None else DEFAULT_REPS
@@ -153,17 +154,18 @@ def run(
         fail(str(exc))
     out, plan, chosen = job.out, job.settings["plan"], job.settings["metrics"]
     try:
-        with job, Progress(
+        # The workers are started before the progress bar, whose thread a fork must not copy (executing).
+        with job, dask_client(dask) as cluster, executing(n_workers, cluster) as executor, Progress(
             TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
             RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
             console=err, transient=True, disable=not err.is_terminal,
-        ) as bar, dask_client(dask) as cluster:
+        ) as bar:
             if job.charts_dropped:
                 err.print(f"note: per-chart tables not written (about {job.rows:,.0f} chart rows expected); "
                           "--charts writes them (as Parquet)", highlight=False, soft_wrap=True)
             task = bar.add_task("run", total=None)
             show = lambda done, total: bar.update(task, completed=done, total=total)  # noqa: E731
-            results = job.run(n_workers, cluster, show)
+            results = job.run(n_workers, executor, show)
     except OutputError as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:

@@ -72,6 +72,7 @@ def plan_cmd(
     from sim.analysis.plan_resume import CHECKPOINT, PlanInterrupted, PlanJournal, load_journal
     from sim.analysis.targets import known_metrics, parse_target
     from sim.report.plan import write_plan_html
+    from sim.runs.executor import executing
     from sim.runs.folders import OutputError, claim, reclaim
     from sim.scenario.errors import ScenarioError
     from sim.scenario.levers import LeverError, levers_of
@@ -112,7 +113,8 @@ def plan_cmd(
         taken = claimed(claim, out, True)
     partial = taken.folder
     try:
-        with taken as folder, dask_client(dask) as cluster, Progress(
+        # The workers are started before the progress bar, whose thread a fork must not copy (executing).
+        with taken as folder, dask_client(dask) as cluster, executing(n_workers, cluster) as executor, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} tasks"),
             TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
         ) as bar:
@@ -120,7 +122,7 @@ def plan_cmd(
             show = lambda stage, done, total: bar.update(task, description=stage, completed=done, total=total)  # noqa: E731
             result = find_plan(
                 config, settings["levers"], settings["targets"], **settings["options"], workers=n_workers,
-                executor=cluster, progress=show, journal=PlanJournal(folder, settings), replay=replay,
+                executor=executor, progress=show, journal=PlanJournal(folder, settings), replay=replay,
             )
             write_plan_files(result, folder)
             write_plan_html(result, folder)

@@ -131,6 +131,11 @@ def executing(workers: int = 1, executor: Submitter | None = None) -> Iterator[S
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started,
                                    initargs=(os.getpid() if context is not None else None,))
         try:
+            if context is not None:
+                # Forked workers start now, all at once (a pool forks them at its first task): a caller that
+                # enters this before starting threads of its own (a progress bar's) forks while it has one
+                # thread, as fork needs: a lock another thread holds would be copied locked into every worker.
+                pool.submit(int).result()
             yield pool
         except BaseException:
             stop_pool(pool)
