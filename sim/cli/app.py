@@ -137,12 +137,10 @@ def run(
     config = load(scenario, _state_changes(open_charts, as_of, columns, leave, volume_forecast, backlog_below,
                                             dnfb_days_above))
     _warn_uncoded(config)
+    workers_count(workers)  # a bad --workers is refused before the folder is claimed
     from sim.runs.checkpoint import RunInterrupted
     from sim.runs.executor import executing
-    from sim.runs.folder import DEFAULT_REPS, RunRefused, claim_run
-
-    n_reps = plan.min_reps if plan is not None else reps if reps is not None else DEFAULT_REPS
-    n_workers = workers_for(workers, lambda: charts_per_replication(config, variants=True) * n_reps)
+    from sim.runs.folder import RunRefused, claim_run
     from sim.runs.folders import OutputError
 
     if out is None and resume is None:
@@ -153,6 +151,8 @@ def run(
     except (RunRefused, OutputError, RunInterrupted) as exc:
         fail(str(exc))
     out, plan, chosen = job.out, job.settings["plan"], job.settings["metrics"]
+    first = plan.min_reps if plan is not None else job.settings["reps"]  # a resumed run's own
+    n_workers = workers_for(workers, lambda: charts_per_replication(job.settings["scenario"], variants=True) * first)
     try:
         # The workers are started before the progress bar, whose thread a fork must not copy (executing).
         with job, dask_client(dask) as cluster, executing(n_workers, cluster) as executor, Progress(
