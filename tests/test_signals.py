@@ -145,7 +145,8 @@ def test_forked_workers_start_when_the_pool_is_entered_before_the_caller_starts_
     """``executing`` forks every worker on entry, so the commands start them before their progress bar's thread.
 
     A pool forks at its first task; by then the bar's thread could hold a lock (the terminal's) that every
-    worker would inherit locked. Entering the pool first forks a process with this one thread.
+    worker would inherit locked. Entering the pool first forks before any Python thread of the pool's or the
+    caller's starts (native libraries' idle thread pools are not Python threads and are not counted here).
     """
     import threading
 

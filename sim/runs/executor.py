@@ -132,9 +132,11 @@ def executing(workers: int = 1, executor: Submitter | None = None) -> Iterator[S
                                    initargs=(os.getpid() if context is not None else None,))
         try:
             if context is not None:
-                # Forked workers start now, all at once (a pool forks them at its first task): a caller that
-                # enters this before starting threads of its own (a progress bar's) forks while it has one
-                # thread, as fork needs: a lock another thread holds would be copied locked into every worker.
+                # Forked workers start now, all at once (a pool forks them at its first task), so a caller that
+                # enters this before starting Python threads of its own (a progress bar's, which holds the
+                # terminal's locks while it draws) never has them copied, mid-lock, into every worker. The idle
+                # thread pools of native libraries (OpenBLAS, Arrow) handle a fork themselves; Python 3.12+
+                # still counts them when it warns about forking a process with threads.
                 pool.submit(int).result()
             yield pool
         except BaseException:
