@@ -15,7 +15,9 @@ process's peak memory (its own and its workers'):
 - the issue-23 row: ``run baseline --reps 30000 --no-charts --workers 1``
   (``--whole-reps``) against the yardstick over as many coder-days, timed
   just before it;
-- with ``--department``: the department scenario, 200 replications, two workers.
+- with ``--department``: the department scenario, 200 replications, two workers;
+  and 10 replications as a manager types it (``--workers auto``, the default)
+  against ``--workers 1`` (the default before).
 
 Run: python bench/bench_run.py [--reps 3000] [--department]
 Reported as ratios on one machine, never asserted in tests.
@@ -85,8 +87,8 @@ def main() -> None:
         print(f"  two workers                                {n / seconds2:10,.0f} coder-days/s  "
               f"{seconds / seconds2:5.2f}× one worker (peak {mb2:.0f} MB)")
         rows["two_workers_vs_one"] = seconds / seconds2
-        _, small = run("m1k", "--reps", "1000")
-        _, large = run("m20k", "--reps", "20000")
+        _, small = run("m1k", "--reps", "1000", "--workers", "1")
+        _, large = run("m20k", "--reps", "20000", "--workers", "1")
         print(f"peak memory: 1,000 reps {small:.0f} MB, 20,000 reps {large:.0f} MB: {large / small:.2f}×")
         rows["memory_20k_vs_1k"] = large / small
         for label, cmd in (("--help", ["--help"]), ("check", ["check", str(BASELINE)]), ("metrics", ["metrics"])):
@@ -111,6 +113,12 @@ def main() -> None:
                                   "--workers", "2", "--out", str(Path(tmp) / "dept"))
             print(f"department, 200 reps, 2 workers: {seconds:.0f} s, peak {mb:.0f} MB")
             rows["department_200_seconds"], rows["department_200_peak_mb"] = seconds, mb
+            dept = ("run", str(ROOT / "scenarios" / "department.yaml"), "--reps", "10", "--seed", "7", "--no-charts")
+            one, one_mb = measure(*dept, "--workers", "1", "--out", str(Path(tmp) / "dept1"))
+            auto, auto_mb = measure(*dept, "--out", str(Path(tmp) / "dept_auto"))
+            print(f"department, 10 reps as typed (--workers auto): {auto:.1f} s, peak {auto_mb:.0f} MB; "
+                  f"--workers 1: {one:.1f} s, peak {one_mb:.0f} MB: {one / auto:.2f}×")
+            rows["department_10_auto_vs_one"] = one / auto
     print(json.dumps(rows))
 
 
