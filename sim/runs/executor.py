@@ -244,8 +244,9 @@ def auto_workers(charts: float) -> int:
     """Worker processes for ``--workers auto``, given the charts the work is expected to simulate.
 
     Every usable CPU, at most :data:`MAX_AUTO_WORKERS`, for work of at
-    least :data:`AUTO_MIN_CHARTS` charts; below that, this process alone
-    (a run of a few seconds' work or less gains nothing from workers). The
+    least :data:`AUTO_MIN_CHARTS` charts; below that (about a second's work
+    on one core), this process alone: starting workers would cost about what
+    they save. The
     numbers are the same whatever the count: it changes only how long a
     run takes and how much memory it holds.
     """
