@@ -255,6 +255,23 @@ def test_staffing_marks_the_answer(client):
     assert "← answer" in html and "data:image/png;base64," in html
 
 
+def test_the_pages_staffing_tries_the_counts_chartsim_staff_tries():
+    """Whatever executor the page hands it (this thread reports 4 workers), the search tries one count a step."""
+    from sim.analysis.staffing import search
+    from sim.analysis.targets import Target
+    from sim.scenario.config import parse_scenario
+    from sim.serve.experiments import run_staffing
+    from sim.serve.jobs import Job
+    from tests.test_staffing import fixed_department
+
+    data = fixed_department(daily=100, minutes=12)
+    data["days"] = 7
+    scenario = parse_scenario(data)
+    page = run_staffing(Job("s", "staff", "staffing"), scenario, "turnaround_p95_days <= 0.45", "1..20", 0.9, 2, 0)
+    typed = search(scenario, Target("turnaround_p95_days", "<=", 0.45), (1, 20), confidence=0.9, reps=2, seed=0)
+    assert sorted(page.points) == sorted(typed.points) and page.answer == typed.answer
+
+
 def test_a_bad_target_is_one_line(client):
     answer = client.post("/staff", data={"scenario": "bundled:baseline", "target_metric": "speed",
                                          "target_op": "<=", "target_value": "3"})
