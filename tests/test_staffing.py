@@ -212,15 +212,34 @@ def test_search_gallops_and_bisects_to_the_same_answer_as_a_linear_scan(write_sc
     assert result.answer == min(n for n, ok in scan.items() if ok)
     assert len(result.points) < 20
     assert all(result.points[n].met == scan[n] for n in result.points)
-    wide = search(scenario, target, (1, 20), reps=2, workers=2)  # two counts a step, on two worker processes
+    wide = search(scenario, target, (1, 20), reps=2, workers=2, width=2)  # two counts a step, on two workers
     assert wide.answer == result.answer
+    assert sorted(wide.points) != sorted(result.points)  # so the check below can tell the width from the workers
     for n in set(wide.points) & set(result.points):
         pd.testing.assert_frame_equal(wide.points[n].replications, result.points[n].replications)
-    # One count a step on two workers (what chartsim staff's --workers auto does): the very counts of one process
-    narrow = search(scenario, target, (1, 20), reps=2, workers=2, width=1)
+    # One count a step (the default) on two workers: the very counts of one process
+    narrow = search(scenario, target, (1, 20), reps=2, workers=2)
     assert sorted(narrow.points) == sorted(result.points) and narrow.answer == result.answer
     for n in result.points:
         pd.testing.assert_frame_equal(narrow.points[n].replications, result.points[n].replications)
+
+
+def test_staffing_rows_depend_on_probes_never_on_workers(write_scenario, tmp_path: Path) -> None:
+    """chartsim staff writes the same staffing.csv with one worker or two; --probes 2 tries two counts a step."""
+    data = fixed_department(daily=100, minutes=12)
+    data["days"] = 7
+    path = write_scenario(data)
+    args = [str(path), "--target", "turnaround_p95_days <= 0.45", "--coders", "1..20", "--reps", "2"]
+    tables = {}
+    for name, extra in {"one": ["--workers", "1"], "two": ["--workers", "2"],
+                        "probes": ["--workers", "2", "--probes", "2"]}.items():
+        result = staff([*args, *extra, "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        tables[name] = (tmp_path / name / "staffing.csv").read_text()
+    assert tables["two"] == tables["one"]
+    assert tables["probes"] != tables["one"]  # other counts tried, the same answer
+    assert json.loads((tmp_path / "probes" / "staffing.json").read_text())["answer"] == json.loads(
+        (tmp_path / "one" / "staffing.json").read_text())["answer"]
 
 
 @pytest.mark.parametrize("width", [1, 2, 3, 5, 8])

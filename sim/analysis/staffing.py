@@ -305,14 +305,16 @@ def search(
     workers: int = 1,
     progress: Callable[[int, Point], None] | None = None,
     executor: Submitter | None = None,
-    width: int | None = None,
+    width: int = 1,
 ) -> Staffing:
     """The smallest main-team count in ``coders`` that meets ``target``; see the module docstring.
 
-    ``width`` counts are tried at each step of the search (default: as many
-    as the executor runs side by side). The counts tried, hence the rows of
-    ``staffing.csv``, depend on it, never a count's own numbers; a fixed
-    width gives the same rows on any machine.
+    ``width`` counts are tried at each step of the search. The counts tried,
+    hence the rows of ``staffing.csv``, depend on it and never on the
+    workers or the cluster, which share each step's replications: the same
+    rows on any machine. A wider step finishes sooner where the workers
+    outnumber what one count's replications keep busy, and may try a few
+    more counts.
 
     From the analytic estimate, step down while the count below still meets
     the target; otherwise gallop upwards (+1, +2, +4, …) to the first count
@@ -354,7 +356,7 @@ def search(
                         progress(n, points[n])
             return {n: points[n].met for n in counts}
 
-        answer = _search(met, lo, hi, start, width=width if width is not None else workers_of(ex))
+        answer = _search(met, lo, hi, start, width=width)
         if answer is None and hi - 1 >= lo:
             met([hi - 1])  # the slope at the top of the range tells a flat curve from one still improving
 
@@ -375,8 +377,7 @@ def search(
 def _search(met: Callable[[list[int]], dict[int, bool]], lo: int, hi: int, start: int, width: int = 1) -> int | None:
     """The smallest count in [lo, hi] with ``met``: step down from ``start``, or gallop up and bisect.
 
-    ``width`` counts are tried at once at each step (as many as the executor
-    runs side by side): the next counts down, the next gallop points, or
+    ``width`` counts are tried at once at each step: the next counts down, the next gallop points, or
     points spread evenly through the bracket. With width 1 this is the plain
     step-down, gallop and bisection.
     """

@@ -262,6 +262,10 @@ def staff(
     reps: Annotated[int, typer.Option("--reps", min=1, max=100_000, help="replications per count")] = 30,
     seed: Annotated[int, typer.Option("--seed", min=0, help="master seed (the same for every count)")] = 0,
     workers: Workers = "auto",
+    probes: Annotated[int, typer.Option(
+        "--probes", min=1, max=16,
+        help="counts tried at once at each step of the search, 1–16: more finish sooner on many workers or a "
+             "cluster and may try a few more counts. The rows depend on it, never on --workers")] = 1,
     out: Annotated[Path | None, typer.Option("--out", help="new folder for staffing.csv (default runs/NAME-staff-TIME)")] = None,
     dask: Annotated[str | None, typer.Option(
         "--dask", envvar="CHARTSIM_DASK", help="run on a Dask cluster: its scheduler's address (replaces --workers)")] = None,
@@ -286,10 +290,7 @@ def staff(
         with claimed(claim, out) as folder, dask_client(dask) as cluster:
             result = staff_search(
                 config, goal, span, confidence=confidence, rule=rule, reps=reps, seed=seed,  # type: ignore[arg-type]
-                workers=n_workers, executor=cluster,
-                # Counts tried a step: as many as the executor runs (--workers N, a cluster's threads); auto tries
-                # one, so the counts tried (staffing.csv's rows) are the same on any machine.
-                width=1 if workers_count(workers) is None and cluster is None else None,
+                workers=n_workers, executor=cluster, width=probes,
                 progress=lambda n, p: err.print(f"  {n} main-team coders: mean {fmt(p.mean, goal.metric)}, met: {p.met}"),
             )
             console.print(staffing_report(result))
