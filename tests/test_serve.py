@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from html import unescape
@@ -214,6 +215,38 @@ def test_worker_processes_give_the_page_the_same_numbers_and_end_with_it(tmp_pat
         pooled.__exit__(None, None, None)
     assert not any(w.is_alive() for w in workers)
 
+
+def test_a_cancel_stops_a_run_waiting_on_a_long_task_at_once() -> None:
+    """A run whose task takes 20 s in a worker process is cancelled in well under a second of asking.
+
+    The run's thread waits on the task's result; before, it noticed the cancel
+    only when the task came back (a department's task takes many seconds).
+    """
+    from sim.runs.executor import in_order, stop_pool, threaded_pool
+    from sim.serve.jobs import Cancelled, Job
+
+    pool = threaded_pool(1)
+    try:
+        job = Job("j", "run", "a long task", pool=pool)
+        pool.submit(int).result()  # the worker is up: only the task's own time is left to wait
+        outcome: list[BaseException] = []
+
+        def wait() -> None:
+            try:
+                list(in_order(job.executor(), time.sleep, [(20,)]))
+            except Cancelled as exc:
+                outcome.append(exc)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        time.sleep(0.5)  # the task is running in the worker
+        asked = time.monotonic()
+        job.cancel_event.set()
+        waiter.join(10)
+        assert not waiter.is_alive() and outcome, "the run kept waiting for its task"
+        assert time.monotonic() - asked < 5  # a few polls (0.1 s each), not the task's 20 s
+    finally:
+        stop_pool(pool)
 
 def test_a_run_can_be_cancelled(client):
     answer = client.post("/runs", data={"scenario": "bundled:department", "reps": "200"})

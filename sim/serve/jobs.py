@@ -1,4 +1,4 @@
-"""Runs in the background: one id per run, progress to poll, a cancel that stops it between tasks.
+"""Runs in the background: one id per run, progress to poll, a cancel that stops it.
 
 The page never waits on a simulation: a run is handed to a small thread pool
 owned by the server and the page polls ``/runs/{id}``. Each run keeps its own
@@ -9,7 +9,8 @@ as a run's process pool or a Dask client), which checks for a cancel before
 it hands on each task: the server's worker processes (:class:`Pooled`,
 shared by every run, started at the first one) or, with one process, this
 thread (:class:`Steps`). Either makes several tasks per worker, so progress
-moves often and a cancel takes effect before the next task starts; the
+moves often; a cancel takes effect before the next task starts, and a run
+waiting on the worker processes stops waiting at once (:class:`Awaited`); the
 numbers are the same whatever the executor and the task size (the runner
 guarantees it).
 """
@@ -29,6 +30,7 @@ from sim.runs.executor import Inline, Submitter, stop_pool, threaded_pool, worke
 
 MAX_KEPT = 40  # finished runs kept (with their results); the oldest finished is forgotten first
 TASKS_PER_RUN = 4  # workers Steps reports: the runner makes a few tasks per worker (4 ran fastest)
+CANCEL_POLL = 0.1  # seconds between looks at a cancel while a run waits on its worker processes
 
 
 class Cancelled(Exception):
@@ -97,9 +99,33 @@ class Pooled:
         self.pool = pool
         self.workers = workers_of(pool)  # the runner sizes tasks by it
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Awaited:
         self.job.step()
-        return self.pool.submit(fn, *args)
+        return Awaited(self.pool.submit(fn, *args), self.job)
+
+
+class Awaited:
+    """A task in the worker processes that its job stops waiting for once the page cancels the job.
+
+    A department's task can take many seconds; the run's thread waits for
+    its result in steps of :data:`CANCEL_POLL` seconds and, cancelled, raises
+    :class:`Cancelled` at once instead of after the task. A task already
+    running finishes in its worker and is dropped; those not started never run.
+    """
+
+    def __init__(self, future: Future, job: Job) -> None:
+        self.future = future
+        self.job = job
+
+    def result(self) -> Any:
+        while True:
+            try:
+                return self.future.result(timeout=CANCEL_POLL)
+            except TimeoutError:
+                self.job.step()  # raises Cancelled once the page has asked to stop
+
+    def cancel(self) -> bool:
+        return self.future.cancel()
 
 
 class Jobs:
@@ -160,7 +186,7 @@ class Jobs:
             return self._jobs.get(job_id)
 
     def cancel(self, job_id: str) -> Job | None:
-        """Ask a run to stop; it stops before its next task (a queued one never starts)."""
+        """Ask a run to stop: before its next task, or at once while it waits on the worker processes (a queued one never starts)."""
         job = self.get(job_id)
         if job is not None and job.status in ("queued", "running"):
             job.cancel_event.set()
