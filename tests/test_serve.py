@@ -216,6 +216,17 @@ def test_worker_processes_give_the_page_the_same_numbers_and_end_with_it(tmp_pat
     assert not any(w.is_alive() for w in workers)
 
 
+def test_the_page_tests_run_on_one_worker(request) -> None:
+    """Under ``--dist loadgroup`` the page's tests are one group (one xdist worker, not side by side).
+
+    pytest-xdist marks a grouped test by suffixing its id with the group; pytest 9.2's structured ids
+    silently dropped that (pytest-xdist#1386), spreading these tests, and every group, over the workers.
+    """
+    if not getattr(request.config.option, "loadgroup", False):  # set in each worker of a --dist loadgroup run
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@serve"), request.node.nodeid
+
+
 def test_a_cancel_stops_a_run_waiting_on_a_long_task_at_once() -> None:
     """A run whose task takes 20 s in a worker process is cancelled in well under a second of asking.
 
