@@ -76,6 +76,9 @@ def brute_force(scenario, levers):
 
 
 SEEDS = (1, 2, 3, 4)
+# The tests that read the brute force and the searches (module fixtures, half a minute each) run in one
+# xdist worker, which computes them once; spread over workers, each worker would compute them again.
+BRUTE_FORCE = pytest.mark.xdist_group("plan_brute_force")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +87,7 @@ def searches(scenario, levers):
     return {seed: find_plan(scenario, levers, TARGETS, confidence=CONFIDENCE, seed=seed) for seed in SEEDS}
 
 
+@BRUTE_FORCE
 @pytest.mark.parametrize("seed", SEEDS)
 def test_plan_finds_the_brute_force_cheapest_feasible_plan(brute_force, searches, seed):
     plans, best = brute_force
@@ -95,6 +99,7 @@ def test_plan_finds_the_brute_force_cheapest_feasible_plan(brute_force, searches
     assert search.total_reps >= 27 * 10
 
 
+@BRUTE_FORCE
 def test_the_optimiser_on_a_grid_too_large_to_enumerate_finds_it_too(scenario, levers, brute_force):
     """With enumeration capped below the grid, Optuna proposes 24 plans from the analytic estimate; the answer,
     still decided by bounds and KN++ on their replications, is the brute-force one or within the zone."""
@@ -106,6 +111,7 @@ def test_the_optimiser_on_a_grid_too_large_to_enumerate_finds_it_too(scenario, l
     assert search.chosen.name == best.name or abs(got - np.mean(best.values)) <= search.delta
 
 
+@BRUTE_FORCE
 def test_the_chosen_plan_meets_each_target_on_fresh_replications(scenario, searches):
     """The confidence claim: across independent searches, the chosen plan's mean, re-estimated from 40 fresh
     replications, meets each target in at least the stated share of the searches (here every one of 4)."""
@@ -126,6 +132,7 @@ def test_nothing_feasible_names_the_binding_target_and_the_lever_to_widen(scenar
     assert "widen" in search.shortfall
 
 
+@BRUTE_FORCE
 def test_hires_cost_only_coders_beyond_todays_staff(scenario, brute_force):
     plans, _ = brute_force
     one = plans["coders.teams.inpatient.count=2, coders.teams.outpatient.count=2, outsourcing.share.outpatient=0"]
