@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as NotYet  # the builtin TimeoutError from Python 3.11, not in 3.10
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +122,7 @@ class Awaited:
         while True:
             try:
                 return self.future.result(timeout=CANCEL_POLL)
-            except TimeoutError:
+            except NotYet:
                 self.job.step()  # raises Cancelled once the page has asked to stop
 
     def cancel(self) -> bool:
@@ -186,7 +187,10 @@ class Jobs:
             return self._jobs.get(job_id)
 
     def cancel(self, job_id: str) -> Job | None:
-        """Ask a run to stop: before its next task, or at once while it waits on the worker processes (a queued one never starts)."""
+        """Ask a run to stop: before its next task, or at once while it waits on the worker processes.
+
+        A queued run never starts.
+        """
         job = self.get(job_id)
         if job is not None and job.status in ("queued", "running"):
             job.cancel_event.set()
