@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as NotYet  # the builtin TimeoutError from Python 3.11, not in 3.10
+from concurrent.futures import TimeoutError as NotYet  # what Future.result raises when its timeout passes
 from dataclasses import dataclass, field
 from typing import Any
 
