@@ -125,10 +125,10 @@ def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confide
         job.step(len(tried), 0, f"{len(tried)} team sizes simulated (last: {n} main-team coders)")
 
     job.step(0, 0, "simulating team sizes")
-    # One count a step, as chartsim staff tries them by default: the counts tried (and the curve shown) are the
+    # One count a step (search's default, as chartsim staff): the counts tried, and the curve shown, are the
     # same whatever the server's worker processes, which share each count's replications.
     return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=job.executor(),
-                  progress=progress, width=1)
+                  progress=progress)
 
 
 def plan_levers(scenario: Scenario) -> str:
