@@ -160,7 +160,8 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
     cols = 2 if len(metrics) > 1 else 1
     rows = -(-len(metrics) // cols)
     fig = new_figure(9, rows * (0.9 + 0.32 * len(variants)) + 0.6)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    # Every panel lists the same variants in the same order: one shared axis, named in the left column only.
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
     level = float(comp["confidence"].iloc[0]) if "confidence" in comp else 0.95
     for ax, metric in zip(axes, metrics):
         m = comp.loc[comp["metric"] == metric].set_index("variant").reindex(variants)
@@ -179,6 +180,7 @@ def forest(comparison: pd.DataFrame | None) -> Plot:
                 ax.errorbar(d[rows], y[rows], xerr=err, fmt="o", color="#b03a48" if s else "#5f6b73", ms=4, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
+        ax.tick_params(axis="y", labelleft=ax.get_subplotspec().is_first_col())
         ax.set_xlabel(f"variant − base ({'percentage points' if u == 'share' else u})", fontsize=8)
         ax.set_title("\n".join(textwrap.wrap(text(doc(metric), 90), 46)), fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
