@@ -285,17 +285,8 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
         mine = t_days[coded_variant == i] * scale
         if len(mine):
             ax.step(*ecdf(mine), where="post", color=PALETTE[i % len(PALETTE)], label=text(v))
-    right = float(np.quantile(t_days, 0.99)) * scale * 1.15
-    if target_days is not None and target_days * scale <= 1.5 * right:
-        ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
-        right = max(right, target_days * scale * 1.1)
-    cut_tail = right < t_days.max() * scale
-    ax.set_xlim(left=0, right=right)
-    ax.set_xlabel(f"arrival to coded ({unit_name})" + (" — axis cut above the 99th percentile" if cut_tail else ""))
-    ax.set_ylabel("coded charts done within (%)")
-    ax.set_ylim(0, 102)
-    ax.set_title(title + cut)
-    _legend(ax, len(variants), "lower right")
+    _turnaround_axes(ax, float(np.quantile(t_days, 0.99)), float(t_days.max()), target_days, scale, unit_name,
+                     title + cut, len(variants))
     base = t_days[coded_variant == 0] * scale
     open_share = 1 - is_coded[variant_of == 0].mean()
     median, p95 = (np.quantile(base, [0.5, 0.95]) if len(base) else (np.nan, np.nan))
@@ -305,6 +296,22 @@ def turnaround(charts: pd.DataFrame | None, warmup: int = 0, target_days: float 
         "(not in the curve)."
     )
     return Plot(key, title, reading, to_png(fig))
+
+
+def _turnaround_axes(ax: Axes, p99: float, longest: float, target_days: float | None, scale: float, unit_name: str,
+                     title: str, n_variants: int) -> None:
+    """The turnaround figure's axes: cut a little above the 99th percentile (in days), the target line if near."""
+    right = p99 * scale * 1.15
+    if target_days is not None and target_days * scale <= 1.5 * right:
+        ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
+        right = max(right, target_days * scale * 1.1)
+    cut_tail = right < longest * scale
+    ax.set_xlim(left=0, right=right)
+    ax.set_xlabel(f"arrival to coded ({unit_name})" + (" — axis cut above the 99th percentile" if cut_tail else ""))
+    ax.set_ylabel("coded charts done within (%)")
+    ax.set_ylim(0, 102)
+    ax.set_title(title)
+    _legend(ax, n_variants, "lower right")
 
 
 def _quantile_of_counts(bins: pd.DataFrame, q: float) -> float:
@@ -347,17 +354,8 @@ def turnaround_counts(counts: pd.DataFrame | None, target_days: float | None = N
         if len(x):
             ax.step(np.append(0.0, x * scale), np.append(0.0, n / n[-1] * 100), where="post",
                     color=PALETTE[i % len(PALETTE)], label=text(v))
-    right = _quantile_of_counts(coded, 0.99) * scale * 1.15
-    if target_days is not None and target_days * scale <= 1.5 * right:
-        ax.axvline(target_days * scale, color="#b03a48", ls="--", lw=1, label=f"target {target_days:g} days")
-        right = max(right, target_days * scale * 1.1)
-    cut_tail = right < coded["to_minutes"].max() / DAY * scale
-    ax.set_xlim(left=0, right=right)
-    ax.set_xlabel(f"arrival to coded ({unit_name})" + (" — axis cut above the 99th percentile" if cut_tail else ""))
-    ax.set_ylabel("coded charts done within (%)")
-    ax.set_ylim(0, 102)
-    ax.set_title(title + cut)
-    _legend(ax, len(variants), "lower right")
+    _turnaround_axes(ax, _quantile_of_counts(coded, 0.99), float(coded["to_minutes"].max()) / DAY, target_days,
+                     scale, unit_name, title + cut, len(variants))
     base = counts.loc[counts["variant"] == variants[0]]
     first = coded.loc[coded["variant"] == variants[0]]
     open_share = base.loc[base["status"] == "open", "charts"].sum() / max(1, base["charts"].sum())
