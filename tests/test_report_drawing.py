@@ -79,6 +79,36 @@ def test_forest_draws_rows_with_and_without_an_interval() -> None:
     assert Image.open(io.BytesIO(base64.b64decode(plot.png))).size[0] > 500
 
 
+def test_forest_panels_share_one_variant_axis_named_on_the_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variants stand in one order on every panel, named once a row, also when a comparison is untidy.
+
+    Unlike the comparisons a run writes, this one lists each metric's variants in another order and one
+    variant lacks a metric (a variant that turns a section on reports metrics the others do not): the
+    panels still share one axis in the order variants first appear, named in the left column only.
+    """
+    import sim.report.plots as plots
+
+    comparison = pd.DataFrame({
+        "variant": ["a", "b", "c", "c", "a", "b", "a"],
+        "metric": ["charts_per_coder_day"] * 3 + ["backlog_end"] * 3 + ["cost_per_chart"],
+        "difference": [1.0, -0.5, 0.2, 0.01, 0.02, -0.03, 0.05],
+        "ci_low": [0.5, -1.0, 0.1, 0.0, 0.01, -0.05, 0.01],
+        "ci_high": [1.5, 0.1, 0.3, 0.02, 0.03, -0.01, 0.09],
+        "confidence": 0.95,
+        "significant": [True, False, True, False, True, True, True],
+    })
+    drawn = []
+    monkeypatch.setattr(plots, "to_png", lambda fig: drawn.append(fig) or "")
+    forest(comparison)
+    axes = [ax for ax in drawn[0].axes if ax.get_visible()]
+    assert len(axes) == 3
+    first = axes[0]
+    for ax in axes:
+        assert ax.get_shared_y_axes().joined(first, ax) and list(ax.get_yticks()) == [2, 1, 0]
+        names = [t.get_text() for t in ax.get_yticklabels() if t.get_visible()]
+        # a on top: the order variants first appear in; named once a row, in the left column
+        assert names == (["a", "b", "c"] if ax.get_subplotspec().is_first_col() else [])
+
 def test_two_processes_make_the_same_report_as_one(folder: Path, tmp_path: Path) -> None:
     """Every figure, in the same order, with the same pixels; the same page and workbook."""
     alone = [p.png for p in plots_for(load_run(folder))]
