@@ -63,6 +63,11 @@ CASES = [
     ("unquoted 16:30", edit('end: "16:30"', "end: 16:30"),
      ["shift.end", "16:30 was read as the number 990 (YAML sexagesimal)", 'write it quoted: "16:30"']),
     ("octal count", edit("count: 1 ", "count: 010 "), ["coders.count", "010 was read as the octal number 8"]),
+    # a date in YAML's date form that is no date: PyYAML's constructor raises ValueError, here the field is named
+    ("February 30th", BASELINE + "start_date: 2024-02-30\n", ["start_date", "'2024-02-30' is not a calendar date"]),
+    ("hour 25 in a timestamp", BASELINE + "start_date: 2024-07-01T25:00:00\n", ["start_date", "YYYY-MM-DD"]),
+    ("variant sets February 31st", BASELINE + "variants:\n  x: {set: {start_date: 2024-02-31}}\n",
+     ["variants.x: start_date", "'2024-02-31' is not a calendar date"]),
     # clock times
     ("negative clock", edit('start: "08:00"', 'start: "-0:30"'), ["shift.start", "HH:MM between 00:00 and 24:00"]),
     ("single-digit hour", edit('start: "08:00"', 'start: "8:00"'), ["shift.start", "HH:MM"]),

@@ -28,7 +28,8 @@ from yaml.scanner import Scanner
 
 MAX_DEPTH = 50  # YAML nesting (a scenario needs under 10 levels)
 MAX_NODES = 1_000_000  # YAML values once aliases are expanded
-_BOOL_TAG, _INT_TAG, _FLOAT_TAG = (f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float"))
+_BOOL_TAG, _INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG, _STR_TAG = (
+    f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp", "str"))
 
 
 class YamlRefused(ValueError):
@@ -115,6 +116,11 @@ class _Bounded(Composer):
             raise _Refused(
                 f'{self.where()}: {what}{text} was read as the number {number:g} (YAML sexagesimal); write it quoted: "{text}"'
             )
+        elif node.tag == _TIMESTAMP_TAG:
+            try:
+                self.construct_yaml_timestamp(node)
+            except ValueError:  # shaped like a date but none (2024-02-30): kept as text, for its field's check to name
+                node.tag = _STR_TAG
         elif node.tag == _INT_TAG and re.fullmatch(r"[-+]?0[0-7_]+", text):
             number = self.construct_object(node)
             raise _Refused(
