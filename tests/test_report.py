@@ -448,3 +448,26 @@ def test_run_without_revenue_has_no_dnfb_figure(multi_day: Path) -> None:
     html = (multi_day / "report.html").read_text(encoding="utf-8")
     assert "DNFB" not in html and "fig-dnfb" not in html
     assert "Shrinkage" not in html and "reworking errors" not in html
+
+
+def test_dnfb_figure_draws_the_variants_with_revenue_when_the_base_has_none(tmp_path: Path) -> None:
+    """A revenue section set by a variant only: the base's DNFB cells are empty, the figure shows the variant."""
+    raw = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(mode="json")
+    raw.update(days=3, variants={"priced": {"set": {"revenue": {"per_chart": {
+        "inpatient": 12000, "outpatient": 300, "surgical": 8000}}}}})
+    folder = _folder(parse_scenario(raw), tmp_path / "run", reps=2)
+    plots = {p.key: p for p in plots_for(load_run(folder))}
+    assert plots["dnfb"].drawn, plots["dnfb"].note
+    assert plots["dnfb"].reading.startswith("priced: on average $")
+    assert "Not drawn, having no revenue section: base." in plots["dnfb"].reading
+
+
+def test_report_of_a_run_in_which_no_coder_worked_says_so(tmp_path: Path) -> None:
+    """A run over a weekend (no shift) still reports: the coder's day is a note, not a crash."""
+    raw = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(mode="json")
+    raw.update(start_weekday="sat", days=2)
+    folder = _folder(parse_scenario(raw), tmp_path / "run", reps=2)
+    assert pd.read_csv(folder / "coder_days.csv").empty
+    plots = {p.key: p for p in plots_for(load_run(folder))}
+    assert not plots["gantt"].drawn and "did not work on any day of the run" in plots["gantt"].note
+    assert build_report(folder).is_file()

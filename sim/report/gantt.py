@@ -191,13 +191,18 @@ def day_in_the_life(
         cd = coder_days.loc[coder_days["variant"].astype(str) == variant] if "variant" in coder_days else coder_days
     source = cd if cd is not None and not cd.empty else ch
     if replication is None:
+        if source.empty:
+            return None
         replication = int(source["replication"].min())
     ch = ch.loc[ch["replication"] == replication]
     work_all = segments(ch)
     if cd is not None:
         cd = cd.loc[cd["replication"] == replication]
     if coder is None:
-        coder = int((cd if cd is not None and not cd.empty else work_all)["coder"].min())
+        coders = (cd if cd is not None and not cd.empty else work_all)["coder"]
+        if coders.isna().all():  # no coder worked a day of this replication (a run over a weekend, say)
+            return None
+        coder = int(coders.min())
     mine = cd.loc[cd["coder"] == coder] if cd is not None else None
     if day is None:
         if mine is not None and not mine.empty:
@@ -323,6 +328,7 @@ def coder_day(
     life = day_in_the_life(charts, scenario, coder_days, activities, variant, replication, coder, day)
     if life is None or life.work.empty:
         who = f"coder {coder}" if coder is not None else "the coder"
-        return omitted(key, title, f"Not drawn: {who} did not work on day {day} in {text(variant)}.")
+        when = f"on day {day}" if day is not None else "on any day of the run"
+        return omitted(key, title, f"Not drawn: {who} did not work {when} in {text(variant)}.")
     types = list((scenario.get("chart_types") or {}).keys()) or sorted(life.work["chart_type"].dropna().unique())
     return Plot(key, title, life.caption, to_png(draw(life, types, title)))

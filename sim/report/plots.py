@@ -433,6 +433,12 @@ def dnfb_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
     key, title = "dnfb", "DNFB dollars by day"
     if days is None or "dnfb_dollars" not in days:
         return omitted(key, title, "Not drawn: this run has no revenue section, so no DNFB dollars.")
+    # Only variants with a revenue section have DNFB dollars (the others' cells are empty): those are drawn.
+    counted = days.groupby("variant", sort=False, observed=True)["dnfb_dollars"].transform("count").to_numpy() > 0
+    without = list(dict.fromkeys(days.loc[~counted, "variant"]))
+    days = days.loc[counted]
+    if days.empty:
+        return omitted(key, title, "Not drawn: no variant of this run has a revenue section, so no DNFB dollars.")
     fig, ax, cut, drawn = _by_day(days, warmup, "dnfb_dollars", "mean", (0.1, 0.9), scale=1e3)
     v, mean, band = drawn[0]
     kept = mean.loc[mean.index >= warmup]
@@ -442,6 +448,8 @@ def dnfb_by_day(days: pd.DataFrame | None, warmup: int = 0) -> Plot:
         f"highest on day {peak} (mean ${mean[peak] * 1e3:,.0f}; 80% of replications "
         f"${band.loc[peak, 0.1] * 1e3:,.0f}–${band.loc[peak, 0.9] * 1e3:,.0f})."
     )
+    if without:
+        reading += f" Not drawn, having no revenue section: {', '.join(text(w) for w in without)}."
     ax.set_ylabel("DNFB at day end (thousand $)")
     ax.set_title(f"{title} — mean, band 10–90% of replications{cut}")
     return Plot(key, title, reading, to_png(fig))
