@@ -199,3 +199,40 @@ def test_round_the_clock_shift_counts_every_day(days: int) -> None:
     summary = results.summary.set_index("metric")
     for metric in ("charts_per_coder_day", "utilisation", "cost_per_chart"):
         assert not math.isnan(summary.at[metric, "mean"]), metric
+
+
+# One coder, two 33-hour charts waiting at Monday's login; shift 08:00–16:30 (480–990) with 60 minutes of overtime
+# when any chart waits at login. Each chart runs past the next day's shift, so a day's login can fall after its end.
+LONG_CHARTS = {
+    "name": "charts longer than a day",
+    "days": 3,
+    "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 1980}}},
+    "arrivals": {"at_login_per_coder": {"dist": "fixed", "value": 2}, "mix": {"a": 1.0}},
+    "coders": {"count": 1},
+    "shift": {"start": "08:00", "end": "16:30"},
+    "breaks": [],
+    "interruptions": {"per_day": 0},
+    "overtime": {"backlog_threshold": 0, "minutes": 60, "pay_factor": 1.5},
+}
+
+
+def test_a_day_begun_on_yesterdays_chart_counts_only_its_own_time() -> None:
+    # Mon: login 480, 1 chart waits after the first is taken → overtime granted (end 1050); chart 1 480–2460
+    #   (Tue 17:00): paid 1980, overtime 60, after-shift 2460 − 1050 = 1410.
+    # Tue: shift 1920–2430, overtime to 2490 (chart 2 waited at 08:00); login 2460, inside the overtime:
+    #   chart 2 2460–4440 (Thu 02:00): paid 1980, overtime worked 2490 − 2460 = 30, after-shift 4440 − 2490 = 1950.
+    # Wed: shift 3360–3870, nothing waits (no overtime); login 4440, past the shift: no time at work today.
+    results = sim.run(parse_scenario(LONG_CHARTS), reps=1, seed=1)
+    cd = results.coder_days.set_index("day")
+    assert cd["paid_minutes"].tolist() == [1980, 1980, 0]
+    assert cd["overtime_minutes"].tolist() == [60, 30, 0]
+    assert cd["after_shift_minutes"].tolist() == [1410, 1950, 0]
+    assert cd["charts_coded"].tolist() == [1, 1, 0]
+    # the time at work is counted once: no day's overtime and after-shift exceed its paid time
+    assert (cd["overtime_minutes"] + cd["after_shift_minutes"] <= cd["paid_minutes"]).all()
+    per_minute = pay_per_minute(results.scenario, results.scenario.levels["mid"].salary)
+    regular = cd["paid_minutes"] - cd["overtime_minutes"] - cd["after_shift_minutes"]
+    assert regular.tolist() == [510, 0, 0]
+    cost = results.replications.at[0, "labour_cost"]
+    after_factor = results.scenario.shift.after_shift_pay_factor
+    assert math.isclose(cost, per_minute * (510 + 1.5 * 90 + after_factor * (1410 + 1950)))

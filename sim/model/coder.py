@@ -268,7 +268,11 @@ def code_charts(
                 yield timeout(minutes)
         day.logout = env.now
         day.paid = day.logout - day.login
-        day.after_shift = max(0.0, day.logout - end)
+        # Only time at work today is today's: a coder still on yesterday's chart past today's shift end
+        # (it counts as yesterday's after-shift time) works none of today's overtime or after-shift.
+        if day.login > shift.end:  # then only the part of the overtime after login was worked today
+            day.overtime = max(0.0, min(day.logout, end) - day.login)
+        day.after_shift = max(0.0, day.logout - max(end, day.login))
         day.interrupted = desk.minutes
         day.interruptions = desk.count
         desk.log(me_index, shift.day, activities)

@@ -17,7 +17,10 @@ class CoderDay:
     time-use fields (coding, query_writing, interrupted, on_break, idle and
     auditing) add up to it. ``overtime`` is the extra time granted that morning and
     ``after_shift`` the time past the end of shift and overtime spent
-    finishing the chart in hand or answering questions.
+    finishing the chart in hand or answering questions; a coder who logs in
+    after the shift's end (still on yesterday's chart, which was yesterday's
+    after-shift time) has only the overtime left after login, and no more
+    after-shift time than time at work.
 
     A coder away for the day (see sim.model.absence) has a coder-day with
     ``absent`` set to the shift's minutes, no work, and ``paid`` equal to
