@@ -124,6 +124,8 @@ def _tables_agree(data: dict, seed: int) -> None:
     # time use adds up to the paid minutes, exactly as recorded
     np.testing.assert_allclose(cd[TIME_USE].sum(axis=1), cd["paid_minutes"], rtol=0, atol=1e-6)
     assert (cd[TIME_USE + ["after_shift_minutes", "overtime_minutes"]] >= -1e-9).all().all()
+    # overtime and after-shift time are parts of the time at work, each counted on one day only
+    assert (cd["overtime_minutes"] + cd["after_shift_minutes"] <= cd["paid_minutes"] + 1e-6).all()
 
     # the last day's backlog is every chart not coded; on hold is every query not yet answered
     last = days.loc[days["day"] == scenario.days - 1].set_index("replication")
