@@ -86,3 +86,66 @@ def test_replications_and_days_written_from_the_tasks_rows_are_the_tables_bytes(
     assert "replications" not in mixed.rendered  # a vendor variant adds its metrics' columns
     write_csv(mixed.replications, tmp_path / "mixed.csv")
     assert (tmp_path / "mixed" / "replications.csv").read_bytes() == (tmp_path / "mixed.csv").read_bytes()
+
+
+def _sections_by_variant() -> sim.Scenario:
+    """A base without the optional sections, and variants that each turn one on (their tables gain columns)."""
+    from sim.scenario.config import parse_scenario
+
+    raw = sim.load_scenario("baseline").model_dump(mode="json")
+    raw["coders"].update(count=2, teams={"audit": {"count": 1, "level": "experienced"}})
+    errors = {"error_probability": {"inpatient": 0.05, "outpatient": 0.02, "surgical": 0.05}}
+    raw["variants"] = {
+        "vendor": {"set": {"outsourcing": {"share": {"outpatient": 0.5}}}},
+        "audited": {"set": {"accuracy": errors, "audits": {
+            "share": 0.2, "team": "audit", "audit_time": {"dist": "uniform", "low": 10, "high": 15}}}},
+        "absence": {"set": {"absence": {"unplanned_probability": 0.1}}},
+    }
+    return parse_scenario(raw)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_tables_carry_every_variants_columns(tmp_path: Path, workers: int) -> None:
+    """Variants that add columns (a vendor, audits, absence): each streamed table has one header, the union of
+    the columns, and every row its fields; the bytes are the tables written whole from the joined frames."""
+    import pandas as pd
+
+    from sim.runs.chart_files import write_csv
+
+    scenario = _sections_by_variant()
+    sim.run_to_folder(scenario, tmp_path / "run", reps=3, seed=5, workers=workers, charts=True)
+    whole = sim.run(scenario, reps=3, seed=5)
+    for table, frame in (("charts", whole.charts), ("activities", whole.activities),
+                         ("coder_days", whole.coder_days)):
+        write_csv(frame, tmp_path / f"{table}.csv")
+        assert (tmp_path / "run" / f"{table}.csv").read_bytes() == (tmp_path / f"{table}.csv").read_bytes(), table
+    charts = pd.read_csv(tmp_path / "run" / "charts.csv")
+    by_variant, rows = charts.groupby("variant"), charts["variant"].value_counts()
+    # a variant's own columns are filled in its rows only, empty in the others'
+    assert by_variant["outsourced"].count().to_dict() == {"absence": 0, "audited": 0, "base": 0,
+                                                          "vendor": rows["vendor"]}
+    assert by_variant["to_audit"].count().to_dict() == {"absence": 0, "audited": rows["audited"], "base": 0,
+                                                        "vendor": 0}
+    days = pd.read_csv(tmp_path / "run" / "coder_days.csv")
+    assert list(days.columns)[-2:] == ["absent_minutes", "warmup"]
+    assert days.groupby("variant")["absent_minutes"].count().to_dict() == {
+        "absence": 3 * 3, "audited": 0, "base": 0, "vendor": 0}
+
+
+def test_parquet_parts_share_one_schema_when_variants_add_columns(tmp_path: Path) -> None:
+    """pandas.read_parquet reads the folder with the first part's schema: every part has every variant's columns."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    scenario = _sections_by_variant()
+    sim.run_to_folder(scenario, tmp_path / "run", reps=3, seed=5, charts=True, charts_format="parquet")
+    parts = sorted((tmp_path / "run" / "charts.parquet").glob("part-*.parquet"))
+    schemas = {pq.read_schema(p).remove_metadata() for p in parts}
+    assert len(parts) == 4 and len(schemas) == 1
+    charts = pd.read_parquet(tmp_path / "run" / "charts.parquet")
+    whole = sim.run(scenario, reps=3, seed=5).charts
+    assert list(charts.columns) == list(whole.columns)
+    vendor = charts.loc[charts["variant"] == "vendor"]
+    assert vendor["outsourced"].notna().all() and charts.loc[charts["variant"] != "vendor", "outsourced"].isna().all()
+    assert (vendor["outsourced"].astype(bool).to_numpy() == whole.loc[whole["variant"] == "vendor", "outsourced"]
+            .astype(bool).to_numpy()).all()

@@ -49,6 +49,34 @@ def _arrow(frame: pd.DataFrame, variant: str | None):
     return table
 
 
+def conform(frame: pd.DataFrame, layout: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns of ``layout`` (an empty frame), in its order; a column it lacks is left empty.
+
+    The empty column has the layout's type, made nullable (a whole number or
+    yes/no column of another variant): one type per column in every task's
+    rows, so each Parquet part has the same schema and a CSV row the header's fields.
+    """
+    if list(frame.columns) == list(layout.columns):
+        return frame
+    columns = {}
+    for name, dtype in layout.dtypes.items():
+        columns[name] = frame[name] if name in frame.columns else _empty(dtype, frame.index)
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _empty(dtype: object, index: pd.Index) -> pd.Series:
+    """A column of nothing (NA) of a type that holds ``dtype``'s values."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Series(pd.Categorical.from_codes([-1] * len(index), dtype=dtype), index=index)
+    if pd.api.types.is_bool_dtype(dtype):
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    if pd.api.types.is_integer_dtype(dtype):
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if pd.api.types.is_float_dtype(dtype):
+        return pd.Series(float("nan"), index=index, dtype=dtype)
+    return pd.Series(pd.NA, index=index, dtype="string")  # text (a name, a source id)
+
+
 def csv_header(columns: list[str]) -> bytes:
     """The header line, quoted only where a name needs it."""
     line = io.StringIO()

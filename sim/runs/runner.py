@@ -23,7 +23,7 @@ import pyarrow as pa
 from sim.model.streams import stream_key
 from sim.runs.executor import Submitter, executing, in_order, processes_of, workers_of
 from sim.runs.tables import turnaround_table
-from sim.runs.tasks import Chunk, backlog_by_day, reps_per_chunk, simulate_chunk
+from sim.runs.tasks import Chunk, backlog_by_day, file_layout, reps_per_chunk, simulate_chunk
 from sim.scenario.config import BASE, Scenario
 from sim.stats.precision import PrecisionPlan, sequential_precision
 from sim.stats.summary import compare, mser5, summarise
@@ -142,6 +142,7 @@ class Experiment:
         ``share``: how many experiments split the executor (sizes the tasks); ``watched``: progress is shown.
         """
         warmup = self.warmup(executor)
+        layout = file_layout(list(self.scenarios.values()), render)
         # Tasks per variant: a few per worker to balance the load; in one process, as few as memory
         # allows (each task's tables cost a fixed ~40 ms), or a few when someone watches the progress.
         workers = workers_of(executor)
@@ -152,7 +153,7 @@ class Experiment:
             size = reps_per_chunk(scenario, len(todo), wanted)
             for lo in range(todo.start, todo.stop, size):
                 tasks.append((name, scenario, self.seeds[name], range(lo, min(lo + size, reps)), warmup, keep_charts,
-                              render))
+                              render, layout))
         return tasks
 
     def take(self, chunk: Chunk) -> None:

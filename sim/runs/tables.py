@@ -54,7 +54,10 @@ class Columns:
     (``Records.audits``) add the audit columns.
     """
 
-    def __init__(self, kinds: list[str], error_probability: list[list[float]] | None = None) -> None:
+    def __init__(
+        self, kinds: list[str], error_probability: list[list[float]] | None = None, audits: bool = False,
+        outsourcing: bool = False,
+    ) -> None:
         self.kinds = kinds
         # Each coder's error probability by type (Department.errors), when the scenario models errors.
         self.error_probability = error_probability
@@ -67,14 +70,19 @@ class Columns:
         self.activity_reps: list[tuple[int, int]] = []
         self.audits = False
         self.outsourcing = False
+        self._mark(audits, outsourcing)
 
-    def add(self, rec: Records) -> None:
-        if rec.audits and not self.audits:  # every record of a task comes from one scenario
+    def _mark(self, audits: bool, outsourcing: bool) -> None:
+        """Add the audit and vendor columns once the scenario (or its first record) says they are modelled."""
+        if audits and not self.audits:
             self.audits = True
             self._chart_fields = (*self._chart_fields, *_AUDIT_FIELDS)
-        if rec.outsourcing and not self.outsourcing:
+        if outsourcing and not self.outsourcing:
             self.outsourcing = True
             self._chart_fields = (*self._chart_fields, *_VENDOR_FIELDS)
+
+    def add(self, rec: Records) -> None:
+        self._mark(rec.audits, rec.outsourcing)  # every record of a task comes from one scenario
         charts, n = rec.charts, len(rec.charts)
         for name in self._chart_fields:
             self.chart_cols.setdefault(name, []).extend(getattr(charts, name))

@@ -65,7 +65,8 @@ def reps_per_chunk(scenario: Scenario, reps: int, tasks_wanted: int) -> int:
 
 def _simulate(scenario: Scenario, seed: int, reps: range) -> tuple[Department, Columns]:
     department = Department(scenario)
-    cols = Columns(list(scenario.chart_types), department.errors if scenario.accuracy is not None else None)
+    cols = Columns(list(scenario.chart_types), department.errors if scenario.accuracy is not None else None,
+                   audits=scenario.audits is not None, outsourcing=scenario.outsourcing is not None)
     for records in department.replications(seed, reps):
         cols.add(records)
     return department, cols
@@ -88,9 +89,60 @@ def _no_collector() -> Iterator[None]:
             gc.enable()
 
 
+def empty_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
+    """The tables a task streams to files (charts, activities, coder_days), with no rows: their columns and types.
+
+    Built by the same functions as a task's tables, from no records, so they
+    cannot drift apart; the scenario's sections decide the columns.
+    """
+    opening = None
+    if scenario.state is not None:
+        from sim.model.opening import Opening
+        from sim.scenario.calendar import Calendar
+
+        opening = Opening(scenario, Calendar(scenario.days, scenario.start_weekday))
+    cols = Columns(list(scenario.chart_types), [] if scenario.accuracy is not None else None,
+                   audits=scenario.audits is not None, outsourcing=scenario.outsourcing is not None)
+    charts = charts_frame(cols, billable=scenario.revenue is not None, opening=opening, full=True)
+    coder_days = coder_days_frame(cols, charts, [], [], absence=scenario.absence is not None)
+    return {"charts": charts, "activities": activities_frame(cols), "coder_days": coder_days}
+
+
+def file_layout(scenarios: list[Scenario], render: dict[str, str] | None) -> dict[str, pd.DataFrame] | None:
+    """The columns every task writes to each streamed table, where the variants' own columns differ.
+
+    A variant may turn on a section the base lacks (absence, accuracy, a
+    vendor…), which adds columns to its tables; streamed task by task under
+    one header, every task's rows must then carry the union of the columns
+    (in order of first appearance, as ``pandas.concat`` joins frames, and
+    ``coder_days``' ``warmup`` last, as in :class:`Results`), those a variant
+    lacks left empty (see :func:`sim.runs.chart_files.conform`). None, and
+    no work in the tasks, where every variant has the same columns.
+    """
+    tables = [t for t, fmt in (render or {}).items() if fmt != ROWS]
+    if not tables or len(scenarios) < 2:
+        return None
+    kinds = {(tuple(s.chart_types), s.accuracy is None, s.audits is None, s.outsourcing is None, s.revenue is None,
+              s.absence is None, s.state is None): s for s in scenarios}  # the sections that decide the columns
+    if len(kinds) < 2:
+        return None
+    empties = [empty_tables(s) for s in kinds.values()]
+    out = {}
+    for table in tables:
+        types: dict[str, object] = {}
+        for frames in empties:
+            for name, dtype in frames[table].dtypes.items():
+                types.setdefault(name, dtype)
+        if any(list(frames[table].columns) != list(types) for frames in empties):
+            if table == "coder_days":  # each task marks its warm-up days after the table is made
+                types["warmup"] = bool
+            out[table] = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in types.items()})
+    return out or None
+
+
 def simulate_chunk(
     variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool,
-    render: dict[str, str] | None = None,
+    render: dict[str, str] | None = None, layout: dict[str, pd.DataFrame] | None = None,
 ) -> Chunk:
     """Simulate replications ``reps`` and reduce them to their tables and metrics.
 
@@ -100,15 +152,17 @@ def simulate_chunk(
     a rendered ``coder_days`` is not sent as a frame too. ``replications`` and
     ``days`` mapped to ``rows`` (chart_files.ROWS) come back as CSV rows as
     well as frames: the parent writes them in table order without rendering
-    them itself, the serial part of a run on many workers.
+    them itself, the serial part of a run on many workers. ``layout``
+    (:func:`file_layout`) gives the columns a rendered table must have when
+    variants differ in theirs.
     """
     with _no_collector():
-        return _reduce(variant, scenario, seed, reps, warmup, keep_charts, render)
+        return _reduce(variant, scenario, seed, reps, warmup, keep_charts, render, layout or {})
 
 
 def _reduce(
     variant: str, scenario: Scenario, seed: int, reps: range, warmup: int, keep_charts: bool,
-    render: dict[str, str] | None,
+    render: dict[str, str] | None, layout: dict[str, pd.DataFrame],
 ) -> Chunk:
     department, cols = _simulate(scenario, seed, reps)
     render = render or {}
@@ -134,6 +188,8 @@ def _reduce(
         frame = (coder_days.assign(warmup=coder_days["day"] < warmup) if table == "coder_days"
                  else days.assign(warmup=days["day"] < warmup) if table == "days"
                  else {"charts": charts, "activities": activities, "replications": metrics}[table])
+        if table in layout:
+            frame = chart_files.conform(frame, layout[table])
         rendered = (["variant", *frame.columns], chart_files.render(frame, variant, "csv" if fmt == ROWS else fmt))
         (rows if fmt == ROWS else files)[table] = rendered
     return Chunk(
