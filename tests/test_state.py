@@ -255,3 +255,21 @@ def test_coders_may_be_named_in_the_files_by_the_names_their_team_gives(tmp_path
     assert cd.loc[cd["absent_minutes"] > 0, ["coder", "day"]].values.tolist() == [[1, 1], [1, 2]]
     with pytest.raises(ScenarioError, match="the name 'ann' is given to two coders"):
         scenario.with_changes({"coders.teams": {"more": {"count": 1, "names": ["ann"]}}}, "test")
+
+
+def test_a_trailing_comma_on_every_row_of_the_open_charts_file_shifts_nothing(tmp_path):
+    path = _scenario(tmp_path, charts=0)
+    (tmp_path / "open.csv").write_text("chart_id,chart_type,arrived_at\nA1,a,2026-03-01 10:00,\nNA,a,2026-02-27 09:00,\n")
+    charts = load_scenario(path).state.open_charts
+    assert [(c.chart_id, c.chart_type, c.arrived_at[:16]) for c in charts] == [
+        ("A1", "a", "2026-03-01 10:00"), ("NA", "a", "2026-02-27 09:00")]
+
+
+def test_a_value_past_the_open_charts_files_last_column_is_refused(tmp_path):
+    path = _scenario(tmp_path, charts=0)
+    (tmp_path / "open.csv").write_text("chart_id,chart_type,arrived_at\nA1,a,2026-03-01 10:00,x\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert message.startswith(str(tmp_path / "open.csv")) and "\n" not in message
+    assert "a value past the header's last column" in message

@@ -16,6 +16,19 @@ import typer
 from sim.cli.shell import Workers
 from sim.fit import MIN_CHARTS
 
+# How the log is read: the same options, with the same help, for fit and hindcast.
+Columns = Annotated[str | None, typer.Option(
+    "--columns", help="map the log's column names, e.g. chart_id=Account,coder=User,started_at=Start")]
+Timezone = Annotated[str | None, typer.Option(
+    "--timezone", help="zone to convert timestamps with a zone to (e.g. Europe/Berlin); default: their most "
+                       "common offset. Timestamps without a zone are read as local time")]
+Dayfirst = Annotated[bool, typer.Option(
+    "--dayfirst", help="read numeric dates day first: 03/02/2026 is 3 February (they are refused without this "
+                       "or --date-format)")]
+DateFormat = Annotated[str | None, typer.Option(
+    "--date-format", help="strftime format of every timestamp, e.g. '%m/%d/%Y %H:%M'")]
+MinCharts = Annotated[int, typer.Option("--min-charts", min=2, help="fewest charts of a type to fit its coding time")]
+
 
 def fit_cmd(
     log: Annotated[Path, typer.Argument(help="coding productivity log: CSV or Parquet, one row per coding session "
@@ -24,21 +37,14 @@ def fit_cmd(
     out: Annotated[Path, typer.Option("--out", help="scenario YAML to write (refused if it exists, unless --force)")],
     report: Annotated[Path | None, typer.Option("--report", help="also write an HTML report: candidate fits, QQ "
                                                                  "plots, back-test")] = None,
-    columns: Annotated[str | None, typer.Option(
-        "--columns", help="map the log's column names, e.g. chart_id=Account,coder=User,started_at=Start")] = None,
-    timezone: Annotated[str | None, typer.Option(
-        "--timezone", help="zone to convert timestamps with a zone to (e.g. Europe/Berlin); default: their most "
-                           "common offset. Timestamps without a zone are read as local time")] = None,
-    dayfirst: Annotated[bool, typer.Option(
-        "--dayfirst", help="read numeric dates day first: 03/02/2026 is 3 February (they are refused without this "
-                           "or --date-format)")] = False,
-    date_format: Annotated[str | None, typer.Option(
-        "--date-format", help="strftime format of every timestamp, e.g. '%m/%d/%Y %H:%M'")] = None,
+    columns: Columns = None,
+    timezone: Timezone = None,
+    dayfirst: Dayfirst = False,
+    date_format: DateFormat = None,
     reps: Annotated[int, typer.Option("--reps", min=0, max=1000, help="back-test replications (0: no back-test)")] = 20,
     seed: Annotated[int, typer.Option("--seed", min=0, help="back-test seed")] = 0,
     workers: Workers = "auto",
-    min_charts: Annotated[int, typer.Option(
-        "--min-charts", min=2, help="fewest charts of a type to fit its coding time")] = MIN_CHARTS,
+    min_charts: MinCharts = MIN_CHARTS,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out and --report")] = False,
 ) -> None:
     """Fit a scenario to a department's coding productivity log, and back-test it."""

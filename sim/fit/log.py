@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +36,7 @@ OPTIONAL = ("discharged_at", "query_sent_at", "query_answered_at", "coder_level"
 TIMES = ("started_at", "ended_at", "discharged_at", "query_sent_at", "query_answered_at")
 MAX_SESSION_HOURS = 8.0
 SHOWN = 5  # offending rows named in a message
+NO_TIME = ("NA", "N/A", "n/a", "#N/A", "NaN", "nan", "NULL", "null", "None", "<NA>")  # pandas's words for no value
 
 _ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")  # 03/02/2026, 3.2.26
@@ -116,6 +118,9 @@ def read_log(
     for col in ("chart_id", "chart_type", "coder", "coder_level"):
         if col in frame.columns:
             frame[col] = frame[col].astype("string").str.strip()
+    for col in TIMES:  # "NA", "null" … in a timestamp column: no time, as a blank cell (names keep them)
+        if col in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].mask(frame[col].astype("string").str.strip().isin(NO_TIME))
     for col in REQUIRED:
         empty = frame[col].isna() | (frame[col].astype("string").str.strip() == "")
         fail.where(empty, f"{int(empty.sum())} rows have no {col}")
@@ -143,9 +148,18 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str, int]:
         with open_log(path) as stream:
             if path.suffix.lower() in (".parquet", ".pq"):
                 return pd.read_parquet(io.BytesIO(stream.read())), "row", 1  # Parquet seeks: read whole, bounded
-            return pd.read_csv(stream, dtype=str, skipinitialspace=True), "line", 2
+            # Names are read as written (a coder "NA", a type "null"): only an empty cell is missing. A trailing
+            # comma on every row must not shift the columns (index_col=False); a value past the last column
+            # would be dropped with a ParserWarning, so that is refused.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return pd.read_csv(stream, dtype=str, skipinitialspace=True, keep_default_na=False, na_values=[""],
+                                   index_col=False), "line", 2
     except LogFileError as exc:
         raise LogError(str(exc)) from None
+    except pd.errors.ParserWarning:
+        raise LogError(f"{path}: a row has a value past the header's last column; remove it, or name its column "
+                       "in the header (a trailing comma alone is fine)") from None
     except pd.errors.EmptyDataError:
         raise LogError(f"{path}: the file is empty; a log needs a header and one row per coding session") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:

@@ -31,7 +31,9 @@ def flow(value: Any) -> str:
 
 
 def _key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else flow(name)
+    """A name as YAML that reads back as that string: quoted unless plain (``no``, ``on``, ``null`` are not)."""
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and yaml.safe_load(name) == name
+    return name if plain else flow(name)
 
 
 class _Lines:
@@ -87,7 +89,7 @@ def scenario_text(fit: DepartmentFit, name: str | None = None) -> str:
     out.text()
     out.text("sources:")
     for path, text in out.sources.items():
-        out.text(f"  {path}: {flow(text)}")
+        out.text(f"  {_key(path)}: {flow(text)}")
     return "\n".join(out.lines) + "\n"
 
 

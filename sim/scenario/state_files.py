@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,15 @@ def _text(path: Path) -> str:
 def _table(path: Path, required: tuple[str, ...], columns: dict[str, str]) -> pd.DataFrame:
     """The CSV as text columns, renamed by ``columns`` (name → the file's column), required ones present."""
     try:
-        frame = pd.read_csv(io.StringIO(_text(path)), dtype=str, skipinitialspace=True, keep_default_na=False)
+        # index_col=False: a trailing comma on every row must not shift the columns; a value past the last
+        # column would be dropped with a ParserWarning, so that is refused (an empty one, read as missing, is not).
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(_text(path)), dtype=str, skipinitialspace=True, keep_default_na=False,
+                                na_values=[""], index_col=False).fillna("")
+    except pd.errors.ParserWarning:
+        raise StateFileError(f"{path}: a row has a value past the header's last column; remove it, or name its "
+                             "column in the header (a trailing comma alone is fine)") from None
     except pd.errors.EmptyDataError:
         raise StateFileError(f"{path}: the file is empty; it needs a header line ({', '.join(required)})") from None
     except pd.errors.ParserError as exc:
