@@ -173,6 +173,62 @@ def test_same_plan_json_whatever_the_worker_count(write_scenario, tmp_path, sear
     assert "cheapest plan:" in one.stdout and "coders" in one.stdout
 
 
+def test_two_targets_on_one_metric_each_keep_their_bound_in_plans_csv(write_scenario, tmp_path):
+    """``<=`` and ``>=`` on the same metric: plans.csv keeps both bounds (the upper and the lower), as plan.json."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    path = write_scenario(TWO_TEAMS)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(app, [
+        "plan", str(path), "--target", "turnaround_p95_days <= 2", "--target", "turnaround_p95_days >= 0.1",
+        "--lever", "coders.teams.inpatient.count=2..3", "--lever", "coders.teams.outpatient.count=[1, 2]",
+        "--max-reps", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "plans.csv")
+    metric = "turnaround_p95_days"
+    assert [c for c in table.columns if c.startswith(metric)] == [f"{metric}_mean", f"{metric}_bound",
+                                                                  f"{metric}_bound_ge"]
+    assert (table[f"{metric}_bound_ge"] < table[f"{metric}_mean"]).all()  # the lower bound, for >=
+    assert (table[f"{metric}_mean"] < table[f"{metric}_bound"]).all()  # the upper bound, for <=
+    answer = json.loads((out / "plan.json").read_text())
+    row = table.loc[(table[list(answer["chosen"])] == pd.Series(answer["chosen"])).all(axis=1)].iloc[0]
+    upper, lower = answer["targets"]
+    assert (upper["op"], lower["op"]) == ("<=", ">=")
+    assert row[f"{metric}_bound"] == pytest.approx(upper["bound"])
+    assert row[f"{metric}_bound_ge"] == pytest.approx(lower["bound"])
+
+
+def test_plan_columns_per_target():
+    """One target per metric keeps the plain names; a second on the same metric is named by its operator."""
+    from sim.analysis.plan import target_columns
+
+    one = [Target("turnaround_p95_days", "<=", 3), Target("backlog_end", ">=", 0)]
+    assert target_columns(one) == [("turnaround_p95_days_mean", "turnaround_p95_days_bound"),
+                                   ("backlog_end_mean", "backlog_end_bound")]
+    both = [Target("share_within_target", ">=", 0.8), Target("share_within_target", "<=", 0.99)]
+    assert target_columns(both) == [("share_within_target_mean", "share_within_target_bound"),
+                                    ("share_within_target_mean", "share_within_target_bound_le")]
+    same = [Target("backlog_end", "<=", 5), Target("backlog_end", "<=", 9)]  # the same upper bound, shared
+    assert target_columns(same) == [("backlog_end_mean", "backlog_end_bound")] * 2
+
+
+def test_plan_page_shows_every_target_column_in_its_metrics_units():
+    """plan.html and the page format a second target's own bound (``_bound_le``) as the metric, like the first."""
+    from types import SimpleNamespace
+
+    from sim.report.plan import cell
+    from sim.runs.registry import fmt
+
+    targets = [Target("share_within_target", ">=", 0.8), Target("share_within_target", "<=", 0.99)]
+    search = SimpleNamespace(objective="total_cost", targets=targets)
+    for column in ("share_within_target_mean", "share_within_target_bound", "share_within_target_bound_le"):
+        assert cell(0.912, column, search) == fmt(0.912, "share_within_target") != "0.912", column
+    assert cell(0.912, "coders.count", search) == "0.912"
+
+
 def test_no_feasible_plan_exits_1_with_the_files_written(write_scenario, tmp_path):
     path = write_scenario(TWO_TEAMS)
     p = subprocess.run(

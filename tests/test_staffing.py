@@ -256,6 +256,114 @@ def test_search_of_any_width_finds_the_smallest_count_that_meets(width: int) -> 
             assert answer == (threshold if threshold <= hi else None), (threshold, start)
 
 
+@pytest.mark.parametrize("helps", [True, False], ids=["more-coders-help", "more-coders-hurt"])
+@pytest.mark.parametrize("width", [1, 2, 3, 5, 8])
+def test_search_finds_the_smallest_count_whichever_way_more_coders_move_the_target(width: int, helps: bool) -> None:
+    """Met from a threshold up (more coders help) or up to it (more coders hurt): the smallest count meeting,
+    whatever ``worse`` (the curve's direction as simulated) says; it only changes how many counts are tried."""
+    lo, hi = 2, 23
+    sign = -1 if helps else 1  # the metric is sign × count; the target is 'metric <= sign × threshold'
+    worse_by = {"none": None, "truthful": lambda a, b: sign * b > sign * a,
+                "always": lambda a, b: True, "never": lambda a, b: False}
+    for name, worse in worse_by.items():
+        for threshold in range(lo - 1, hi + 2):
+            meets = [n for n in range(lo, hi + 1) if sign * n <= sign * threshold]
+            for start in range(lo, hi + 1):
+                def met(counts: list[int], threshold: int = threshold) -> dict[int, bool]:
+                    assert all(lo <= n <= hi for n in counts) and len(counts) <= width
+                    return {n: sign * n <= sign * threshold for n in counts}
+
+                answer = _search(met, lo, hi, start, width, **({} if worse is None else {"worse": worse}))
+                assert answer == (min(meets) if meets else None), (name, threshold, start)
+
+
+def test_a_target_more_coders_hurt_is_found_in_few_steps() -> None:
+    """When fewer coders do better, the search turns to the bottom of the range after one step from the start."""
+    lo, hi = 1, 40
+    for start, threshold, answer in ((20, 30, lo), (20, 10, lo), (20, 0, None), (30, 35, lo)):
+        tried: list[int] = []  # met by every count up to the threshold
+
+        def met(counts: list[int], threshold: int = threshold, tried: list[int] = tried) -> dict[int, bool]:
+            tried.extend(counts)
+            return {n: n <= threshold for n in counts}
+
+        assert _search(met, lo, hi, start, 1, lambda a, b: b > a) == answer
+        if answer is not None:
+            assert len(tried) <= 3, tried  # the start, one step, the fewest
+
+
+def test_staff_finds_the_fewest_coders_for_a_target_more_coders_hurt(write_scenario, tmp_path: Path) -> None:
+    """100 charts of 12 min a day: 1 or 2 coders code 40 charts a day each, 3 share the 100 (33.3 each).
+
+    The estimate is 3; ``charts_per_coder_day >= 40`` fails there and more coders only lower it. The
+    answer is the bottom of --coders, as a scan of every count says, not "no count meets it".
+    """
+    scenario = parse_scenario(fixed_department())
+    target = Target("charts_per_coder_day", ">=", 40)
+    result = search(scenario, target, (2, 6), reps=2)
+    scan = {n: search(scenario, target, (n, n), reps=2).points[n].met for n in range(2, 7)}
+    assert result.start == 3 and not scan[3]
+    assert result.answer == min(n for n, ok in scan.items() if ok)
+    assert all(result.points[n].met == scan[n] for n in result.points)
+    assert not any("not monotone" in note for note in result.notes)  # met at the bottom, then never: monotone
+    path = write_scenario(fixed_department())
+    out = tmp_path / "staff"
+    cli = staff([str(path), "--target", str(target), "--coders", "2..6", "--reps", "2", "--out", str(out)])
+    assert cli.exit_code == 0, cli.output + cli.stderr
+    assert f"simulated answer: {result.answer} main-team coders" in said(cli)
+    assert json.loads((out / "staffing.json").read_text())["answer"] == result.answer
+
+
+def test_the_reported_department_meets_a_cost_target_with_fewer_coders_than_the_estimate() -> None:
+    """The bundled department over two weeks: cost per chart rises with the main team, so a cost target met
+    at three coders (its bound, measured) is met from the bottom of 2..6 up to three, below the estimate."""
+    from sim.scenario.config import load_scenario
+
+    data = yaml.safe_load((SCENARIOS / "department.yaml").read_text())
+    data.update(name="small", days=14, warmup_days=0)
+    scenario = load_scenario(SCENARIOS / "department.yaml").model_validate(data)
+    bound = search(scenario, Target("cost_per_chart", "<=", 1e9), (3, 3), reps=3).points[3].ci_high
+    target = Target("cost_per_chart", "<=", bound)
+    result = search(scenario, target, (2, 6), reps=3)
+    scan = {n: search(scenario, target, (n, n), reps=3).points[n].met for n in range(2, 7)}
+    assert scan[3] and not scan[result.start] and result.start > 3
+    assert result.answer == min(n for n, ok in scan.items() if ok)
+
+
+def test_a_curve_that_moves_the_wrong_way_is_not_called_flat(write_scenario, tmp_path: Path) -> None:
+    """No count meets ``charts_per_coder_day >= 45``: each coder added lowers it, and even the fewest miss."""
+    scenario = parse_scenario(fixed_department())
+    result = search(scenario, Target("charts_per_coder_day", ">=", 45), (2, 6), reps=2)
+    assert result.answer is None and min(result.points) == 2  # the bottom of the range was tried
+    short = result.shortfall()
+    assert short is not None and short.kind == "worse", short
+    top, below = sorted(result.points)[-1], sorted(result.points)[-2]
+    fall = (result.points[below].mean - result.points[top].mean) / (top - below)
+    assert fall > 0 and short.per_coder == pytest.approx(-fall)
+    assert "gets worse as coders are added" in short.text and "not at all" not in short.text
+    assert "flat" not in short.text and "even 2 main-team coders, the fewest in --coders, miss it" in short.text
+    assert "widen --coders below 2" in short.text  # one coder might do better (here it codes 40 as well)
+    path = write_scenario(fixed_department())
+    out = tmp_path / "staff"
+    cli = staff([str(path), "--target", "charts_per_coder_day >= 45", "--coders", "2..6", "--reps", "2",
+                 "--out", str(out)])
+    assert cli.exit_code == 1, cli.output + cli.stderr
+    assert "not met with any main team of 2..6 coders: the curve moves the wrong way" in said(cli)
+    assert json.loads((out / "staffing.json").read_text())["shortfall"]["kind"] == "worse"
+
+
+def test_a_flat_curve_that_dips_says_so_rather_than_not_at_all() -> None:
+    """At the top of a flat curve a small step the wrong way is reported with its size, not as no movement."""
+    from dataclasses import replace
+
+    result = search(parse_scenario(slow_queries()), Target("turnaround_p95_days", "<=", 2), (1, 6), reps=3)
+    top, below = sorted(result.points)[-1], sorted(result.points)[-2]
+    result.points[top] = replace(result.points[top], mean=result.points[below].mean + 0.01)
+    short = result.shortfall()
+    assert short is not None and short.kind == "flat" and short.per_coder == pytest.approx(-0.01)
+    assert "moves the wrong way, by" in short.text and "not at all" not in short.text
+
+
 def test_more_coders_never_raise_the_backlog_in_the_staffing_search() -> None:
     """On the bundled department every count the search simulates is no worse than the one below it."""
     from sim.scenario.config import load_scenario

@@ -184,16 +184,36 @@ class PlanSearch:
             row: dict[str, Any] = dict(p.levers)
             mean, low, high = interval(np.asarray(p.values))
             row.update(objective_mean=mean, objective_ci_low=low, objective_ci_high=high)
-            for j in self.judged(p):
-                row[f"{j.target.metric}_mean"] = j.mean
-                row[f"{j.target.metric}_bound"] = j.bound
+            for j, (mean_col, bound_col) in zip(self.judged(p), target_columns(self.targets)):
+                row[mean_col] = j.mean
+                row[bound_col] = j.bound
             row["feasible"] = self.status(p)
             row["reps"] = p.reps
             rows.append(row)
         columns = [lever.path for lever in self.levers] + ["objective_mean", "objective_ci_low", "objective_ci_high"]
-        for t in self.targets:
-            columns += [c for c in (f"{t.metric}_mean", f"{t.metric}_bound") if c not in columns]
+        for pair in target_columns(self.targets):
+            columns += [c for c in pair if c not in columns]
         return pd.DataFrame(rows, columns=[*columns, "feasible", "reps"])
+
+
+OP_WORDS = {"<=": "le", ">=": "ge"}
+
+
+def target_columns(targets: list[Target]) -> list[tuple[str, str]]:
+    """Each target's ``plans.csv`` columns: its metric's mean and its own bound, in the order of ``targets``.
+
+    ``<metric>_mean`` and ``<metric>_bound`` for the first target on a metric; a later target on the same
+    metric with the other operator has a bound of its own (the lower one for ``>=``, the upper for ``<=``),
+    ``<metric>_bound_ge`` or ``<metric>_bound_le``. The mean is the metric's, shared; so is the bound of
+    two targets with the same operator (the same bound, against different thresholds).
+    """
+    first_op: dict[str, str] = {}
+    out = []
+    for t in targets:
+        op = first_op.setdefault(t.metric, t.op)
+        suffix = "" if t.op == op else f"_{OP_WORDS[t.op]}"
+        out.append((f"{t.metric}_mean", f"{t.metric}_bound{suffix}"))
+    return out
 
 
 def plan_base(scenario: Scenario) -> Scenario:

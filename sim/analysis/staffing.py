@@ -14,7 +14,10 @@ coded within three days?". The answer comes in two steps:
    is varied through the scenario's own override mechanism, each count
    simulated with the same seed (common random numbers: the same charts and
    draws for every count, so the metric moves smoothly with the count). The
-   smallest count in the range that meets the target is the answer.
+   smallest count in the range that meets the target is the answer — near
+   the estimate for targets more coders help (turnaround, backlog), at the
+   bottom of the range for those more coders hurt (cost per chart, charts
+   per coder-day), which the curve itself shows.
 
 "Meets the target with confidence c" is decided by one of two rules:
 
@@ -29,7 +32,9 @@ The interval shown beside each count is the two-sided ``2c − 1`` interval of
 the mean (80 % for c = 0.9): its unfavourable end is the one-sided c bound.
 When no count in the range meets the target, :meth:`Staffing.shortfall` says
 whether the curve is flat at the top of the range (more coders will not fix
-it, and what bounds it) or still improving (widen ``--coders``).
+it, and what bounds it), still improving (widen ``--coders``) or moving the
+wrong way (each coder added takes the metric further from the target, and
+even the fewest tried miss it).
 """
 
 from __future__ import annotations
@@ -172,13 +177,15 @@ class Shortfall:
 
     ``kind``: ``flat`` (adding coders hardly moves the metric at the top of
     the range), ``improving`` (it still moves: a wider range may meet it),
+    ``worse`` (it moves the wrong way: each added coder takes the metric
+    further from the target, and even the fewest coders tried miss it),
     ``uncertain`` (the mean meets the target, the decision rule does not yet)
     or ``unknown`` (a single count was simulated).
     """
 
-    kind: Literal["flat", "improving", "uncertain", "unknown"]
+    kind: Literal["flat", "improving", "worse", "uncertain", "unknown"]
     text: str
-    per_coder: float = math.nan  # favourable change of the mean per added coder at the top of the range
+    per_coder: float = math.nan  # favourable change of the mean per added coder at the top of the range (< 0: worse)
     more_coders: int | None = None  # coders beyond the range at that rate (improving only)
 
 
@@ -217,9 +224,11 @@ def shortfall(result: Staffing) -> Shortfall:
     lo, hi = result.coder_range
     counts = sorted(points)
     top = counts[-1]
+    if len(counts) >= 2 and _favourable(target, points[top].mean - points[counts[-2]].mean) < 0 < _favourable(
+            target, points[counts[0]].mean - points[top].mean):
+        return _worse(result)  # more coders make it worse, and the fewest tried did better than the most
     p = points[top]
-    sign = 1.0 if target.op == ">=" else -1.0
-    gap = sign * (target.value - p.mean)  # favourable change still needed by the mean
+    gap = _favourable(target, target.value - p.mean)  # favourable change still needed by the mean
     if not math.isnan(p.mean) and gap <= 0:
         return Shortfall("uncertain", (
             f"at {top} main-team coders the mean ({_num(p.mean, target.metric)}) meets {target} but not with "
@@ -227,12 +236,13 @@ def shortfall(result: Staffing) -> Shortfall:
     if len(counts) < 2 or math.isnan(p.mean):
         return Shortfall("unknown", f"only {top} main-team coders were simulated; widen --coders (e.g. {lo}..{2 * hi + 2})")
     below = counts[-2]
-    step = sign * (p.mean - points[below].mean) / (top - below)
+    step = _favourable(target, p.mean - points[below].mean) / (top - below)
     u = p.replications["utilisation"].mean() if "utilisation" in p.replications else math.nan
     idle = f"; utilisation is {u:.0%} at {top}" if not math.isnan(u) else ""
     if step <= 0 or gap / step > max(top, 1):
-        moved = (f"{_num(abs(step), target.metric)} per added coder" if step > 0 else "not at all") + \
-            f" between {below} and {top} main-team coders"
+        rate = _num(abs(step), target.metric)
+        moved = (f"{rate} per added coder" if step > 0 else f"the wrong way, by {rate} per added coder" if step < 0
+                 else "not at all") + f" between {below} and {top} main-team coders"
         return Shortfall("flat", (
             f"the curve is flat: {target.metric} moves {moved}{idle}, so more coders will not meet {target}. "
             f"It is bounded by {'; and by '.join(_floors(result.scenario, target.metric))}"), step)
@@ -241,6 +251,35 @@ def shortfall(result: Staffing) -> Shortfall:
         f"still improving at the top of the range ({_num(step, target.metric)} per added coder between {below} "
         f"and {top}); at that rate about {more} more would be needed — widen --coders (e.g. {lo}..{hi + 2 * more})"),
         step, more)
+
+
+def _worse(result: Staffing) -> Shortfall:
+    """The curve moves the wrong way: judged at the fewest coders tried, where the metric is nearest the target."""
+    target, points = result.target, result.points
+    counts = sorted(points)
+    (first, second), (below, top) = counts[:2], counts[-2:]
+    at_top = _favourable(target, points[top].mean - points[below].mean) / (top - below)
+    p = points[first]
+    worse = (f"the curve moves the wrong way: {target.metric} gets worse as coders are added, by "
+             f"{_num(-at_top, target.metric)} per added coder between {below} and {top} main-team coders, "
+             f"so more coders will not meet {target}")
+    if _favourable(target, target.value - p.mean) <= 0:
+        return Shortfall("uncertain", (
+            f"{worse}; at {first}, the fewest tried, the mean ({_num(p.mean, target.metric)}) meets it but not with "
+            f"{result.confidence:.0%} confidence; run more replications (--reps)"), at_top)
+    fewest = f"{worse}; even {first} main-team coders, the fewest in --coders, miss it (mean {_num(p.mean, target.metric)})"
+    at_bottom = _favourable(target, points[second].mean - p.mean) / (second - first)
+    if first > (0 if result.fixed_teams else 1) and at_bottom < 0:  # fewer still do better, and fewer are possible
+        fewer = math.ceil(_favourable(target, target.value - p.mean) / -at_bottom)
+        return Shortfall("worse", (
+            f"{fewest}; fewer might: at the rate between {first} and {second} about {fewer} fewer would be needed "
+            f"— widen --coders below {first}"), at_top)
+    return Shortfall("worse", f"{fewest}, and fewer do no better", at_top)
+
+
+def _favourable(target: Target, change: float) -> float:
+    """``change`` in the target's metric, positive when it moves towards meeting the target (NaN stays NaN)."""
+    return change if target.op == ">=" else -change
 
 
 def _num(value: float, metric: str) -> str:
@@ -318,10 +357,15 @@ def search(
 
     From the analytic estimate, step down while the count below still meets
     the target; otherwise gallop upwards (+1, +2, +4, …) to the first count
-    that meets it and bisect back. Bisection relies on the metric being
-    monotone in the count, which common random numbers make hold sample by
-    sample in practice; every evaluated count is kept and any count that
-    breaks monotonicity is reported in ``notes``.
+    that meets it and bisect back. A target that more coders make worse
+    (``cost_per_chart <=``, ``charts_per_coder_day >=``) is met, if at all, by
+    the fewest coders: when a step from the estimate shows the mean moving
+    away from the target as coders are added, the bottom of the range is
+    tried next, and it is tried in any case before saying no count meets.
+    Bisection relies on the metric being monotone in the count (either way),
+    which common random numbers make hold sample by sample in practice; every
+    evaluated count is kept and a curve met, missed and met again (or the
+    reverse) is reported in ``notes``.
     """
     if not 0 < confidence < 1:
         raise ScenarioError(f"--confidence: must be between 0 and 1, exclusive (got {confidence:g})")
@@ -356,14 +400,18 @@ def search(
                         progress(n, points[n])
             return {n: points[n].met for n in counts}
 
-        answer = _search(met, lo, hi, start, width=width)
+        def worse(a: int, b: int) -> bool:
+            return _favourable(target, points[b].mean - points[a].mean) < 0
+
+        answer = _search(met, lo, hi, start, width=width, worse=worse)
         if answer is None and hi - 1 >= lo:
             met([hi - 1])  # the slope at the top of the range tells a flat curve from one still improving
 
     notes = []
-    bad = [n for n, p in points.items() if answer is not None and ((n < answer and p.met) or (n > answer and not p.met))]
-    if bad:
-        notes.append(f"the target is not monotone in the coder count at {sorted(bad)}; the answer may not be the smallest")
+    ran = [points[n].met for n in sorted(points)]
+    if sum(a != b for a, b in zip(ran, ran[1:])) > 1:  # met, then not, then met again (or the reverse)
+        notes.append(f"the target is not monotone in the coder count (met at {sorted(n for n, p in points.items() if p.met)}, "
+                     f"not at {sorted(n for n, p in points.items() if not p.met)}); the answer may not be the smallest")
     if base.arrivals.at_login_per_coder is not None:
         notes.append("the starting queue grows with the coder count (arrivals.at_login_per_coder); use arrivals.backlog to hold it fixed")
     if any(t.skills is not None for _, t in base.all_teams()):
@@ -374,13 +422,26 @@ def search(
     )
 
 
-def _search(met: Callable[[list[int]], dict[int, bool]], lo: int, hi: int, start: int, width: int = 1) -> int | None:
-    """The smallest count in [lo, hi] with ``met``: step down from ``start``, or gallop up and bisect.
+def _search(
+    met: Callable[[list[int]], dict[int, bool]], lo: int, hi: int, start: int, width: int = 1,
+    worse: Callable[[int, int], bool] | None = None,
+) -> int | None:
+    """The smallest count in [lo, hi] with ``met``, for targets more coders help or more coders hurt.
 
-    ``width`` counts are tried at once at each step: the next counts down, the next gallop points, or
-    points spread evenly through the bracket. With width 1 this is the plain
+    Where more coders help (met from some count up: turnaround, backlog), step down from ``start`` while
+    the count below meets, or gallop up and bisect. Where they hurt (met up to some count: cost per
+    chart, charts per coder-day), the answer is the fewest coders that meet, so those are tried first:
+    ``worse(a, b)`` says whether the target's mean is further from the target at ``b`` coders than at
+    ``a`` (both simulated), and when the first step up or down from ``start`` shows fewer coders doing
+    better the search tries the bottom of the range. If nothing at or above ``start`` meets, the bottom
+    is tried in any case, so a curve monotone in either direction is answered right whatever ``worse``
+    says; it only saves simulations.
+
+    ``width`` counts are tried at once at each step: the next counts down, the next gallop points, the
+    lowest counts, or points spread evenly through the bracket. With width 1 this is the plain
     step-down, gallop and bisection.
     """
+    hurts = worse or (lambda a, b: False)
     if met([start])[start]:
         answer = start
         while answer > lo:
@@ -390,8 +451,10 @@ def _search(met: Callable[[list[int]], dict[int, bool]], lo: int, hi: int, start
                 if not outcome[n]:
                     return answer
                 answer = n
+            if answer > lo and hurts(below[0], below[0] + 1):  # fewer coders did better: the fewest first
+                return _fewest(met, lo, answer, width, answer)
         return answer
-    failed, step = start, 1
+    failed, step, turned = start, 1, False
     while failed < hi:
         ups, n = [], failed
         while len(ups) < width and n < hi:
@@ -403,7 +466,28 @@ def _search(met: Callable[[list[int]], dict[int, bool]], lo: int, hi: int, start
             if outcome[n]:
                 return _bisect(met, failed, n, width)
             failed = n
-    return None
+        if not turned and hurts(start, ups[0]):  # more coders made it worse: the fewest first, then on up
+            turned = True
+            if (answer := _fewest(met, lo, start, width)) is not None:
+                return answer
+    return None if turned else _fewest(met, lo, start, width)
+
+
+def _fewest(met: Callable[[list[int]], dict[int, bool]], lo: int, top: int, width: int, ok: int | None = None
+            ) -> int | None:
+    """The smallest count in [lo, top) with ``met``, the fewest tried first (``width`` counts up from ``lo``).
+
+    When none of those meets, ``ok`` (a count at or above ``top`` known to meet, if any) is bisected down
+    to them; without it there is no answer below ``top``.
+    """
+    probes = list(range(lo, min(lo + width, top)))
+    if not probes:
+        return ok
+    outcome = met(probes)
+    for n in probes:
+        if outcome[n]:
+            return n
+    return _bisect(met, probes[-1], ok, width) if ok is not None else None
 
 
 def _bisect(met: Callable[[list[int]], dict[int, bool]], failed: int, ok: int, width: int) -> int:

@@ -9,6 +9,7 @@ already done (sim.analysis.plan); it never simulates.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,6 @@ def cell(x: Any, column: str, search: PlanSearch) -> str:
     if isinstance(x, float):
         if column.startswith("objective_"):
             return fmt(x, search.objective)
-        metric = column.rsplit("_", 1)[0]
+        metric = re.sub(r"_(mean|bound(_ge|_le)?)$", "", column)  # sim.analysis.plan.target_columns
         return fmt(x, metric) if metric in {t.metric for t in search.targets} else f"{x:g}"
     return str(x)
