@@ -51,6 +51,19 @@ def test_optional_sections_bring_their_metrics_to_metrics_and_targets(tmp_path: 
     assert wrong.exit_code == 2 and "dnfb_days" in wrong.output
 
 
+def test_a_variants_own_sections_bring_their_metrics_to_metrics_and_precision(tmp_path: Path) -> None:
+    """Absence set by a variant only: its runs report shrinkage for that variant, so the names are known."""
+    path = tmp_path / "absent.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\n"
+                    "variants:\n  absent: {set: {absence: {unplanned_probability: 0.1}}}\n")
+    listed = RUNNER.invoke(app, ["metrics", str(path)], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "shrinkage" in listed.output
+    run = RUNNER.invoke(app, ["run", str(path), "--precision", "0.5", "--metric", "shrinkage", "--reps", "3",
+                              "--max-reps", "3", "--out", str(tmp_path / "run"), "--no-charts"])
+    assert "unknown metric" not in run.output and run.exit_code in (0, 3), run.output
+    assert (tmp_path / "run" / "precision.csv").read_text().count("shrinkage") == 1  # judged for the variant
+
+
 def test_workers_auto_takes_the_cpus_only_for_work_that_repays_starting_them(monkeypatch) -> None:
     monkeypatch.setattr(executor, "usable_cpus", lambda: 4)
     assert executor.auto_workers(executor.AUTO_MIN_CHARTS - 1) == 1

@@ -38,7 +38,7 @@ from sim.cli.shell import (
     workers_for,
 )
 from sim.cli.staffing import staffing_report
-from sim.runs.registry import fmt, sections_on
+from sim.runs.registry import fmt, run_scope
 
 # Simulation, statistics and the scenario schema load inside the commands that
 # use them, so --help, metrics and error messages answer at once.
@@ -248,7 +248,7 @@ def metrics(
         console.print(metrics_table())
         return
     config = load(scenario)
-    console.print(metrics_table(list(config.chart_types), sections_on(config)))
+    console.print(metrics_table(*run_scope(config)))  # a variant's own sections' metrics too
 
 
 @app.command()

@@ -24,7 +24,7 @@ from sim.runs.chart_files import ChartFiles
 from sim.runs.checkpoint import CHECKPOINT, Checkpoint, load_checkpoint
 from sim.runs.executor import Submitter
 from sim.runs.folders import Claim, claim, reclaim
-from sim.runs.registry import scenario_metrics
+from sim.runs.registry import run_metrics, scenario_metrics
 from sim.runs.runner import Results, run, run_to_precision
 from sim.runs.tasks import Chunk
 from sim.runs.write import write_tables
@@ -145,7 +145,7 @@ def claim_run(
         taken.out = out
     chosen: list[str] = []
     if plan is not None:
-        allowed = [m.name for m in scenario_metrics(scenario)]
+        allowed = [m.name for m in run_metrics(scenario)]
         unknown = [m for m in metrics or [] if m not in allowed]
         if unknown:
             if taken is not None:

@@ -164,6 +164,22 @@ def scenario_metrics(scenario: object) -> list[Metric]:
     return metrics_for(scenario.chart_types, sections_on(scenario))  # type: ignore[attr-defined]
 
 
+def run_scope(scenario: object) -> tuple[list[str], list[str]]:
+    """The chart types and optional sections of a run of ``scenario``: its own and its variants' together.
+
+    A variant may turn on a section the base lacks (absence, a vendor…): the
+    run then reports that section's metrics too, for that variant.
+    """
+    scenarios = [scenario, *scenario.expanded().values()]  # type: ignore[attr-defined]
+    kinds = list(dict.fromkeys(k for s in scenarios for k in s.chart_types))
+    return kinds, list(dict.fromkeys(x for s in scenarios for x in sections_on(s)))
+
+
+def run_metrics(scenario: object) -> list[Metric]:
+    """Every metric a run of ``scenario`` reports, in any of its variants (:func:`run_scope`)."""
+    return metrics_for(*run_scope(scenario))
+
+
 def metric_names(kinds: Iterable[str], sections: Iterable[str] = ()) -> list[str]:
     return [m.name for m in metrics_for(kinds, sections)]
 

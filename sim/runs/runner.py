@@ -329,9 +329,9 @@ def run_to_precision(
     replayed on them, so the run stops where an uninterrupted one would.
     """
     if metrics is not None:
-        from sim.runs.registry import scenario_metrics
+        from sim.runs.registry import run_metrics
 
-        known = [m.name for m in scenario_metrics(scenario)]
+        known = [m.name for m in run_metrics(scenario)]
         unknown = [m for m in metrics if m not in known]
         if unknown:
             raise ValueError(f"unknown metric {', '.join(unknown)}; known: {', '.join(known)}")
