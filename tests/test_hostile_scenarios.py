@@ -68,6 +68,9 @@ CASES = [
     ("hour 25 in a timestamp", BASELINE + "start_date: 2024-07-01T25:00:00\n", ["start_date", "YYYY-MM-DD"]),
     ("variant sets February 31st", BASELINE + "variants:\n  x: {set: {start_date: 2024-02-31}}\n",
      ["variants.x: start_date", "'2024-02-31' is not a calendar date"]),
+    ("weekday named funday", edit("  daily: {}", "  daily: {inpatient: {count: {dist: poisson, mean: 9}, "
+                                                 "weekday_factor: {funday: 2}}}"),
+     ["arrivals.daily.inpatient.weekday_factor", "the name 'funday' is not allowed", "'mon'"]),
     # clock times
     ("negative clock", edit('start: "08:00"', 'start: "-0:30"'), ["shift.start", "HH:MM between 00:00 and 24:00"]),
     ("single-digit hour", edit('start: "08:00"', 'start: "8:00"'), ["shift.start", "HH:MM"]),

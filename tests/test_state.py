@@ -273,3 +273,10 @@ def test_a_value_past_the_open_charts_files_last_column_is_refused(tmp_path):
     message = str(err.value)
     assert message.startswith(str(tmp_path / "open.csv")) and "\n" not in message
     assert "a value past the header's last column" in message
+
+
+def test_a_bad_as_of_in_a_scenario_file_is_refused_naming_the_file(tmp_path):
+    path = _scenario(tmp_path, charts=3, extra={"state": {"as_of": "2026-02-30 07:30", "open_charts": "open.csv"}})
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value) == f"{path}: state.as_of: '2026-02-30 07:30' is not a calendar date and time"

@@ -657,8 +657,9 @@ def load_scenario(path: str | Path, extends: Callable[[str], Path] | None = None
 
         try:
             data = read_state_files(with_changes(data, changes or {}))
-        except StateFileError as exc:
-            raise ScenarioError(str(exc)) from None
+        except StateFileError as exc:  # a setting of this file (state.as_of …) is named with the file
+            raise ScenarioError(f"{p}: {exc}" if str(exc).startswith(("state.", "coders.", "arrivals.")) else str(exc)
+                                ) from None
     return parse_scenario(data, str(p), surprises)
 
 

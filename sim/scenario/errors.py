@@ -101,7 +101,8 @@ def first_error(exc: ValidationError, root: type[BaseModel], surprises: dict[str
     elif is_key:
         parent = ".".join(shown[:-1])
         quote = f'; write it quoted: "{_got(value)}"' if isinstance(value, bool | int | float) or value is None else ""
-        return f"{parent}: the name {_got(value)} is not text ({msg}){quote}"
+        problem = "is not allowed" if isinstance(value, str) else "is not text"  # a text name outside a fixed set
+        return f"{parent}: the name {_got(value)} {problem} ({msg}){quote}"
     elif "input" in err and kind != "missing" and not isinstance(value, dict | list) and "(got " not in msg:
         msg += f" (got {_got(value, surprise)})"
         if isinstance(value, bool) and kind == "string_type":
