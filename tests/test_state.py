@@ -280,3 +280,15 @@ def test_a_bad_as_of_in_a_scenario_file_is_refused_naming_the_file(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert str(err.value) == f"{path}: state.as_of: '2026-02-30 07:30' is not a calendar date and time"
+
+
+def test_dnfb_days_above_without_revenue_is_refused_before_anything_runs(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    path = _scenario(tmp_path, charts=3)
+    result = CliRunner().invoke(app, ["run", str(path), "--dnfb-days-above", "4", "--reps", "1",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--dnfb-days-above" in result.output and "no revenue section" in result.output
+    assert not (tmp_path / "out").exists()

@@ -136,6 +136,9 @@ def run(
             fail(str(exc))
     config = load(scenario, _state_changes(open_charts, as_of, columns, leave, volume_forecast, backlog_below,
                                             dnfb_days_above))
+    if dnfb_days_above is not None and "revenue" not in run_scope(config)[1]:
+        fail(f"--dnfb-days-above: {scenario} has no revenue section, so the run has no DNFB days to ask about; "
+             "add revenue (dollars per chart type) or leave the option out")
     _warn_uncoded(config)
     workers_count(workers)  # a bad --workers is refused before the folder is claimed
     from sim.runs.checkpoint import RunInterrupted
