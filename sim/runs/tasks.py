@@ -122,11 +122,11 @@ def file_layout(scenarios: list[Scenario], render: dict[str, str] | None) -> dic
     tables = [t for t, fmt in (render or {}).items() if fmt != ROWS]
     if not tables or len(scenarios) < 2:
         return None
-    kinds = {(tuple(s.chart_types), s.accuracy is None, s.audits is None, s.outsourcing is None, s.revenue is None,
-              s.absence is None, s.state is None): s for s in scenarios}  # the sections that decide the columns
-    if len(kinds) < 2:
+    by_sections = {(tuple(s.chart_types), s.accuracy is None, s.audits is None, s.outsourcing is None,
+                    s.revenue is None, s.absence is None, s.state is None): s for s in scenarios}  # decide the columns
+    if len(by_sections) < 2:
         return None
-    empties = [empty_tables(s) for s in kinds.values()]
+    empties = [empty_tables(s) for s in by_sections.values()]
     out = {}
     for table in tables:
         types: dict[str, object] = {}
