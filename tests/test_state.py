@@ -292,3 +292,14 @@ def test_dnfb_days_above_without_revenue_is_refused_before_anything_runs(tmp_pat
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "--dnfb-days-above" in result.output and "no revenue section" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_turnaround_counts_hold_the_charts_open_at_as_of_as_the_metrics_do(tmp_path):
+    """From a starting state without warm-up, the turnaround metrics count every chart, the open ones too:
+    so do turnaround.csv and the figure drawn from it (the open charts were left out, giving another p95)."""
+    path = _scenario(tmp_path, charts=60, extra={"arrivals": {"daily": {"a": {"count": {"dist": "fixed", "value": 40}}}}})
+    results = run(load_scenario(path), reps=2, seed=3)
+    charts, counts = results.charts, results.turnaround
+    assert (charts["arrived_at"] < 0).sum() == 2 * 60  # the open charts arrived before day 0
+    assert counts["charts"].sum() == len(charts)
+    assert counts.loc[counts["status"] == "open", "charts"].item() == charts["coded_at"].isna().sum()

@@ -39,6 +39,15 @@ def pay_per_minute(scenario: Scenario, salary: float) -> float:
     return salary / minutes
 
 
+def counted_from(scenario: Scenario, warmup: int) -> float:
+    """The run minute from which arriving charts count in the chart metrics (turnaround, waits, service levels).
+
+    After the warm-up; with a starting state and no warm-up, every chart, the
+    ones open at ``as_of`` (arrived before day 0) too.
+    """
+    return warmup * DAY if warmup or scenario.state is None else -np.inf
+
+
 def replication_metrics(
     scenario: Scenario,
     charts: pd.DataFrame,
@@ -48,8 +57,7 @@ def replication_metrics(
     salaries: list[float],
 ) -> pd.DataFrame:
     """One row of key metrics per replication (see sim.runs.registry for their meaning)."""
-    # With a starting state every chart counts, those open at as_of (arrived before day 0) too.
-    cut = warmup * DAY if warmup or scenario.state is None else -np.inf
+    cut = counted_from(scenario, warmup)
     scheduled = rows_where(coder_days, coder_days["day"].to_numpy() >= warmup)
     absence = "absent_minutes" in scheduled.columns
     # Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage.

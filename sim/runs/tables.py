@@ -436,15 +436,16 @@ def days_frame(
     return pd.DataFrame(out)
 
 
-def turnaround_counts(charts: pd.DataFrame, warmup: int) -> pd.DataFrame:
-    """Charts arrived after the warm-up, counted by arrival-to-coded time in fixed bins (``bin`` -1: still open).
+def turnaround_counts(charts: pd.DataFrame, counted_from: float) -> pd.DataFrame:
+    """Charts that count in the turnaround metrics (arrived from run minute ``counted_from``: see
+    sim.runs.metrics.counted_from), by arrival-to-coded time in fixed bins (``bin`` -1: still open).
 
     Reduced where the replications ran, so the turnaround figure needs no
     per-chart table; fixed bins add up exactly across tasks, so the sum is the
     same whatever the number of workers or the size of the tasks.
     """
     arrived = charts["arrived_at"].to_numpy(dtype=float)
-    after = arrived >= warmup * DAY
+    after = arrived >= counted_from
     minutes = (charts["coded_at"].to_numpy(dtype=float) - arrived)[after]  # no copy of the table for two columns
     coded = ~np.isnan(minutes)
     bins = np.floor(minutes[coded] / TURNAROUND_BIN_MINUTES).astype(np.int64)
@@ -457,8 +458,9 @@ def turnaround_table(parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
 
     One row per variant and bin with coded charts (``status`` coded,
     ``from_minutes`` ≤ arrival to coded < ``to_minutes``) and one row of the
-    charts still open at the end (``status`` open, no bin); charts that
-    arrived during the warm-up are left out, as in the turnaround metrics.
+    charts still open at the end (``status`` open, no bin); the charts are
+    those the turnaround metrics count (after the warm-up; with a starting
+    state and no warm-up, the charts open at ``as_of`` too).
     """
     frames = []
     for variant in dict.fromkeys(name for name, _ in parts):

@@ -19,7 +19,7 @@ import pandas as pd
 from sim.model.department import Department
 from sim.runs import chart_files
 from sim.runs.chart_files import ROWS
-from sim.runs.metrics import replication_metrics
+from sim.runs.metrics import counted_from, replication_metrics
 from sim.runs.tables import (
     Columns,
     activities_frame,
@@ -200,7 +200,7 @@ def _reduce(
         files or None,
         warmup,
         coder_day_quantiles(coder_days, warmup=warmup),
-        turnaround_counts(charts, warmup),
+        turnaround_counts(charts, counted_from(scenario, warmup)),
         outlook,
         rows or None,
     )
