@@ -471,3 +471,27 @@ def test_report_of_a_run_in_which_no_coder_worked_says_so(tmp_path: Path) -> Non
     plots = {p.key: p for p in plots_for(load_run(folder))}
     assert not plots["gantt"].drawn and "did not work on any day of the run" in plots["gantt"].note
     assert build_report(folder).is_file()
+
+
+def test_time_use_of_a_run_whose_variants_model_sections_the_base_lacks(tmp_path: Path) -> None:
+    """Absence and coding errors set by variants only: the base's cells of those columns are empty in the
+    folder's tables; its bars and reading are its own (no 'nan', no rework or shrinkage it does not model)."""
+    raw = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump(mode="json")
+    raw.update(days=3, variants={
+        "absence": {"set": {"absence": {"unplanned_probability": 0.2}}},
+        "errors": {"set": {"accuracy": {"error_probability": {"inpatient": 0.1, "outpatient": 0.1, "surgical": 0.1}}}},
+    })
+    folder = tmp_path / "run"
+    sim.run_to_folder(parse_scenario(raw), folder, reps=3, seed=4)
+    days = pd.read_csv(folder / "coder_days.csv")
+    assert days.loc[days["variant"] == "base", ["absent_minutes", "rework_minutes"]].isna().all().all()
+    plots = {p.key: p for p in plots_for(load_run(folder))}
+    reading = plots["time_use"].reading
+    assert plots["time_use"].drawn and reading.startswith("base: of ") and "nan" not in reading
+    assert "Reworking" not in reading and "Shrinkage" not in reading
+    worked = days.loc[days["variant"] == "base"]
+    share = (worked["coding_minutes"].mean() / worked["paid_minutes"].mean())
+    assert f"{share:.0%} go to coding" in reading
+    charts = plots["charts_per_day"]
+    assert charts.drawn and "nan" not in charts.reading
+    assert build_report(folder).is_file()

@@ -34,8 +34,8 @@ HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F5F8B", "align":
           "text_wrap": True}
 INTEGER, DECIMAL, PERCENT, P_VALUE = "0", "#,##0.00", "0.0%", "0.0000"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
-INTEGER_COLUMNS = {"n", "replication", "replications", "day", "coder", "coder_days", "charts_coded", "queries_sent",
-                   "queries_answered", "interruptions", "rows"}
+INTEGER_COLUMNS = {"n", "replication", "replications", "day", "coder", "coder_days", "absent_days", "charts_coded",
+                   "queries_sent", "queries_answered", "interruptions", "rows"}
 ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters a workbook cannot hold
 MAX_TEXT = 32_767  # characters in one cell
 BAND = (0.05, 0.95)  # the per-day sheet's band of replications, as in the backlog figure
@@ -189,14 +189,26 @@ def per_day(days: pd.DataFrame) -> pd.DataFrame:
 
 
 def per_coder(coder_days: pd.DataFrame) -> pd.DataFrame:
-    """Each coder of each variant: coder-days worked after warm-up and the mean per coder-day of every measure."""
+    """Each coder of each variant: coder-days worked after warm-up and the mean per coder-day worked of every measure.
+
+    As in the key results, days away (``absent_minutes`` > 0) are no coder-days worked: they are left out of
+    ``coder_days`` and the means, and counted in their own column ``absent_days`` when the run modelled absence.
+    """
     cd = coder_days
     if "warmup" in cd:
         cd = cd.loc[~cd["warmup"].astype(str).str.lower().isin(("true", "1"))]
     keys = [c for c in ("variant", "coder", "team", "level") if c in cd]
-    groups = cd.groupby(keys, sort=False, dropna=False)
-    out = groups[_measures(cd, [*keys, "day"])].mean()
+    absence = "absent_minutes" in cd
+    away = cd["absent_minutes"].to_numpy() > 0 if absence else np.zeros(len(cd), dtype=bool)
+    worked = cd.loc[~away]
+    groups = worked.groupby(keys, sort=False, dropna=False)
+    out = groups[_measures(worked, [*keys, "day", "absent_minutes"])].mean()
     out.insert(0, "coder_days", groups.size())
+    if absence:  # a coder away on every day after warm-up still has a row: no day worked, its days away
+        absent = pd.Series(away, index=cd.index).groupby([cd[k] for k in keys], sort=False, dropna=False).sum()
+        out = out.reindex(absent.index)
+        out["coder_days"] = out["coder_days"].fillna(0).astype(int)
+        out.insert(1, "absent_days", absent.astype(int))
     return out.reset_index()
 
 
@@ -204,7 +216,8 @@ SHEET_NOTES = {
     "Per day": "mean over replications of each day's row in days.csv, per variant; backlog_p5/p95: the band of "
                "replications drawn in the backlog figure",
     "Per coder": "per coder and variant: coder-days worked after warm-up (all replications) and the mean of each "
-                 "column of coder_days.csv over them",
+                 "column of coder_days.csv over them; absent_days (when the run modelled absence): the days away "
+                 "on leave or sick, left out of coder_days and the means as the key results leave them out",
     "Tables": "every table of the run folder, its rows and where it is: the big ones are left out of this workbook",
 }
 

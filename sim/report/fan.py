@@ -10,12 +10,14 @@ leave shaded. Each variant other than the base adds its median, dashed.
 from __future__ import annotations
 
 import datetime
+import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.report.figures import PALETTE, Plot, new_figure, omitted, text, to_png
+from sim.report.labels import fmt
 
 TITLES = {
     "backlog": ("Backlog ahead", "charts not yet coded at day end"),
@@ -24,6 +26,14 @@ TITLES = {
     "dnfb_dollars": ("DNFB dollars ahead", "dollars not yet billable at day end ($)"),
     "dnfb_days": ("DNFB days ahead", "DNFB $ ÷ average daily revenue arriving (days)"),
     "turnaround_p95_days": ("Turnaround ahead (95th percentile)", "turnaround of the day's coded charts, p95 (days)"),
+}
+UNITS = {  # the unit of each forecast metric, as the registry formats it (fmt) and as the reading names it
+    "backlog": ("backlog_end", "charts"),
+    "on_hold": ("on_hold_end", "charts"),
+    "coded": ("charts_coded", "charts"),
+    "dnfb_dollars": ("dnfb_dollars_mean", ""),
+    "dnfb_days": ("dnfb_days", "days"),
+    "turnaround_p95_days": ("turnaround_p95_days", "days"),
 }
 NEEDED = {"variant", "date", "day", "chart_type", "metric", "p5", "p25", "p50", "p75", "p95"}
 MAX_VARIANT_LINES = len(PALETTE) - 1
@@ -110,10 +120,30 @@ def fan_chart(forecast: pd.DataFrame, metric: str, scenario: dict[str, Any]) -> 
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v / 1e6:,.1f}M" if abs(v) >= 1e6 else f"${v:,.0f}"))
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.autofmt_xdate()
-    last = base.iloc[-1]
-    reading = (f"{text(variants[0])}: median {last['p50']:,.4g} at the end of {_date(last['date'])} "
-               f"(50 % of runs {last['p25']:,.4g}–{last['p75']:,.4g}, 90 % {last['p5']:,.4g}–{last['p95']:,.4g}).")
+    last = base.loc[base["p50"].notna()].iloc[-1]  # the last day with a value: a day may code no chart (no p95)
+    reading = (f"{text(variants[0])}: median {_amount(last['p50'], metric)} at the end of {_date(last['date'])} "
+               f"(50 % of runs {_span(last['p25'], last['p75'], metric)}, "
+               f"90 % {_span(last['p5'], last['p95'], metric)}).")
     return Plot(key, title, reading, to_png(fig))
+
+
+def _number(value: float, metric: str) -> str:
+    """A value of a forecast metric without its unit word: the registry's format (dollars to cents, days),
+    charts as counts ('1,150', '43.5': a percentile across runs may fall between two counts); never e-notation."""
+    name, unit_name = UNITS.get(metric, ("", ""))
+    if unit_name == "charts" and math.isfinite(value):
+        return f"{value:,.1f}".removesuffix(".0")
+    return fmt(value, name)
+
+
+def _amount(value: float, metric: str) -> str:
+    """A value of a forecast metric in its unit: '$381,100.00', '1,150 charts', '3.21 days'."""
+    return f"{_number(float(value), metric)} {UNITS.get(metric, ('', ''))[1]}".rstrip()
+
+
+def _span(low: float, high: float, metric: str) -> str:
+    """'low–high' in the metric's unit, the unit said once."""
+    return f"{_number(float(low), metric)}–{_amount(high, metric)}"
 
 
 def _date(text_: str) -> str:

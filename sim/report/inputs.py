@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sim.scenario.state_files import RUN_FILES
+
 SKIP = {"name", "description", "sources", "variants", "sweeps"}
 RUN_SETTINGS = {"days", "start_weekday", "warmup_days", "target_days"}
 UNITS = {
@@ -42,6 +44,16 @@ UNITS = {
     "priority": "chart types, first served first",
     "skills": "chart types",
     "level": "experience level",
+}
+PATH_UNITS = {  # settings whose last name alone does not say their unit
+    "state.answers.probability": "share of replications",
+    "state.answers.backlog_below": "charts",
+    "state.answers.dnfb_days_above": "days",
+    "state.answers.turnaround_days": "days",
+    "state.as_of": "date and clock time",
+    "state.open_charts": "charts",
+    "arrivals.volume_forecast": "charts per day (expected)",
+    "coders.leave": "days away",
 }
 COUNT_UNITS = {"at_login_per_coder": "charts per coder", "backlog": "charts", "count": "charts per day"}
 SOURCES_DOC = "docs/sources.md"
@@ -115,6 +127,8 @@ def _source(path: str, sources: dict[str, str]) -> tuple[str, str]:
 
 
 def _unit(path: str, value: Any) -> str:
+    if path in PATH_UNITS:
+        return PATH_UNITS[path]
     key = path.rsplit(".", 1)[-1]
     if isinstance(value, dict) and "dist" in value:
         if "unit" in value:
@@ -149,6 +163,8 @@ def _value(path: str, value: Any) -> str:
         return describe_distribution(value)
     if path.startswith("breaks[") and isinstance(value, dict):
         return f"{value.get('name', 'break')}: at {value.get('at')}, {_num(value.get('minutes'))} min"
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return _rows(path, value)
     if isinstance(value, list):
         return ", ".join(_num(v) for v in value)
     if isinstance(value, (int, float)) and (path.split(".")[-2:-1] == ["mix"] or path.endswith(".probability")):
@@ -156,6 +172,33 @@ def _value(path: str, value: Any) -> str:
     if path.endswith("salary"):
         return f"${float(value):,.0f}"
     return _num(value)
+
+
+def _rows(path: str, rows: list[Any]) -> str:
+    """A starting-state file (open charts, volume forecast, leave) in a line; its rows stay in the run folder."""
+    records = [r for r in rows if isinstance(r, dict)]
+    section, _, key = path.partition(".")
+    where = RUN_FILES.get((section, key))
+    beside = f"; every row in {where} in the run folder" if where else ""
+    if path == "state.open_charts":
+        on_hold = sum(1 for r in records if r.get("query_sent_at") and not r.get("query_answered_at"))
+        in_hand = sum(1 for r in records if r.get("started_by"))
+        return f"{len(records):,} open charts ({on_hold:,} on hold, {in_hand:,} in hand){beside}"
+    if path == "arrivals.volume_forecast":
+        dates = sorted({str(r.get("date")) for r in records})
+        types = {str(r.get("chart_type")) for r in records}
+        total = sum(float(r.get("expected") or 0) for r in records)
+        span = f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else dates[0]
+        return (f"{len(dates):,} days ({span}), {len(types)} chart type{'' if len(types) == 1 else 's'}: "
+                f"{total:,.0f} charts expected in all{beside}")
+    if path == "coders.leave":
+        spells = [f"{r.get('coder')} {r.get('first_day')}" + (f" to {r.get('last_day')}" if r.get("last_day") !=
+                  r.get("first_day") else "") for r in records]
+        if len(spells) <= 5:
+            return "; ".join(spells) + beside
+        coders = {str(r.get("coder")) for r in records}
+        return f"{len(spells):,} spells of leave for {len(coders):,} coders{beside}"
+    return f"{len(records):,} rows"
 
 
 def inputs_table(scenario: dict[str, Any]) -> list[Input]:

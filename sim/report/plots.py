@@ -72,6 +72,17 @@ def _after_warmup(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _worked(frame: pd.DataFrame) -> pd.DataFrame:
+    """The coder-days worked: days away (``absent_minutes`` > 0) left out, as the metrics leave them out.
+
+    Per-coder-day figures describe the days worked; absent days only count in pay and shrinkage
+    (see :func:`sim.runs.metrics.replication_metrics`).
+    """
+    if "absent_minutes" in frame:  # empty (NaN) in the rows of a variant that does not model absence: worked
+        return frame.loc[~(frame["absent_minutes"].to_numpy(dtype=float) > 0)]
+    return frame
+
+
 def _ci(summary: pd.DataFrame | None, variant: str, metric: str) -> tuple[float, float, float]:
     if summary is None:
         return np.nan, np.nan, np.nan
@@ -101,11 +112,18 @@ def _shown(variants: list[str]) -> tuple[list[str], str]:
 
 
 def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None) -> Plot:
-    """Distribution of charts per coder-day per variant, mean and CI marked, documented range shaded."""
+    """Distribution of charts per coder-day worked per variant, mean and CI marked, documented range shaded.
+
+    Days away (leave, sickness) are left out, as ``charts_per_coder_day`` leaves them out: a day away is no
+    day with no chart coded.
+    """
     key, title = "charts_per_day", "Charts coded per coder-day"
-    cd = _after_warmup(coder_days) if coder_days is not None else None
-    if cd is None or cd.empty:
-        return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
+    scheduled = _after_warmup(coder_days) if coder_days is not None else None
+    if scheduled is None or scheduled.empty:
+        return omitted(key, title, NO_CODER_DAYS if scheduled is None else "No coder-days after warm-up to show.")
+    cd = _worked(scheduled)
+    if cd.empty:
+        return omitted(key, title, "No coder-day worked after warm-up to show: every coder was away.")
     variants, cut = _shown(_names(cd["variant"]))
     fig = new_figure(_width(len(variants)), 4.2)
     ax = fig.add_subplot()
@@ -122,7 +140,7 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
         elif np.isfinite(mean):
             ax.plot([mean], [top], "D", color="black", ms=5, label=f"mean {mean:.1f}")
         ax.set_ylim(0, top * 1.1)
-        ax.set_ylabel("share of coder-days (%)")
+        ax.set_ylabel("share of coder-days worked (%)")
     else:
         for i, v in enumerate(variants):
             colour = PALETTE[i % len(PALETTE)]
@@ -132,17 +150,19 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
             if np.isfinite(low):
                 y = 4 + 5 * i
                 ax.errorbar([mean], [y], xerr=[[mean - low], [high - mean]], fmt="o", color=colour, ms=4, capsize=3)
-        ax.set_ylabel("coder-days at or below (%)")
+        ax.set_ylabel("coder-days worked at or below (%)")
         ax.set_ylim(0, 102)
-    ax.set_xlabel("charts coded in a coder-day (charts)")
+    ax.set_xlabel("charts coded in a coder-day worked (charts)")
     ax.set_title(title + (" — mean ± 95% CI as dots" if len(variants) > 1 else "") + cut)
     _legend(ax, len(variants), "upper left")
     base = cd.loc[cd["variant"] == variants[0], "charts_coded"]
     mean, low, high = _ci(summary, variants[0], "charts_per_coder_day")
     ci = f" (95% CI {low:.1f}–{high:.1f})" if np.isfinite(low) else ""
+    away = int((scheduled["variant"] == variants[0]).sum()) - len(base)
     reading = (
-        f"{text(variants[0])}: {mean:.1f} charts per coder-day on average{ci}; "
-        f"{(base >= DOCUMENTED_LOW).mean():.0%} of coder-days reach the documented 20 or more."
+        f"{text(variants[0])}: {mean:.1f} charts per coder-day worked on average{ci}; "
+        f"{(base >= DOCUMENTED_LOW).mean():.0%} of the coder-days worked reach the documented 20 or more"
+        + (f" ({away:,} coder-days away on leave or sick are left out)." if away else ".")
     )
     return Plot(key, title, reading, to_png(fig))
 
@@ -368,12 +388,26 @@ def turnaround_counts(counts: pd.DataFrame | None, target_days: float | None = N
 
 
 def time_use(coder_days: pd.DataFrame | None) -> Plot:
-    """Mean minutes per coder-day spent coding, writing queries, on billing questions, on breaks, idle (and
-    reworking, auditing, absent when the run modelled them)."""
+    """Mean minutes per coder-day worked spent coding, writing queries, on billing questions, on breaks, idle (and
+    reworking and auditing when the run modelled them).
+
+    Days away are left out of the bars, as the key results leave them out; when the run modelled absence the
+    reading gives shrinkage (days away and breaks over the scheduled shift minutes of every coder-day) as the
+    ``shrinkage`` metric defines it.
+    """
     key, title = "time_use", "How a coder's paid time is spent"
-    cd = _after_warmup(coder_days) if coder_days is not None else None
-    if cd is None or cd.empty:
-        return omitted(key, title, NO_CODER_DAYS if cd is None else "No coder-days after warm-up to show.")
+    scheduled = _after_warmup(coder_days) if coder_days is not None else None
+    if scheduled is None or scheduled.empty:
+        return omitted(key, title, NO_CODER_DAYS if scheduled is None else "No coder-days after warm-up to show.")
+    cd = _worked(scheduled)
+    if cd.empty:
+        return omitted(key, title, "No coder-day worked after warm-up to show: every coder was away.")
+    # Columns of a section only some variants model (a variant's own accuracy, audits, absence) are empty in
+    # the others' rows: those spend no minutes on it, and their reading does not mention it.
+    optional = [c for c in ("rework_minutes", "audit_minutes", "absent_minutes") if c in scheduled]
+    first = scheduled.loc[scheduled["variant"] == scheduled["variant"].iloc[0]]
+    modelled = {c for c in optional if first[c].notna().any()}
+    cd = cd.fillna({c: 0.0 for c in optional})
     segments = _time_use_segments(cd)
     if "rework_minutes" in cd:  # rework is part of coding_minutes: shown as its own share of it
         cd = cd.assign(coding_minutes=cd["coding_minutes"] - cd["rework_minutes"])
@@ -393,38 +427,67 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
                 ax.text(li + wi / 2, yi, f"{wi / ti:.0%}", ha="center", va="center", fontsize=8)
         left += width
     ax.set_yticks(y, [text(v, 28) for v in variants], fontsize=8)
-    ax.set_xlabel("minutes per coder-day (mean over coder-days after warm-up)")
+    absence = "absent_minutes" in scheduled
+    ax.set_xlabel("minutes per coder-day worked (mean over the coder-days worked after warm-up"
+                  + ("; days away are in the shrinkage)" if absence else ")"))
     ax.set_title(title + cut)
     ax.legend(ncols=min(5, len(segments)), fontsize=8, frameon=False, loc="upper center",
               bbox_to_anchor=(0.5, -0.35 / max(1, len(variants) ** 0.5)))
     b = means.iloc[0]
     t = b.sum()
     reading = (
-        f"{text(variants[0])}: of {t:.0f} minutes a day, {b['coding_minutes'] / t:.0%} go to coding, "
+        f"{text(variants[0])}: of {t:.0f} minutes a day worked, {b['coding_minutes'] / t:.0%} go to coding, "
         f"{b['query_minutes'] / t:.0%} to writing queries, {b['interrupted_minutes'] / t:.0%} to billing questions, "
         f"{b['break_minutes'] / t:.0%} to breaks and {b['idle_minutes'] / t:.0%} waiting for work."
     )
-    if "rework_minutes" in b:
+    if "rework_minutes" in modelled:
         reading += f" Reworking charts whose errors were found takes {b['rework_minutes'] / t:.0%}."
-    if "audit_minutes" in b:
+    if "audit_minutes" in modelled:
         reading += f" Auditing coded charts before billing takes {b['audit_minutes'] / t:.0%}."
-    if "absent_minutes" in b:
+    shares = _shrinkage(first) if "absent_minutes" in modelled else (np.nan, np.nan)
+    if np.isfinite(shares).all():
+        away, breaks = _percents_that_add(*shares)
         reading += (
-            f" Shrinkage (days away and breaks, as a share of these minutes) is {(b['absent_minutes'] + b['break_minutes']) / t:.0%}: "
-            f"{b['absent_minutes'] / t:.0%} days away on leave or sick, the rest breaks."
+            f" Shrinkage, the scheduled shift minutes of every coder-day lost to days away and breaks, is "
+            f"{away + breaks}%: {away}% days away on leave or sick and {breaks}% breaks."
         )
     return Plot(key, title, reading, to_png(fig))
 
 
+def _shrinkage(scheduled: pd.DataFrame) -> tuple[float, float]:
+    """Days away and breaks as shares of the scheduled shift minutes, mean over replications (the ``shrinkage``
+    metric and its two parts).
+
+    A day away's scheduled minutes are its ``absent_minutes``; a day worked's are its paid minutes less the
+    overtime granted and the time past the shift (``paid = shift + overtime + after_shift``).
+    """
+    absent = scheduled["absent_minutes"].to_numpy(dtype=float)
+    shift = np.where(absent > 0, absent, scheduled["paid_minutes"].to_numpy(dtype=float)
+                     - scheduled["overtime_minutes"].to_numpy(dtype=float)
+                     - scheduled["after_shift_minutes"].to_numpy(dtype=float))
+    sums = pd.DataFrame({"absent": absent, "breaks": scheduled["break_minutes"].to_numpy(dtype=float), "shift": shift},
+                        ).groupby(scheduled["replication"].to_numpy()).sum()
+    return float((sums["absent"] / sums["shift"]).mean()), float((sums["breaks"] / sums["shift"]).mean())
+
+
+def _percents_that_add(*shares: float) -> list[int]:
+    """Shares as whole percents that add up to their rounded total (largest remainder), so a sentence's parts
+    and its total agree."""
+    exact = [100 * s for s in shares]
+    whole = [int(np.floor(e)) for e in exact]
+    missing = int(round(sum(exact))) - sum(whole)
+    for i in sorted(range(len(exact)), key=lambda i: exact[i] - whole[i], reverse=True)[:max(missing, 0)]:
+        whole[i] += 1
+    return whole
+
+
 def _time_use_segments(cd: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """TIME_USE, with rework and audits after coding and absence at the end when the run modelled them."""
+    """TIME_USE, with rework and audits after coding when the run modelled them."""
     segments = list(TIME_USE)
     if "audit_minutes" in cd:
         segments.insert(1, ("audit_minutes", "auditing charts", "#54a24b"))
     if "rework_minutes" in cd:
         segments.insert(1, ("rework_minutes", "reworking errors", "#72b7b2"))
-    if "absent_minutes" in cd:
-        segments.append(("absent_minutes", "absent (leave, sick)", "#b279a2"))
     return segments
 
 
@@ -475,7 +538,10 @@ def staffing_curve(
         level = float(s["ci_level"].dropna().iloc[0])
     if level is None and isinstance(meta.get("ci_level_two_sided"), (int, float)):
         level = float(meta["ci_level_two_sided"])
-    ci_label = f"{level:.0%} CI" if level is not None else "CI (level not recorded)"
+    # At confidence c ≤ 50 % the two-sided level 2c − 1 is ≤ 0: the "interval" is inverted (ci_low above
+    # ci_high), not an interval at all, so no bars are drawn and the reading says why.
+    no_interval = level is not None and level <= 0
+    ci_label = ("no interval" if no_interval else f"{level:.0%} CI") if level is not None else "CI (level not recorded)"
     has_p = {"p_met", "p_met_low", "p_met_high"} <= set(s.columns)
     fig = new_figure(8, 5.6 if has_p else 3.8)
     axes = fig.subplots(2 if has_p else 1, 1, sharex=True, squeeze=False).ravel()
@@ -487,8 +553,10 @@ def staffing_curve(
     value = (target or {}).get("value")
     value = value * k if isinstance(value, (int, float)) else value
     ax = axes[0]
-    err = [mean - s["ci_low"].to_numpy(dtype=float) * k, s["ci_high"].to_numpy(dtype=float) * k - mean]
-    ax.errorbar(x, mean, yerr=err, fmt="-o", color=PALETTE[0], capsize=3, label=f"mean, {ci_label}")
+    err = np.array([mean - s["ci_low"].to_numpy(dtype=float) * k, s["ci_high"].to_numpy(dtype=float) * k - mean])
+    drawn = not no_interval and bool((np.nan_to_num(err, nan=0.0) >= 0).all())  # every bar a real interval
+    ax.errorbar(x, mean, yerr=err if drawn else None, fmt="-o", color=PALETTE[0], capsize=3,
+                label=f"mean, {ci_label}")
     if met.any():
         ax.plot(x[met], mean[met], "o", ms=9, mfc="none", mec="#3a8f4a", mew=2, label="target met")
     if isinstance(value, (int, float)):
@@ -512,8 +580,13 @@ def staffing_curve(
         row = s.loc[s["coders"] == n].iloc[0]
         total = int(row["total_coders"]) if "total_coders" in s and not pd.isna(row["total_coders"]) else None
         extra = f" ({total} in all with the fixed teams)" if total is not None and teams else ""
-        reading = f"The smallest main team tried that meets the target is {n} coders{extra}."
+        reading = f"The smallest main team tried that meets the target is {n} coder{'' if n == 1 else 's'}{extra}."
     else:
         short = (meta.get("shortfall") or {}).get("text")
         reading = "No staffing level tried meets the target" + (f": {short}." if short else ".")
+    if no_interval:
+        reading += (f" No interval is drawn about the means: at a confidence of 50 % or less the two-sided level "
+                    f"2c − 1 is {level:.0%}, so the one-sided bound lies on the favourable side of the mean.")
+    elif not drawn:
+        reading += " No interval is drawn about the means: an interval's ends lie on the wrong side of its mean."
     return Plot(key, title, reading, to_png(fig))
