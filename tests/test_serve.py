@@ -31,8 +31,9 @@ pytest.importorskip("fastapi", reason="the serve extra is needed: pip install 'c
 from fastapi.testclient import TestClient  # noqa: E402
 
 from sim.scenario.config import load_scenario  # noqa: E402
+from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.serve.app import create_app  # noqa: E402
-from sim.serve.controls import changes, controls  # noqa: E402
+from sim.serve.controls import changed_scenario, changes, controls, in_words  # noqa: E402
 from sim.serve.views import difference_sentence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -321,7 +322,7 @@ def test_a_bad_target_is_one_line(client):
     answer = client.post("/staff", data={"scenario": "bundled:baseline", "target_metric": "speed",
                                          "target_op": "<=", "target_value": "3"})
     assert answer.status_code == 400
-    assert answer.json()["error"].startswith("--target: unknown metric 'speed'")
+    assert answer.json()["error"].startswith("Target: unknown metric 'speed'")  # the page's words, not --target
 
 
 def test_the_page_loads_nothing_from_elsewhere(client):
@@ -713,7 +714,7 @@ def test_the_cheapest_plan_is_the_one_chartsim_plan_finds(client):
 def test_a_bad_lever_is_one_line(client):
     answer = client.post("/plan", data={**PLAN_FORM, "levers": "coders.count=6..2"})
     assert answer.status_code == 400
-    assert answer.json() == {"error": "--lever: coders.count: the range 6..2 is empty (LO must not exceed HI)",
+    assert answer.json() == {"error": "Levers: coders.count: the range 6..2 is empty (LO must not exceed HI)",
                              "field": "plan"}
 
 
@@ -852,3 +853,182 @@ def test_the_page_writes_the_run_folder_chartsim_run_writes(client, tmp_path: Pa
         assert (page_folder / table).read_bytes() == (tmp_path / "run" / table).read_bytes(), table
     names = zipfile.ZipFile(io.BytesIO(client.get(f"/runs/{job_id}/run.zip").content)).namelist()
     assert "run/summary.csv" in names and "run/report.html" in names
+
+
+# ---------------------------------------------------------------- the fields read back (what a field showed is unchanged)
+
+TRI_DELAY = b"""extends: baseline.yaml
+name: tri_delay
+queries: {answer_delay: {dist: triangular, low: 10, mode: 20, high: 40, unit: hours}}
+arrivals: {at_login_per_coder: {dist: poisson, mean: 33.3333333}}
+"""
+
+
+def _shown_form(page: str) -> dict[str, str]:
+    """The form as the page's HTML fills it in: every number field's value, checked boxes as 'on'."""
+    form = {name: unescape(value) for name, value in
+            re.findall(r'<input type="number" id="f-[^"]*" name="([^"]+)" value="([^"]*)"', page)}
+    form.update({name: "on" for name in re.findall(r'<input type="checkbox" id="f-[^"]*" name="([^"]+)" checked', page)})
+    form.update({name: unescape(value) for name, value in
+                 re.findall(r'<select id="f-[^"]*" name="([^"]+)">.*?<option selected>([^<]*)</option>', page)})
+    return form
+
+
+def _as_shown(scenario) -> dict[str, str]:
+    return {c.key: ("on" if c.value else "") if c.kind == "checkbox" else str(c.value) for c in controls(scenario)}
+
+
+# ---------------------------------------------------------------- an untouched form is the unchanged scenario
+
+
+def test_an_untouched_uploaded_scenario_runs_unchanged(client):
+    """The tester's file: a mean of 33.3333333 shows as 33.333333 and a triangular delay as 23.333 hours; sent back as
+    shown, nothing changes and the run is the scenario as it is."""
+    key = client.post("/scenarios", files={"file": ("tri.yaml", TRI_DELAY)}).json()["id"]
+    form = _shown_form(client.get("/", params={"scenario": key}).text)
+    scenario = client.app.state.catalog.load(key)
+    exact = {"arrivals.at_login_per_coder": scenario.arrivals.at_login_per_coder.expected(),
+             "queries.answer_delay": scenario.queries.answer_delay.mean_minutes() / 60}
+    assert all(float(form[k]) != v for k, v in exact.items())  # the fields show rounded values
+    assert changes(scenario, form) == {}
+    answer = client.post("/runs", data={**form, "scenario": key, "reps": "2"})
+    assert answer.status_code == 200, answer.text
+    job = client.app.state.jobs.get(answer.json()["id"])
+    assert job.title == f"{scenario.name}: no change"
+    assert _wait(client, job.id)["status"] == "done"
+    assert job.result.overrides == {} and "Nothing changed" in client.get(f"/runs/{job.id}/results").text
+
+
+@pytest.fixture
+def awkward():
+    """The baseline with values no field shows exactly: a query rate, breaks and an overtime rule to 9 digits."""
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    breaks = [{**b.model_dump(mode="json"), "minutes": b.minutes + 0.123456789} for b in base.breaks]
+    return base.with_changes({"chart_types.inpatient.query.probability": 0.123456789, "breaks": breaks,
+                              "overtime": {"backlog_threshold": 80, "minutes": 45.123456789,
+                                           "pay_factor": 1.333333333}}, "awkward")
+
+
+def test_every_field_left_as_shown_is_unchanged(awkward):
+    form = {**_as_shown(awkward), "overtime.shown": "1"}
+    shown = {c.key: c.value for c in controls(awkward)}
+    assert shown["chart_types.inpatient.query.probability"] != 12.3456789  # rounded for the field
+    assert changes(awkward, form) == {}
+
+
+def test_a_changed_field_leaves_its_neighbours_exact(awkward):
+    """Changing one break or the overtime minutes keeps the others at the scenario's exact values, not as rounded."""
+    form = {**_as_shown(awkward), "overtime.shown": "1", "breaks.0.minutes": "20", "overtime.minutes": "30"}
+    got = changes(awkward, form)
+    assert [b["minutes"] for b in got["breaks"]] == [20, *(b.minutes for b in awkward.breaks[1:])]
+    assert got["overtime"] == {"backlog_threshold": 80, "minutes": 30.0, "pay_factor": awkward.overtime.pay_factor}
+
+
+# ---------------------------------------------------------------- counts: never rounded behind the manager's back
+
+
+def test_a_whole_number_range_refuses_a_mean_it_cannot_take(client):
+    """Baseline's queue at login is 25–40 (mean 32.5): 32.8 is refused naming the means it can take, not run as
+    32.5 and said as a change."""
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    count = base.arrivals.at_login_per_coder
+    assert count.dist == "uniform_int"
+    answer = client.post("/runs", data={"scenario": "bundled:baseline", "arrivals.at_login_per_coder": "32.8"})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error.startswith("Queue at login:") and "32.5 or 33" in error and "\n" not in error
+    assert 'name="arrivals.at_login_per_coder" value="32.5" data-default="32.5" step="0.5"' in client.get("/").text
+    same = client.post("/runs", data={"scenario": "bundled:baseline", "arrivals.at_login_per_coder": "32.5"})
+    assert client.app.state.jobs.get(same.json()["id"]).title == f"{base.name}: no change"
+
+
+@pytest.mark.parametrize("mean", [0, 0.5, 12.5, 33, 40.5, 100])
+def test_a_whole_number_range_takes_a_mean_in_halves_exactly(mean):
+    base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    old = base.arrivals.at_login_per_coder
+    changed = changed_scenario(base, changes(base, {"arrivals.at_login_per_coder": str(mean)}))
+    new = changed.arrivals.at_login_per_coder
+    assert new.dist == "uniform_int" and new.expected() == mean
+    assert abs((new.high - new.low) - (old.high - old.low) * mean / old.expected()) <= 1  # stretched in proportion
+    assert in_words(base, changed) == [f"Queue at login: {old.expected():g} → {mean:g} charts per coder (mean)"]
+
+
+def test_a_fixed_count_takes_whole_charts_only():
+    base = load_scenario(ROOT / "scenarios" / "department.yaml")
+    kind = next(iter(base.arrivals.daily))
+    fixed = base.with_changes({f"arrivals.daily.{kind}.count": {"dist": "fixed", "value": 30}}, "fixed")
+    with pytest.raises(ScenarioError, match=r"^Daily volume, .*: .*30 or 31 \(got 30\.4\)$"):
+        changes(fixed, {f"arrivals.daily.{kind}": "30.4"})
+    assert changes(fixed, {f"arrivals.daily.{kind}": "31"}) == {f"arrivals.daily.{kind}.count.value": 31}
+
+
+# ---------------------------------------------------------------- staffing and plan forms
+
+STAFF = {"scenario": "bundled:baseline", "target_metric": "charts_per_coder_day", "target_op": ">=",
+         "target_value": "15", "confidence": "90", "coders_range": "1..3", "staff_reps": "4"}
+PLAN = {**STAFF, "levers": "coders.count=1..3\n", "plan_reps": "10"}
+
+
+@pytest.mark.parametrize("route,form", [("/staff", STAFF), ("/plan", PLAN)])
+@pytest.mark.parametrize("confidence", ["40", "50", "0", "100"])
+def test_a_confidence_without_an_interval_is_refused(client, route, form, confidence):
+    """Below 50 % the interval shown (two-sided, 2c − 1) is none: refused beside the form, nothing started."""
+    answer = client.post(route, data={**form, "confidence": confidence})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error.startswith("Confidence: must be above 50 % and below 100 %") and f"got {confidence} %" in error
+    assert not client.app.state.jobs._jobs  # nothing started
+
+
+@pytest.mark.parametrize("route,form", [("/staff", STAFF), ("/plan", PLAN)])
+def test_a_confidence_written_as_a_share_is_asked_about(client, route, form):
+    answer = client.post(route, data={**form, "confidence": "0.9"})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "Confidence: a percentage — 0.9 means 0.9 %; did you mean 90?"
+
+
+def test_a_main_team_range_the_search_cannot_run_is_refused_before_it_starts(client):
+    answer = client.post("/staff", data={**STAFF, "coders_range": "0..2"})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error.startswith("Main team from..to: 0 coders is not a valid scenario") and "--" not in error
+
+
+def test_a_misspelt_lever_is_refused_before_the_plan_starts(client):
+    answer = client.post("/plan", data={**PLAN, "levers": "coders.cont=1..3"})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error.startswith("Levers, coders.cont:") and "did you mean 'count'?" in error and "--" not in error
+
+
+def test_the_staffing_shortfall_names_the_pages_fields():
+    from sim.serve.views import page_words
+
+    said = page_words("the mean is still improving at 3; run more replications (--reps) or widen --coders beyond 3")
+    assert said == ("the mean is still improving at 3; run more replications (Replications) or widen Main team "
+                    "from..to beyond 3")
+
+
+def test_results_that_fail_to_draw_are_said_as_an_error_in_chromium(server: str):
+    """When /runs/ID/results answers with an error, the page says the results could not be shown — never the
+    server's error text in place of the answer, never 'done'."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.route(re.compile(r".*/runs/[^/]+/results$"),
+                       lambda route: route.fulfill(status=500, body="Internal Server Error", content_type="text/plain"))
+            page.goto(server + "?scenario=bundled:baseline")
+            page.fill("#f-reps", "2")
+            page.click("#run")
+            page.wait_for_selector("#results-status.failed", timeout=120_000)
+            assert "could not be shown" in page.inner_text("#results-status")
+            assert "could not be shown (500: Internal Server Error)" in page.inner_text("#form-error")
+            assert "Internal Server Error" not in page.inner_text("#results")
+            assert "done" not in page.inner_text("#progress-text")
+            assert not page.locator("#run").is_disabled()
+        finally:
+            browser.close()

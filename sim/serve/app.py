@@ -29,10 +29,10 @@ from sim.scenario.config import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.serve.catalog import Catalog, default_folders
 from sim.serve.controls import changed_scenario, changes, controls, describe, form_number, in_words
-from sim.serve.experiments import WhatIf, plan_levers, read_plan, run_plan, run_staffing, run_what_if
+from sim.serve.experiments import WhatIf, check_coders, plan_levers, read_plan, run_plan, run_staffing, run_what_if
 from sim.serve.guard import STALE, TOKEN_FIELD, Tokens, allowed_hosts, guard, refused
 from sim.serve.jobs import Job, Jobs
-from sim.serve.views import meaning, unit_words
+from sim.serve.views import meaning, page_words, unit_words
 
 HERE = Path(__file__).parent
 DEFAULT_REPS = 20  # replications per run: an answer in seconds, intervals still honest
@@ -236,13 +236,13 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             target, confidence = _target(form)
             reps = _int(form, "staff_reps", STAFF_REPS, 2, MAX_REPS, "Replications per team size")
             seed = _int(form, "seed", 0, 0, 2**63 - 1, "Seed")
-            from sim.analysis.targets import known_metrics, parse_coders, parse_target
+            from sim.analysis.targets import known_metrics, parse_target
 
             parse_target(target, known_metrics(changed))
             coders = str(form.get("coders_range", "") or f"1..{max(2, 3 * changed.coders.count)}")
-            parse_coders(coders)
+            check_coders(changed, coders)  # refused now, with the search's own line, not in the run
         except ScenarioError as exc:
-            return refuse(str(exc), "staff")
+            return refuse(page_words(str(exc)), "staff")
         job = jobs.submit("staff", f"{scenario.name}: staffing for {target}",
                           lambda job: run_staffing(job, changed, target, coders, confidence, reps, seed))
         return JSONResponse({"id": job.id, "scenario": key})
@@ -264,7 +264,7 @@ def create_app(folders: list[Path] | None = None, workers: int = 2, work_dir: Pa
             levers = str(form.get("levers", ""))
             read_plan(changed, target, levers)  # refused now, with the CLI's one line, not in the run
         except (ScenarioError, LeverError) as exc:
-            return refuse(str(exc), "plan")
+            return refuse(page_words(str(exc)), "plan")
         job = jobs.submit("plan", f"{scenario.name}: cheapest plan for {target}",
                           lambda job: run_plan(job, changed, target, levers, confidence, reps, seed))
         return JSONResponse({"id": job.id, "scenario": key})
@@ -323,10 +323,19 @@ def _target(form: Mapping[str, Any]) -> tuple[str, float]:
     if lookup(metric).unit == "share":  # a share is entered in %, as the page shows it
         percent = form_number(form, "target_value", "Threshold", "%")
         value = "" if percent is None else repr(percent / 100)
-    confidence = _number(form, "confidence", 90.0, "Confidence") / 100
-    if not 0 < confidence < 1:
-        raise ScenarioError(f"Confidence: must be between 0 and 100 % exclusive (got {confidence:.0%})")
-    return f"{metric} {form.get('target_op', '<=')} {value}", confidence
+    return f"{metric} {form.get('target_op', '<=')} {value}", _confidence(form)
+
+
+def _confidence(form: Mapping[str, Any]) -> float:
+    """The decision's confidence c (0–1) from the field in %: above 50 %, or the interval shown (2c − 1) is none."""
+    percent = _number(form, "confidence", 90.0, "Confidence")
+    if 0 < percent <= 1:  # a share written as in chartsim staff --confidence 0.9
+        raise ScenarioError(f"Confidence: a percentage — {percent:g} means {percent:g} %; did you mean "
+                            f"{percent * 100:g}?")
+    if not 50 < percent < 100:
+        raise ScenarioError(f"Confidence: must be above 50 % and below 100 %, as the interval shown is the two-sided "
+                            f"2c − 1 one (got {percent:g} %)")
+    return percent / 100
 
 
 def _number(form: Mapping[str, Any], key: str, default: float, label: str) -> float:

@@ -59,18 +59,46 @@ def _mean_count(count: Any) -> float:
     return float(count.expected())
 
 
-def _count_changes(path: str, count: Any, mean: float) -> dict[str, Any]:
-    """Overrides that give a count distribution the new ``mean`` (its shape kept)."""
+def _count_step(count: Any) -> float | str:
+    """The steps a count's mean can take: whole charts (fixed), halves (a whole-number range), any (the rest)."""
+    return {"fixed": 1, "uniform_int": 0.5}.get(count.dist, "any")
+
+
+def _count_changes(path: str, count: Any, mean: float, label: str = "Count") -> dict[str, Any]:
+    """Overrides that give a count distribution exactly the new ``mean`` (its shape kept).
+
+    A fixed count takes whole charts and a whole-number range (``uniform_int``)
+    a mean in halves: any other mean is refused with the nearest ones it can
+    take, never rounded behind the manager's back.
+    """
     kind = count.dist
     if kind in ("poisson", "negative_binomial"):  # the dispersion is kept
         return {f"{path}.mean": mean}
     if kind == "fixed":
-        return {f"{path}.value": int(round(mean))}
-    old = count.expected()  # uniform_int: the range moved and stretched in proportion
-    if old <= 0:
-        width = count.high - count.low
-        return {f"{path}.low": int(round(mean - width / 2)), f"{path}.high": int(round(mean + width / 2))}
-    return {f"{path}.low": int(round(count.low * mean / old)), f"{path}.high": int(round(count.high * mean / old))}
+        if not mean.is_integer():
+            raise ScenarioError(f"{label}: the scenario's count is a fixed whole number of charts: "
+                                f"{math.floor(mean)} or {math.ceil(mean)} (got {mean:g})")
+        return {f"{path}.value": int(mean)}
+    total = 2 * mean  # uniform_int: low + high, whole; the range moved and stretched in proportion
+    if not total.is_integer():
+        raise ScenarioError(f"{label}: the scenario draws a whole number from {count.low} to {count.high}, "
+                            f"so its mean moves in steps of 0.5: {math.floor(total) / 2:g} or "
+                            f"{math.ceil(total) / 2:g} (got {mean:g})")
+    total = int(total)
+    old = count.expected()
+    wanted = (count.high - count.low) * (mean / old if old > 0 else 1)
+    wanted = min(max(wanted, 0.0), float(total))
+    near = math.floor(wanted)
+    widths = [w for w in (near - 1, near, near + 1, near + 2) if w % 2 == total % 2 and 0 <= w <= total]
+    width = min(widths, key=lambda w: (abs(w - wanted), w))
+    return {f"{path}.low": (total - width) // 2, f"{path}.high": (total + width) // 2}
+
+
+def _shown(control: Control, value: float, exact: float) -> bool:
+    """Whether a submitted number leaves the field as it was: what it showed (the scenario's value as
+    rounded for the field) or that value exactly."""
+    return (math.isclose(value, float(control.value), rel_tol=1e-12, abs_tol=1e-12)
+            or math.isclose(value, exact, rel_tol=1e-9, abs_tol=1e-9))
 
 
 def _num(x: float) -> float | int:
@@ -96,10 +124,10 @@ def controls(scenario: Scenario) -> list[Control]:
     arrivals = scenario.arrivals
     if arrivals.at_login_per_coder is not None:
         add("arrivals.at_login_per_coder", "Queue at login", "charts per coder (mean)",
-            _num(_mean_count(arrivals.at_login_per_coder)), "Volume")
+            _num(_mean_count(arrivals.at_login_per_coder)), "Volume", step=_count_step(arrivals.at_login_per_coder))
     for kind, volume in arrivals.daily.items():
         add(f"arrivals.daily.{kind}", f"Daily volume, {kind}", "charts a day (mean)",
-            _num(_mean_count(volume.count)), "Volume")
+            _num(_mean_count(volume.count)), "Volume", step=_count_step(volume.count))
     for kind, rate in arrivals.per_hour.items():
         add(f"arrivals.per_hour.{kind}", f"Arrivals during the day, {kind}", "charts per hour", _num(rate), "Volume")
     for kind, spec in scenario.chart_types.items():
@@ -176,23 +204,24 @@ def changes(scenario: Scenario, form: Mapping[str, str]) -> dict[str, Any]:
         if count is None:
             continue
         mean = _number(form, by_key[key])
-        if mean is not None and not math.isclose(mean, _mean_count(count), rel_tol=1e-9, abs_tol=1e-9):
+        if mean is not None and not _shown(by_key[key], mean, _mean_count(count)):
             path = key if key == "arrivals.at_login_per_coder" else f"{key}.count"
-            out.update(_count_changes(path, count, mean))
+            out.update(_count_changes(path, count, mean, by_key[key].label))
     for kind, rate in arrivals.per_hour.items():
-        value = _number(form, by_key[f"arrivals.per_hour.{kind}"])
-        if value is not None and not math.isclose(value, rate, abs_tol=1e-9):
+        control = by_key[f"arrivals.per_hour.{kind}"]
+        value = _number(form, control)
+        if value is not None and not _shown(control, value, rate):
             out[f"arrivals.per_hour.{kind}"] = value
     for kind, spec in scenario.chart_types.items():
         key = f"chart_types.{kind}.query.probability"
         pct = _number(form, by_key[key])
-        if pct is not None and not math.isclose(pct / 100, spec.query.probability, abs_tol=1e-9):
+        if pct is not None and not _shown(by_key[key], pct, spec.query.probability * 100):
             out[key] = pct / 100
     delay = scenario.queries.answer_delay
     if "queries.answer_delay" in by_key:
         hours = _number(form, by_key["queries.answer_delay"])
         mean = delay.mean_minutes()
-        if hours is not None and not math.isclose(hours * 60, mean, rel_tol=1e-6):
+        if hours is not None and not _shown(by_key["queries.answer_delay"], hours, mean / 60):
             out["queries.answer_delay.scale"] = delay.scale * hours * 60 / mean
     cac = _number(form, by_key["cac"])
     if cac:
@@ -200,9 +229,12 @@ def changes(scenario: Scenario, form: Mapping[str, str]) -> dict[str, Any]:
             out[f"chart_types.{kind}.coding_time.scale"] = spec.coding_time.scale * (1 - cac / 100)
     out.update(_overtime(scenario, form, by_key))
     if scenario.breaks:
-        minutes = [_number(form, by_key[f"breaks.{i}.minutes"]) for i in range(len(scenario.breaks))]
-        if any(m is not None and m != b.minutes for m, b in zip(minutes, scenario.breaks)):
-            out["breaks"] = [{**b.model_dump(mode="json"), **({"minutes": _num(m)} if m is not None else {})}
+        minutes = []  # a break left as shown keeps its exact minutes
+        for i, b in enumerate(scenario.breaks):
+            m = _number(form, by_key[f"breaks.{i}.minutes"])
+            minutes.append(b.minutes if m is None or _shown(by_key[f"breaks.{i}.minutes"], m, b.minutes) else m)
+        if any(m != b.minutes for m, b in zip(minutes, scenario.breaks)):
+            out["breaks"] = [{**b.model_dump(mode="json"), "minutes": _num(m) if m != b.minutes else b.minutes}
                              for m, b in zip(minutes, scenario.breaks)]
     return out
 
@@ -214,15 +246,14 @@ def _overtime(scenario: Scenario, form: Mapping[str, str], by_key: dict[str, Con
     on = str(form.get("overtime.on", "")).lower() in ("on", "true", "1", "yes")
     if not on:
         return {"overtime": None} if ot is not None else {}
-    rule = {
-        "backlog_threshold": _number(form, by_key["overtime.backlog_threshold"], whole=True),
-        "minutes": _number(form, by_key["overtime.minutes"]),
-        "pay_factor": _number(form, by_key["overtime.pay_factor"]),
-    }
     was = ot.model_dump(mode="json") if ot is not None else {"backlog_threshold": 100, "minutes": 60, "pay_factor": 1.5}
-    rule = {k: (was[k] if v is None else v) for k, v in rule.items()}
+    rule = {}
+    for k in ("backlog_threshold", "minutes", "pay_factor"):  # a field left as shown keeps the rule's exact value
+        control = by_key[f"overtime.{k}"]
+        v = _number(form, control, whole=k == "backlog_threshold")
+        rule[k] = was[k] if v is None or _shown(control, v, float(was[k])) else v
     rule["backlog_threshold"] = int(rule["backlog_threshold"])
-    if ot is not None and all(math.isclose(float(rule[k]), float(was[k])) for k in rule):
+    if ot is not None and all(rule[k] == was[k] for k in rule):
         return {}
     return {"overtime": rule}
 

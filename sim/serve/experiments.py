@@ -14,7 +14,9 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,8 +118,9 @@ def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confide
     from sim.analysis.staffing import search
     from sim.analysis.targets import known_metrics, parse_coders, parse_target
 
-    goal = parse_target(target, known_metrics(scenario))
-    span = parse_coders(coders)
+    with _in_page_words():
+        goal = parse_target(target, known_metrics(scenario))
+        span = parse_coders(coders)
     tried: list[int] = []
 
     def progress(n: int, point: Any) -> None:
@@ -127,8 +130,34 @@ def run_staffing(job: Job, scenario: Scenario, target: str, coders: str, confide
     job.step(0, 0, "simulating team sizes")
     # One count a step (search's default, as chartsim staff): the counts tried, and the curve shown, are the
     # same whatever the server's worker processes, which share each count's replications.
-    return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=job.executor(),
-                  progress=progress)
+    with _in_page_words():
+        return search(scenario, goal, span, confidence=confidence, reps=reps, seed=seed, executor=job.executor(),
+                      progress=progress)
+
+
+@contextmanager
+def _in_page_words() -> Iterator[None]:
+    """A search's refusal said with the page's field names (``Main team from..to``, not ``--coders``)."""
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.levers import LeverError
+    from sim.serve.views import page_words
+
+    try:
+        yield
+    except ScenarioError as exc:
+        raise ScenarioError(page_words(str(exc))) from exc
+    except LeverError as exc:
+        raise LeverError(page_words(str(exc))) from exc
+
+
+def check_coders(scenario: Scenario, coders: str) -> tuple[int, int]:
+    """The main team's range, refused as ``chartsim staff`` refuses it before simulating (an impossible end)."""
+    from sim.analysis.targets import parse_coders, with_coders
+
+    lo, hi = parse_coders(coders)
+    base = scenario.model_copy(update={"variants": {}, "sweeps": {}})
+    with_coders(base, lo), with_coders(base, hi)
+    return lo, hi
 
 
 def plan_levers(scenario: Scenario) -> str:
@@ -139,20 +168,26 @@ def plan_levers(scenario: Scenario) -> str:
 
 def read_plan(scenario: Scenario, target: str, levers: str) -> tuple[Any, list[Any]]:
     """The page's target and lever lines, read as ``chartsim plan`` reads them (ScenarioError or LeverError)."""
-    from sim.analysis.plan import plan_base
+    from sim.analysis.plan import check_paths, plan_base
     from sim.analysis.targets import known_metrics, parse_target
     from sim.scenario.levers import levers_of
 
+    base = plan_base(scenario)
     lines = [line.strip() for line in levers.splitlines() if line.strip()]
-    return parse_target(target, known_metrics(plan_base(scenario))), levers_of({}, lines)
+    goal, chosen = parse_target(target, known_metrics(base)), levers_of({}, lines)
+    check_paths(base, chosen)  # a setting the scenario does not have is refused now, as chartsim plan refuses it
+    return goal, chosen
 
 
 def run_plan(job: Job, scenario: Scenario, target: str, levers: str, confidence: float, reps: int, seed: int) -> Any:
     """``chartsim plan`` on the (changed) scenario: the cheapest levers meeting the target (minimising total_cost)."""
     from sim.analysis.plan import find_plan
 
-    goal, chosen = read_plan(scenario, target, levers)
+    with _in_page_words():
+        goal, chosen = read_plan(scenario, target, levers)
     job.step(0, 0, "screening plans")
-    return find_plan(scenario, chosen, [goal], confidence=confidence, reps=reps, seed=seed, executor=job.executor(),
-                     progress=lambda stage, done, total: job.step(0, 0, f"{stage}: {done} of {total} tasks"
-                                                                  if total else stage))
+    with _in_page_words():
+        return find_plan(scenario, chosen, [goal], confidence=confidence, reps=reps, seed=seed,
+                         executor=job.executor(),
+                         progress=lambda stage, done, total: job.step(0, 0, f"{stage}: {done} of {total} tasks"
+                                                                      if total else stage))

@@ -54,6 +54,28 @@ SETTING_WORDS = {"start_target_hours of arrival": "the start target (hours from 
                  "costs.dnfb_annual_rate": "the annual carrying rate"}  # scenario and column names in the meanings
 
 
+# chartsim staff's and plan's options as the page's fields name them (their messages are written for the terminal)
+FLAG_WORDS = [
+    (re.compile(r"run more replications \(--reps\)"), "run more replications (Replications)"),
+    (re.compile(r"widen --coders"), "widen Main team from..to"),
+    (re.compile(r"the fewest in --coders"), "the fewest in Main team from..to"),
+    (re.compile(r"--lever PATH=VALUES"), "a line PATH=VALUES in Levers"),
+    (re.compile(r"--lever ([^\s:]+):"), r"Levers, \1:"),
+    (re.compile(r"--lever\b"), "Levers"),
+    (re.compile(r"--target\b"), "Target"),
+    (re.compile(r"--coders\b"), "Main team from..to"),
+    (re.compile(r"--reps\b"), "Replications"),
+    (re.compile(r"--confidence\b"), "Confidence"),
+]
+
+
+def page_words(text: str) -> str:
+    """A staffing or plan message with the CLI's option names (``--coders``) said as the page's fields."""
+    for pattern, words in FLAG_WORDS:
+        text = pattern.sub(words, text)
+    return text
+
+
 def meaning(metric: str) -> str:
     """The registry's meaning of a metric, as a label (first letter capital, no setting names)."""
     text = lookup(metric).meaning
@@ -255,13 +277,15 @@ def staffing_view(result: Any) -> dict[str, Any]:
     else:
         lo, hi = result.coder_range
         answer = f"No main team of {lo}..{hi} coders meets the target — {target_words(t)}: {short.text if short else ''}"
+    answer = page_words(answer)
     rows = [{"coders": n, "in_all": p.total_coders, "mean": fmt(p.mean, t.metric),
              "ci": f"{fmt(p.ci_low, t.metric)} – {fmt(p.ci_high, t.metric)}", "p_met": f"{p.p_met:.0%}",
              "met": "yes" if p.met else "no", "answer": n == result.answer}
             for n, p in sorted(result.points.items())]
     return {"answer": answer, "met": result.answer is not None, "rows": rows, "ci_text": result.ci_text(),
             "rule": result.rule_text(), "figure": Figure(plot.key, plot.title, plot.reading, plot.png, plot.note),
-            "estimate": result.workload.minimum, "notes": result.notes, "metric": meaning(t.metric),
+            "estimate": result.workload.minimum, "notes": [page_words(n) for n in result.notes],
+            "metric": meaning(t.metric),
             "unit": unit_words(t.metric)}
 
 
@@ -309,7 +333,7 @@ def plan_view(search: Any) -> dict[str, Any]:
                       if runner is not None else ""),
         "method": (m := answer(search)["method"])[:1].upper() + m[1:], "plans": len(search.plans),
         "reps": f"{search.total_reps:,}",
-        "notes": search.notes, "objective": search.objective, "metric": target.metric,
+        "notes": [page_words(n) for n in search.notes], "objective": search.objective, "metric": target.metric,
         "columns": list(table.columns),
         "rows": [{"cells": [cell(row[c], c, search) for c in table.columns], "chosen": i == chosen}
                  for i, row in front.iterrows()],

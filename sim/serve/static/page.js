@@ -128,6 +128,17 @@
         show(opts.text, "drawing the results…");
         const page = await fetch("/runs/" + id + "/results");
         if (id !== current) { return; }
+        if (!page.ok) {  // never the server's error text in place of an answer
+          const failed = await answerOf(page);
+          const why = (failed.error || failed.detail || page.statusText || "").split("\n")[0];
+          bar.max = 1;
+          bar.value = 0;
+          finish("The results could not be shown (" + page.status + (why ? ": " + why : "") + ").");
+          show(opts.text, "failed");
+          status("The results could not be shown; run it again." +
+                 (markOld(true) ? " The results below are from the previous run." : ""), "failed");
+          return;
+        }
         target.innerHTML = await page.text();
         target.dataset.run = id;
         status("");
@@ -154,7 +165,9 @@
     }
     $(opts.button).addEventListener("click", start);
     $(opts.cancel).addEventListener("click", async () => {
-      if (current) { await fetch("/runs/" + current + "/cancel", { method: "POST", headers: guarded }); }
+      if (!current) { return; }
+      const answer = await fetch("/runs/" + current + "/cancel", { method: "POST", headers: guarded });
+      if (!answer.ok) { showError(opts.error, "Cancel was refused: " + ((await answerOf(answer)).error || answer.statusText)); }
     });
   }
 
