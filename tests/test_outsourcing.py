@@ -210,3 +210,43 @@ def test_staffing_estimate_leaves_out_the_charts_the_vendor_codes():
     without = workload(parse_scenario({k: v for k, v in MGINF.items() if k != "outsourcing"}))
     sent = 0.3 * s.expected_charts()["out"] * 7.5 / without.workdays  # uniform 5–10 min: 7.5 on average
     assert math.isclose(without.work_per_workday - workload(s).work_per_workday, sent)
+
+
+def _from_this_morning(arrivals: dict, in_hand: bool = False, accuracy: bool = False) -> sim.Scenario:
+    """One coder, one chart open at Monday 07:30 (in the coder's hands or waiting), every arriving chart sent out."""
+    chart = {"chart_id": "A", "chart_type": "a", "arrived_at": "2026-02-27 10:00"}
+    if in_hand:
+        chart["started_by"] = "coders.0"
+    data = {"days": 2 if arrivals else 1, "state": {"as_of": "2026-03-02 07:30", "open_charts": [chart]},
+            "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 60}}}, "arrivals": arrivals,
+            "coders": {"count": 1}, "interruptions": {"per_day": 0},
+            "outsourcing": {"share": {"a": 1.0}, "fee_per_chart": {"a": 4},
+                            "turnaround": {"dist": "fixed", "value": 1, "unit": "days"}, "error_rate": 0}}
+    if accuracy:
+        data["accuracy"] = {"error_probability": {"a": 0.1}}
+    return parse_scenario(data)
+
+
+@pytest.mark.parametrize("in_hand", [False, True])
+def test_charts_open_at_as_of_stay_with_the_department(in_hand: bool):
+    """A vendor takes charts at arrival: the open charts of a starting state arrived before the run and are the
+    department's (they were sent too, coded days before as_of and then coded again, with NaN minutes)."""
+    daily = {"daily": {"a": {"count": {"dist": "fixed", "value": 1}}}}
+    results = sim.run(_from_this_morning(daily, in_hand), reps=1, seed=1)
+    charts = results.charts.set_index("chart_id")
+    # the open chart: coded by the coder from the 08:00 login (Monday = day 0), 60 minutes
+    assert not charts.at[0, "outsourced"] and (charts.at[0, "started_at"], charts.at[0, "coded_at"]) == (480, 540)
+    # the one arriving on Tuesday 00:00 goes out and is back a day later
+    assert charts.at[1, "outsourced"] and (charts.at[1, "started_at"], charts.at[1, "coded_at"]) == (DAY, 2 * DAY)
+    days = results.coder_days
+    assert days["paid_minutes"].tolist() == [510, 510] and days["coding_minutes"].tolist() == [60, 0]
+    assert days["charts_coded"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("accuracy", [False, True])
+def test_a_state_with_no_arrivals_draws_its_sections_for_the_open_charts(accuracy: bool):
+    """No chart arrives during the run: the open charts still get the vendor's (and the errors') columns."""
+    results = sim.run(_from_this_morning({}, accuracy=accuracy), reps=2, seed=1)
+    assert len(results.charts) == 2 and not results.charts["outsourced"].any()
+    assert (results.charts["coded_at"] == 540).all()
+    assert ("error" in results.charts) == accuracy

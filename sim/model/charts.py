@@ -209,8 +209,9 @@ class ChartDraws:
         """
         sources = [(i, *source) for i, r in enumerate(reps) for source in self._sources(r)]
         n_open = len(self.opening) if self.opening is not None else 0
-        if not sources:
-            return [self.opening.charts(self.streams, r) if n_open else no_charts() for r in reps]
+        if not sources:  # no chart arrives: a state's open charts alone
+            return [self._finish(r, self.opening.charts(self.streams, r) if n_open else no_charts(), n_open)
+                    for r in reps]
         sizes = [n for _, _, n, _, _ in sources]
         u = np.empty((sum(sizes), N_UNIFORMS))
         arrived = np.zeros(len(u))
@@ -250,27 +251,36 @@ class ChartDraws:
         kinds, arrivals, codings, queries = (kind[order].tolist(), arrived[order].tolist(), coding[order].tolist(),
                                              needs[order].tolist())
         writings, completions, answers = writing[order].tolist(), completion[order].tolist(), answer[order].tolist()
-        scenario, out, stop = self.scenario, [], 0
+        out, stop = [], 0
         for r, n in zip(reps, np.bincount(rep, minlength=len(reps)).tolist()):
             start, stop = stop, stop + n
             charts = Charts(kinds[start:stop], arrivals[start:stop], codings[start:stop], queries[start:stop],
                             writings[start:stop], completions[start:stop], answers[start:stop])
             if n_open:
                 charts = self.opening.charts(self.streams, r) + charts
-            if scenario.accuracy is not None:
-                self._accuracy(r, charts)
-            if scenario.audits is not None:
-                self._audits(r, charts)
-            if scenario.outsourcing is not None:
-                self._vendor(r, charts)
-            out.append(charts)
+            out.append(self._finish(r, charts, n_open))
         return out
 
-    def _vendor(self, rep: int, charts: Charts) -> None:
-        """Which charts go to the vendor and when they come back, from the stream ``charts.vendor`` (sim.model.vendor)."""
+    def _finish(self, rep: int, charts: Charts, n_open: int) -> Charts:
+        """The draws of the sections the scenario models (errors, audits, a vendor), for every chart."""
+        scenario = self.scenario
+        if scenario.accuracy is not None:
+            self._accuracy(rep, charts)
+        if scenario.audits is not None:
+            self._audits(rep, charts)
+        if scenario.outsourcing is not None:
+            self._vendor(rep, charts, n_open)
+        return charts
+
+    def _vendor(self, rep: int, charts: Charts, n_open: int) -> None:
+        """Which charts go to the vendor and when they come back, from the stream ``charts.vendor`` (sim.model.vendor).
+
+        The charts open at a starting state's ``as_of`` (ids below ``n_open``) are the department's already: a
+        chart goes to the vendor at arrival, and theirs was before the run.
+        """
         u = self.streams.get(rep, "charts.vendor").random((len(charts), 3))
         send_to_vendor(self.scenario.outsourcing, self.kinds, charts, u, self.calendar.horizon,
-                       self.scenario.audits is not None)
+                       self.scenario.audits is not None, first=n_open)
 
     def _accuracy(self, rep: int, charts: Charts) -> None:
         """Each chart's error draw, detection delay and rework time, from a stream of their own.

@@ -28,9 +28,12 @@ if TYPE_CHECKING:
 
 
 def send_to_vendor(
-    outsourcing: Outsourcing, kinds: list[str], charts: Charts, u: np.ndarray, end: float, audits: bool
+    outsourcing: Outsourcing, kinds: list[str], charts: Charts, u: np.ndarray, end: float, audits: bool,
+    first: int = 0,
 ) -> None:
     """Mark the charts the vendor codes and set when each comes back; ``u``: one row of 3 uniforms per chart.
+
+    Charts before id ``first`` (open at a starting state, in the department's hands) are never sent.
 
     Columns of ``u``: sent (below the type's share), turnaround (inverse
     transform of the vendor's distribution), error (below the error rate).
@@ -40,6 +43,7 @@ def send_to_vendor(
     share = np.array([outsourcing.share.get(k, 0.0) for k in kinds], dtype=float)
     kind = np.array(charts.kind, dtype=int)
     sent = (u[:, 0] < share[kind]).tolist() if len(charts) else []
+    sent[:first] = [False] * min(first, len(sent))
     turnaround = outsourcing.turnaround.minutes(u[:, 1]).tolist()
     error = (u[:, 2] < outsourcing.error_rate).tolist()
     nan = math.nan
