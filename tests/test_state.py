@@ -303,3 +303,21 @@ def test_turnaround_counts_hold_the_charts_open_at_as_of_as_the_metrics_do(tmp_p
     assert (charts["arrived_at"] < 0).sum() == 2 * 60  # the open charts arrived before day 0
     assert counts["charts"].sum() == len(charts)
     assert counts.loc[counts["status"] == "open", "charts"].item() == charts["coded_at"].isna().sum()
+
+
+def test_billing_questions_of_the_shift_under_way_start_at_as_of():
+    """From noon of a shift (08:00–16:30), the coder gets that shift's questions from noon on only: none before,
+    a Poisson number at the daily rate over the 270 of its 510 minutes that are left (they piled up at as_of)."""
+    from sim.scenario.config import parse_scenario
+
+    data = {"days": 1, "state": {"as_of": "2026-03-02 12:00", "open_charts": [
+                {"chart_id": "A", "chart_type": "a", "arrived_at": "2026-02-27 10:00"}]},
+            "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 60}}}, "arrivals": {},
+            "shift": {"start": "08:00", "end": "16:30"},
+            "interruptions": {"per_day": 8, "duration": {"dist": "fixed", "value": 10}}}
+    results = run(parse_scenario(data), reps=2000, seed=1)
+    questions = results.activities.loc[results.activities["activity"] == "billing_question"]
+    assert len(questions) and (questions["arrived_at"] >= 12 * 60).all()
+    mean, n = 8 * 270 / 510, 2000  # Poisson: the mean count per coder-day, its variance the same
+    got = results.coder_days["interruptions"].mean()
+    assert abs(got - mean) < 3.29 * np.sqrt(mean / n)  # a 99.9 % interval of the mean of n counts

@@ -148,7 +148,10 @@ class Department:
         The stream is named by the coder's team and place in it, so adding a
         coder to one team leaves every other coder's questions unchanged.
         Times and lengths are computed once for the whole batch, and the desks
-        made in one flat pass, then cut per replication and coder.
+        made in one flat pass, then cut per replication and coder. From a
+        starting state, the questions of the shift under way at ``as_of`` that
+        came before it were answered before the run: left out, the rest are
+        the Poisson number over what is left of the shift.
         """
         n_shifts, n_coders = len(self.shifts), len(self.coders)
         rate = self.scenario.interruptions.per_day
@@ -168,6 +171,10 @@ class Department:
         desk = np.repeat(np.arange(len(per_desk)), per_desk)
         times = np.tile(self._shift_days, len(reps) * n_coders)[desk] + shift.start_min + u[:, 0] * (
             shift.end_min - shift.start_min)
+        if self.opening is not None:  # a shift under way at as_of: its questions before then were answered then
+            kept = times >= self.opening.as_of
+            u, desk, times = u[kept], desk[kept], times[kept]
+            per_desk = np.bincount(desk, minlength=len(per_desk)).tolist()
         order = np.lexsort((times, desk))  # by arrival within each desk
         times = times[order].tolist()
         lengths = self.scenario.interruptions.duration.minutes(u[order, 1]).tolist()
