@@ -321,3 +321,18 @@ def test_billing_questions_of_the_shift_under_way_start_at_as_of():
     mean, n = 8 * 270 / 510, 2000  # Poisson: the mean count per coder-day, its variance the same
     got = results.coder_days["interruptions"].mean()
     assert abs(got - mean) < 3.29 * np.sqrt(mean / n)  # a 99.9 % interval of the mean of n counts
+
+
+def test_a_hire_who_started_before_as_of_is_part_way_up_the_ramp():
+    """A hire from 16 February on a 4-week ramp from half speed is, on Monday 2 March (14 days in), at
+    0.5 + 0.5 · 14/28 = 0.75 of full speed: a 30-minute chart takes 40 minutes (the ramp restarted at as_of)."""
+    from sim.scenario.config import parse_scenario
+
+    data = {"days": 1, "state": {"as_of": "2026-03-02 07:30", "open_charts": [
+                {"chart_id": f"c{i}", "chart_type": "a", "arrived_at": "2026-02-27 10:00"} for i in range(3)]},
+            "chart_types": {"a": {"coding_time": {"dist": "fixed", "value": 30}}}, "arrivals": {},
+            "breaks": [], "interruptions": {"per_day": 0},
+            "coders": {"count": 0, "teams": {"hire": {"count": 1, "start_date": "2026-02-16",
+                                                      "ramp": {"start_fraction": 0.5, "weeks": 4}}}}}
+    charts = run(parse_scenario(data), reps=1, seed=1).charts
+    assert np.allclose(charts["coded_at"] - charts["started_at"], 40)

@@ -109,7 +109,8 @@ class Department:
         ramps = {name.removeprefix("coders.teams."): team.ramp for name, team in scenario.all_teams()}
         for name, team in scenario.all_teams():  # a hire given a start_date ramps up from it
             if team.ramp is not None and team.start_date is not None:
-                first = _team_days(scenario, team)[0]
+                # from that date even when it is before the run (a hire two weeks in, from this morning)
+                first = day_of_date(scenario.start_date, team.start_date, "start_date")
                 ramps[name.removeprefix("coders.teams.")] = team.ramp.model_copy(update={"start_day": first})
         self.paces: list[list[float]] = [
             [ramps[c.team].fraction(s.day) for s in self.shifts] if ramps[c.team] is not None else []
