@@ -139,3 +139,43 @@ def test_precision_run_resumed_stops_where_an_uninterrupted_one_does(
     assert resumed.exit_code == whole.exit_code, resumed.output
     for name in (*TABLES, "precision.csv"):
         assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_a_stop_before_the_first_checkpoint_leaves_nothing_to_resume(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C (or SIGTERM) before anything could be checkpointed (connecting to a cluster, starting the workers):
+    the folder is removed and the run says nothing was written, so the same --out can simply be run again."""
+    import sim.runs.folder
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.runs.folder.Checkpoint, "__init__", stopped)
+    result = _run(*ARGS, "--out", str(tmp_path / "run"))
+    assert result.exit_code == 130 and "nothing was written" in result.output and "--resume" not in result.output
+    assert not (tmp_path / "run.partial").exists() and not (tmp_path / "run").exists()
+    monkeypatch.undo()
+    assert _run(*ARGS, "--out", str(tmp_path / "run")).exit_code == 0
+
+
+def test_a_stop_after_the_tables_are_written_is_resumed_to_the_same_folder(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C while the workers shut down, the tables all written: the checkpoint is still there (it goes only
+    once the folder is out), so --resume finishes it with the bytes of a run never stopped."""
+    import sim.runs.folder
+
+    whole = _run(*ARGS, "--out", str(tmp_path / "whole"))
+    run = sim.runs.folder.ClaimedRun.run
+
+    def written_then_stopped(self, *args, **kwargs):
+        run(self, *args, **kwargs)
+        raise KeyboardInterrupt  # as while the worker pool shuts down, before the folder is renamed
+
+    with monkeypatch.context() as m:
+        m.setattr(sim.runs.folder.ClaimedRun, "run", written_then_stopped)
+        stopped = _run(*ARGS, "--out", str(tmp_path / "run"))
+    assert stopped.exit_code == 130 and "--resume" in stopped.output
+    resumed = _run("--resume", str(tmp_path / "run.partial"))
+    assert resumed.exit_code == 0, resumed.output
+    assert not (tmp_path / "run" / sim.runs.checkpoint.CHECKPOINT).exists()
+    for name in TABLES:
+        assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    assert whole.exit_code == 0

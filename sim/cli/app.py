@@ -155,8 +155,8 @@ def run(
         fail(str(exc))
     out, plan, chosen = job.out, job.settings["plan"], job.settings["metrics"]
     first = plan.min_reps if plan is not None else job.settings["reps"]  # a resumed run's own
-    n_workers = workers_for(workers, lambda: charts_per_replication(job.settings["scenario"], variants=True) * first)
     try:
+        n_workers = workers_for(workers, lambda: charts_per_replication(job.settings["scenario"], variants=True) * first)
         # The workers are started before the progress bar, whose thread a fork must not copy (executing).
         with job, dask_client(dask) as cluster, executing(n_workers, cluster) as executor, Progress(
             TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} replications"),
@@ -172,6 +172,8 @@ def run(
     except OutputError as exc:
         fail(str(exc))
     except KeyboardInterrupt as exc:
+        if job.folder.exists() and not job.resumable:  # stopped before the run was entered: nothing to resume
+            job.claim.discard()
         if job.folder.exists():
             stopped(exc, f"finished replications are kept in {job.folder}/; continue with "
                           f"chartsim run {scenario} --resume {job.folder}")

@@ -68,8 +68,18 @@ class ClaimedRun:
         self.claim.__enter__()
         return self
 
+    @property
+    def resumable(self) -> bool:
+        """The folder holds a checkpoint to resume from (made as the first task is simulated)."""
+        return (self.folder / CHECKPOINT / "settings.pkl").is_file()
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt) and not self.resumable:
+            self.claim.discard()  # stopped before its checkpoint (connecting to a cluster, say): nothing to resume
+            return
         self.claim.__exit__(kind, exc, tb)
+        if kind is None:  # the checkpoint goes only once the folder is ``out``: a stop before that is resumed
+            shutil.rmtree(self.out / CHECKPOINT, ignore_errors=True)
 
     def run(
         self,
@@ -88,7 +98,6 @@ class ClaimedRun:
         else:
             results = run_to_precision(s["scenario"], s["plan"], metrics=s["metrics"], **common)
         write_tables(results, self.folder)
-        shutil.rmtree(self.folder / CHECKPOINT, ignore_errors=True)
         return results
 
 
