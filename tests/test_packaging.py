@@ -60,6 +60,16 @@ def test_copy_brings_what_it_extends_and_refuses_to_overwrite(tmp_path: Path) ->
     assert not (tmp_path / "other.yaml").exists()
 
 
+def test_copy_named_like_the_file_it_extends_is_refused(tmp_path: Path) -> None:
+    """slow_queries extends baseline.yaml: a copy called baseline.yaml would be overwritten by the baseline."""
+    from sim.scenario.errors import ScenarioError
+
+    for force in (False, True):
+        with pytest.raises(ScenarioError, match="extends or names a file called baseline.yaml"):
+            bundled.copy("slow_queries", tmp_path / "baseline.yaml", force=force)
+    assert not (tmp_path / "baseline.yaml").exists()
+
+
 def test_copy_brings_the_files_a_starting_state_names(tmp_path: Path) -> None:
     """monday names its open charts, leave and volume forecast (monday/*.csv): the copy runs where it lands."""
     from sim.scenario.config import load_scenario
