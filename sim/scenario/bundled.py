@@ -83,7 +83,7 @@ def copy(name: str, dest: Path, force: bool = False) -> list[Path]:
         plan.append((source, dest.parent / str(parent)))
     for src, out in list(plan):  # the CSV files each names (a starting state), beside it as named
         plan += [(src.parent / name, out.parent / name) for name in _named_files(src)]
-    for src, out in plan[1:]:  # the copy would be overwritten by a file it needs, of the same name
+    for _, out in plan[1:]:  # the copy would be overwritten by a file it needs, of the same name
         if out.resolve() == dest.resolve():
             raise ScenarioError(f"{dest}: {name} extends or names a file called {out.name}, which is copied beside "
                                 "it; choose another name for the copy")
