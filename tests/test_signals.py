@@ -222,3 +222,18 @@ def test_a_killed_precision_runs_folder_outlives_the_next_runs_sweep(tmp_path: P
     assert (tmp_path / "out.partial" / CHECKPOINT).is_dir()
     settings, _ = load_checkpoint(tmp_path / "out.partial")
     assert settings["plan"].precision == 0.0001
+
+
+def test_sigterm_to_a_command_without_its_own_handler_says_terminated() -> None:
+    """A command that does not say how it stopped (report, check…) is stopped by SIGTERM as 'terminated', exit 130
+    (typer turns the stop into a bare exit status; it said 'interrupted' for both signals)."""
+    script = ("import sys, time\nimport sim.cli.app as cli\n"
+              "@cli.app.command('nap')\ndef nap() -> None:\n    print('napping', flush=True)\n    time.sleep(60)\n"
+              "sys.argv = ['chartsim', 'nap']\ncli.main()\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    assert proc.stdout.readline().strip() == "napping"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=PROMPT)
+    assert proc.returncode == 130 and err.strip() == "terminated", err

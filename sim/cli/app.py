@@ -425,7 +425,7 @@ def main() -> None:
 
     Ctrl-C and SIGTERM stop the command with one line and exit status 130.
     """
-    from sim.runs.executor import Terminated, stop_on_signals
+    from sim.runs.executor import STOPPED_BY, Terminated, stop_on_signals
 
     stop_on_signals()
     try:
@@ -444,7 +444,7 @@ def main() -> None:
         err.print(word, highlight=False)
         sys.exit(130)
     if code == 130 and not said_stopped:  # typer turns a KeyboardInterrupt outside stopped into exit status 130
-        err.print("interrupted", highlight=False)
+        err.print(STOPPED_BY[0] if STOPPED_BY else "interrupted", highlight=False)
     # The command is done: the interpreter's last collection need not look at every object still alive (after a
     # report, the tables and matplotlib: about 0.1 s), so they are frozen out of it.
     gc.freeze()

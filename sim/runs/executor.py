@@ -62,6 +62,9 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main process: stopped like Ctrl-C, reported as 'terminated'."""
 
 
+STOPPED_BY: list[str] = []  # how the first stop came ("interrupted" | "terminated"): said by the command line
+
+
 def stop_on_signals() -> None:
     """In the main thread of the main process: SIGTERM stops like Ctrl-C; a second signal quits at once.
 
@@ -77,6 +80,7 @@ def stop_on_signals() -> None:
         if stopping:
             os._exit(130)
         stopping = True
+        STOPPED_BY.append("terminated" if signum == signal.SIGTERM else "interrupted")
         raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
     signal.signal(signal.SIGINT, stop)
