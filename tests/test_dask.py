@@ -35,3 +35,17 @@ def test_unreachable_scheduler_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--dask" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_an_address_that_answers_as_no_scheduler_is_a_one_line_error(tmp_path: Path, monkeypatch) -> None:
+    """Something else listening there can make the client fail in any way (a garbled reply asked for EiB)."""
+    import distributed
+
+    def garbled(*args, **kwargs):
+        raise MemoryError("Unable to allocate 3.07 EiB for an array")
+
+    monkeypatch.setattr(distributed, "Client", garbled)
+    result = CliRunner().invoke(app, ["run", str(SCENARIOS / "baseline.yaml"), "--reps", "2",
+                                      "--out", str(tmp_path / "x"), "--dask", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2 and "cannot reach a Dask scheduler" in result.output and "EiB" in result.output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "x.partial").exists()
