@@ -111,6 +111,17 @@ def _shown(variants: list[str]) -> tuple[list[str], str]:
     return variants[:MAX_LINES], f" (first {MAX_LINES} of {len(variants)} variants shown)"
 
 
+def _days_shown(coder_days: pd.DataFrame | None, key: str, title: str) -> tuple[pd.DataFrame, pd.DataFrame] | Plot:
+    """The coder-days after warm-up and those of them worked, or the note that replaces a figure without them."""
+    scheduled = _after_warmup(coder_days) if coder_days is not None else None
+    if scheduled is None or scheduled.empty:
+        return omitted(key, title, NO_CODER_DAYS if scheduled is None else "No coder-days after warm-up to show.")
+    worked = _worked(scheduled)
+    if worked.empty:
+        return omitted(key, title, "No coder-day worked after warm-up to show: every coder was away.")
+    return scheduled, worked
+
+
 def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None) -> Plot:
     """Distribution of charts per coder-day worked per variant, mean and CI marked, documented range shaded.
 
@@ -118,12 +129,10 @@ def charts_per_day(coder_days: pd.DataFrame | None, summary: pd.DataFrame | None
     day with no chart coded.
     """
     key, title = "charts_per_day", "Charts coded per coder-day"
-    scheduled = _after_warmup(coder_days) if coder_days is not None else None
-    if scheduled is None or scheduled.empty:
-        return omitted(key, title, NO_CODER_DAYS if scheduled is None else "No coder-days after warm-up to show.")
-    cd = _worked(scheduled)
-    if cd.empty:
-        return omitted(key, title, "No coder-day worked after warm-up to show: every coder was away.")
+    shown = _days_shown(coder_days, key, title)
+    if isinstance(shown, Plot):
+        return shown
+    scheduled, cd = shown
     variants, cut = _shown(_names(cd["variant"]))
     fig = new_figure(_width(len(variants)), 4.2)
     ax = fig.add_subplot()
@@ -396,12 +405,10 @@ def time_use(coder_days: pd.DataFrame | None) -> Plot:
     ``shrinkage`` metric defines it.
     """
     key, title = "time_use", "How a coder's paid time is spent"
-    scheduled = _after_warmup(coder_days) if coder_days is not None else None
-    if scheduled is None or scheduled.empty:
-        return omitted(key, title, NO_CODER_DAYS if scheduled is None else "No coder-days after warm-up to show.")
-    cd = _worked(scheduled)
-    if cd.empty:
-        return omitted(key, title, "No coder-day worked after warm-up to show: every coder was away.")
+    shown = _days_shown(coder_days, key, title)
+    if isinstance(shown, Plot):
+        return shown
+    scheduled, cd = shown
     # Columns of a section only some variants model (a variant's own accuracy, audits, absence) are empty in
     # the others' rows: those spend no minutes on it, and their reading does not mention it.
     optional = [c for c in ("rework_minutes", "audit_minutes", "absent_minutes") if c in scheduled]
